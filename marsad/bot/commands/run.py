@@ -1,0 +1,15 @@
+"""`marsad run` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "run (not built yet)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No arguments yet."""
+
+
+def run(args: argparse.Namespace) -> int:
+    raise SystemExit("marsad run: not built yet")

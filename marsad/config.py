@@ -1,0 +1,540 @@
+"""Load and validate ``config.toml`` (DESIGN §4) into frozen dataclasses.
+
+Every problem names the file, the key (and its line when it can be found) and what is wrong;
+all problems of a file are reported together.  Secrets are never read from the file: the
+Telegram token comes from the environment variable the file names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marsad.errors import ConfigError, Problem
+from marsad.units import parse_duration, parse_size
+
+SHIPPED_RULES = Path(__file__).resolve().parent / "rules"
+DEFAULT_CONFIG_NAME = "config.toml"
+POLITE_INTERVAL = timedelta(minutes=1)
+
+
+class SourceKind(StrEnum):
+    """How a source is read: a syndication feed, or a listing page of article links."""
+
+    FEED = "feed"
+    PAGE = "page"
+
+
+class Access(StrEnum):
+    """Who may use the bot."""
+
+    OPEN = "open"
+    ALLOWLIST = "allowlist"
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One news source to poll."""
+
+    name: str
+    url: str
+    kind: SourceKind = SourceKind.FEED
+    interval: timedelta | None = None
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+    selector: str | None = None
+    priority: int = 0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """Where the store lives; ``url`` is already resolved against the config file's folder."""
+
+    url: str = "sqlite:///marsad.db"
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    """The bot's connection and access settings (the token itself stays in the environment)."""
+
+    token_env: str = "MARSAD_TELEGRAM_TOKEN"
+    base_url: str = ""
+    admins: tuple[int, ...] = ()
+    access: Access = Access.OPEN
+    allow: tuple[int, ...] = ()
+
+    def token(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The bot token from the environment, or None when unset (console mode)."""
+        value = (os.environ if environ is None else environ).get(self.token_env, "").strip()
+        return value or None
+
+
+@dataclass(frozen=True)
+class PollingConfig:
+    """How sources are fetched."""
+
+    interval: timedelta = timedelta(minutes=5)
+    concurrency: int = 20
+    timeout: timedelta = timedelta(seconds=20)
+    max_bytes: int = 10_000_000
+    per_host: int = 4
+    jitter: float = 0.1
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """When the daily digest goes out, in the configured timezone."""
+
+    time: time = time(8, 0)
+
+
+@dataclass(frozen=True)
+class StoriesConfig:
+    """How items are grouped into stories."""
+
+    window: timedelta = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    path: Path | None = None
+    base_dir: Path = field(default_factory=Path.cwd)
+    rules: tuple[Path, ...] = (SHIPPED_RULES,)
+    timezone: str = "Africa/Casablanca"
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    polling: PollingConfig = field(default_factory=PollingConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    stories: StoriesConfig = field(default_factory=StoriesConfig)
+    sources: tuple[SourceConfig, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def interval_of(self, source: SourceConfig) -> timedelta:
+        return source.interval or self.polling.interval
+
+
+T = TypeVar("T")
+
+_TOP_KEYS = {"rules", "timezone", "database", "telegram", "polling", "digest", "stories", "sources"}
+_TABLE_KEYS: dict[str, set[str]] = {
+    "database": {"url"},
+    "telegram": {"token_env", "base_url", "admins", "access", "allow"},
+    "polling": {
+        "interval",
+        "concurrency",
+        "timeout",
+        "max_bytes",
+        "per_host",
+        "jitter",
+        "user_agent",
+    },
+    "digest": {"time"},
+    "stories": {"window"},
+}
+_SOURCE_KEYS = {
+    "name",
+    "url",
+    "kind",
+    "interval",
+    "language",
+    "tags",
+    "selector",
+    "priority",
+    "enabled",
+}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Reader:
+    """Collects problems while reading one parsed TOML document."""
+
+    def __init__(self, path: Path | None, text: str) -> None:
+        self.file: Path | str = path or "<built-in defaults>"
+        self.lines = text.splitlines()
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+
+    def line_of(self, key: str) -> int | None:
+        """Best-effort line of a dotted key (``polling.timeout``, ``sources[2].url``)."""
+        parts = re.split(r"\.", key)
+        header: str | None = None
+        index = 0
+        leaf = parts[-1]
+        if len(parts) > 1:
+            head = parts[0]
+            match = re.match(r"(\w+)\[(\d+)\]", head)
+            if match:
+                header, index = f"[[{match.group(1)}]]", int(match.group(2))
+            else:
+                header = f"[{head}]"
+        start = 0
+        if header is not None:
+            seen = -1
+            for number, line in enumerate(self.lines):
+                if line.strip().startswith(header):
+                    seen += 1
+                    if seen == index:
+                        start = number
+                        break
+            else:
+                return None
+        pattern = re.compile(rf"^\s*{re.escape(leaf)}\s*=")
+        for number in range(start, len(self.lines)):
+            line = self.lines[number]
+            if number > start and header is not None and line.strip().startswith("["):
+                break
+            if header is None and line.strip().startswith("["):
+                break
+            if pattern.match(line):
+                return number + 1
+        return start + 1 if header is not None else None
+
+    def problem(self, key: str, message: str, hint: str | None = None) -> None:
+        line = self.line_of(key)
+        self.problems.append(Problem(self.file, message, key=key, line=line, hint=hint))
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+                known = ", ".join(sorted(allowed))
+                hint = f"did you mean {close[0]!r}?" if close else f"known keys: {known}"
+                self.problem(f"{prefix}{key}", "unknown key", hint)
+
+    def get(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        prefix: str,
+        default: T,
+        convert: Callable[[Any], T],
+    ) -> T:
+        if key not in table:
+            return default
+        try:
+            return convert(table[key])
+        except (ValueError, TypeError) as exc:
+            self.problem(f"{prefix}{key}", str(exc))
+            return default
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {_type_name(value)}")
+    return value
+
+
+def _nonempty(value: Any) -> str:
+    text = _string(value).strip()
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {_type_name(value)}")
+    return value
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {_type_name(value)}")
+    return value
+
+
+def _positive_int(value: Any) -> int:
+    number = _int(value)
+    if number < 1:
+        raise ValueError(f"must be at least 1, got {number}")
+    return number
+
+
+def _int_list(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of numeric ids, got {_type_name(value)}")
+    return tuple(_int(item) for item in value)
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of strings, got {_type_name(value)}")
+    return tuple(_string(item) for item in value)
+
+
+def _duration(value: Any) -> timedelta:
+    duration = parse_duration(_string(value))
+    if duration <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return duration
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    else:
+        size = parse_size(_string(value))
+    if size < 1024:
+        raise ValueError(f"{value!r} is too small; at least 1KB")
+    return size
+
+
+def _fraction(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number between 0 and 1, got {_type_name(value)}")
+    if not 0 <= value <= 1:
+        raise ValueError(f"must be between 0 and 1, got {value}")
+    return float(value)
+
+
+def _clock(value: Any) -> time:
+    text = _string(value)
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
+    if not match:
+        raise ValueError(f'{text!r} is not a time of day; write "HH:MM", e.g. "08:00"')
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _timezone(value: Any) -> str:
+    text = _string(value)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'{text!r} is not a known time zone, e.g. "Africa/Casablanca"') from None
+    return text
+
+
+def _http_url(value: Any) -> str:
+    text = _nonempty(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{text!r} is not an http(s) URL")
+    return text
+
+
+def _enum(kind: type[StrEnumT]) -> Callable[[Any], StrEnumT]:
+    def convert(value: Any) -> StrEnumT:
+        text = _string(value)
+        try:
+            return kind(text)
+        except ValueError:
+            choices = " | ".join(member.value for member in kind)
+            raise ValueError(f"{text!r} is not one of {choices}") from None
+
+    return convert
+
+
+StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def resolve_database_url(url: str, base_dir: Path) -> str:
+    """Make a relative SQLite path absolute against ``base_dir``; leave other URLs alone."""
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix):
+            rest = url[len(prefix) :]
+            if not rest or rest.startswith("/") or rest.startswith(":memory:"):
+                return url
+            path, sep, query = rest.partition("?")
+            return f"{prefix}{(base_dir / path).resolve()}{sep}{query}"
+    return url
+
+
+def _table(reader: _Reader, data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        reader.problem(name, f"expected a table [{name}], got {_type_name(value)}")
+        return {}
+    reader.unknown_keys(value, _TABLE_KEYS[name], f"{name}.")
+    return value
+
+
+def _read_sources(reader: _Reader, data: Mapping[str, Any]) -> tuple[SourceConfig, ...]:
+    raw = data.get("sources", [])
+    if not isinstance(raw, list):
+        reader.problem("sources", "expected [[sources]] tables")
+        return ()
+    sources: list[SourceConfig] = []
+    names: dict[str, int] = {}
+    for index, table in enumerate(raw):
+        prefix = f"sources[{index}]."
+        if not isinstance(table, dict):
+            reader.problem(f"sources[{index}]", "expected a [[sources]] table")
+            continue
+        reader.unknown_keys(table, _SOURCE_KEYS, prefix)
+        for required in ("name", "url"):
+            if required not in table:
+                reader.problem(f"sources[{index}]", f"missing required key {required!r}")
+        name = reader.get(table, "name", prefix, "", _nonempty)
+        if name and name.casefold() in names:
+            reader.problem(
+                f"{prefix}name",
+                f"duplicate source name {name!r}",
+                f"first used by sources[{names[name.casefold()]}]",
+            )
+        names.setdefault(name.casefold(), index)
+        interval = reader.get(table, "interval", prefix, None, _duration)
+        if interval is not None and interval < POLITE_INTERVAL:
+            reader.warnings.append(
+                f"{reader.file}: {prefix}interval: {table['interval']} is below one minute; "
+                "real sites deserve politeness"
+            )
+        sources.append(
+            SourceConfig(
+                name=name,
+                url=reader.get(table, "url", prefix, "", _http_url),
+                kind=reader.get(table, "kind", prefix, SourceKind.FEED, _enum(SourceKind)),
+                interval=interval,
+                language=reader.get(table, "language", prefix, None, _nonempty),
+                tags=reader.get(table, "tags", prefix, (), _string_list),
+                selector=reader.get(table, "selector", prefix, None, _nonempty),
+                priority=reader.get(table, "priority", prefix, 0, _int),
+                enabled=reader.get(table, "enabled", prefix, True, _bool),
+            )
+        )
+    return tuple(sources)
+
+
+def _read_rules(reader: _Reader, data: Mapping[str, Any], base_dir: Path) -> tuple[Path, ...]:
+    if "rules" not in data:
+        return (SHIPPED_RULES,)
+    empty: tuple[str, ...] = ()
+    entries = reader.get(data, "rules", "", empty, _string_list)
+    paths: list[Path] = []
+    for index, entry in enumerate(entries):
+        path = (base_dir / entry).resolve()
+        if not path.exists():
+            reader.problem(f"rules[{index}]", f"{entry!r} does not exist (looked for {path})")
+        paths.append(path)
+    return tuple(paths)
+
+
+def parse_config(text: str, path: Path | None = None, base_dir: Path | None = None) -> Config:
+    """Validate a configuration document; raise ConfigError listing every problem."""
+    reader = _Reader(path, text)
+    base = base_dir or (path.resolve().parent if path else Path.cwd())
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.14 adds lineno/colno; older versions only put them in the message.
+        found = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
+        message = found.group(1) if found else str(exc)
+        line = int(found.group(2)) if found else None
+        column = int(found.group(3)) if found else None
+        raise ConfigError(
+            [Problem(reader.file, f"not valid TOML: {message}", line=line, column=column)]
+        ) from None
+    reader.unknown_keys(data, _TOP_KEYS, "")
+
+    database = _table(reader, data, "database")
+    telegram = _table(reader, data, "telegram")
+    polling = _table(reader, data, "polling")
+    digest = _table(reader, data, "digest")
+    stories = _table(reader, data, "stories")
+
+    db_url = reader.get(database, "url", "database.", DatabaseConfig.url, _nonempty)
+    token_env = reader.get(telegram, "token_env", "telegram.", TelegramConfig.token_env, _nonempty)
+    if not _ENV_NAME.match(token_env):
+        reader.problem(
+            "telegram.token_env",
+            "must be the NAME of an environment variable (the token itself never goes in the file)",
+        )
+    base_url = reader.get(telegram, "base_url", "telegram.", "", _string).strip()
+    if base_url:
+        try:
+            _http_url(base_url)
+        except ValueError as exc:
+            reader.problem("telegram.base_url", str(exc))
+    default_polling = PollingConfig()
+    interval = reader.get(polling, "interval", "polling.", default_polling.interval, _duration)
+    if interval < POLITE_INTERVAL:
+        reader.warnings.append(
+            f"{reader.file}: polling.interval: {polling.get('interval')} is below one minute; "
+            "real sites deserve politeness"
+        )
+    config = Config(
+        path=path,
+        base_dir=base,
+        rules=_read_rules(reader, data, base),
+        timezone=reader.get(data, "timezone", "", Config.timezone, _timezone),
+        database=DatabaseConfig(url=resolve_database_url(db_url, base)),
+        telegram=TelegramConfig(
+            token_env=token_env,
+            base_url=base_url,
+            admins=reader.get(telegram, "admins", "telegram.", (), _int_list),
+            access=reader.get(telegram, "access", "telegram.", Access.OPEN, _enum(Access)),
+            allow=reader.get(telegram, "allow", "telegram.", (), _int_list),
+        ),
+        polling=PollingConfig(
+            interval=interval,
+            concurrency=reader.get(
+                polling, "concurrency", "polling.", default_polling.concurrency, _positive_int
+            ),
+            timeout=reader.get(polling, "timeout", "polling.", default_polling.timeout, _duration),
+            max_bytes=reader.get(
+                polling, "max_bytes", "polling.", default_polling.max_bytes, _size
+            ),
+            per_host=reader.get(
+                polling, "per_host", "polling.", default_polling.per_host, _positive_int
+            ),
+            jitter=reader.get(polling, "jitter", "polling.", default_polling.jitter, _fraction),
+            user_agent=reader.get(polling, "user_agent", "polling.", "", _string).strip(),
+        ),
+        digest=DigestConfig(time=reader.get(digest, "time", "digest.", DigestConfig.time, _clock)),
+        stories=StoriesConfig(
+            window=reader.get(stories, "window", "stories.", StoriesConfig.window, _duration)
+        ),
+        sources=_read_sources(reader, data),
+        warnings=(),
+    )
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return Config(**{**config.__dict__, "warnings": tuple(reader.warnings)})
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load ``path``; with None, ``config.toml`` in the current folder if present, else defaults."""
+    if path is None:
+        candidate = Path.cwd() / DEFAULT_CONFIG_NAME
+        if not candidate.exists():
+            return parse_config("", None, Path.cwd())
+        path = candidate
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(path, "configuration file not found")]) from None
+    except UnicodeDecodeError as exc:
+        problem = Problem(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        raise ConfigError([problem]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(path, f"cannot read: {exc.strerror}")]) from None
+    return parse_config(text, path)
