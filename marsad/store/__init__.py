@@ -1,0 +1,1 @@
+"""Persistence with SQLModel: engine, tables, queries, migrations (imports no watchers/bot)."""

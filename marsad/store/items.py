@@ -1,0 +1,95 @@
+"""Queries on items: insert only what is new (by identity key), in one statement per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from marsad.store.tables import Item
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """What the store needs to add an item; mirrors the watchers' item draft."""
+
+    key: str
+    guid: str | None
+    url: str
+    canonical_url: str | None
+    title: str
+    summary: str
+    text: str
+    published: datetime
+    date_missing: bool
+
+
+def _insert(session: Session) -> type[Insert]:
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert  # type: ignore[return-value]
+    return sqlite.insert  # type: ignore[return-value]
+
+
+def add_items(
+    session: Session,
+    source_id: int,
+    drafts: Sequence[NewItem],
+    *,
+    fetched_at: datetime,
+    backlog: bool,
+) -> list[Item]:
+    """Insert the drafts whose key is not stored yet; return the newly stored items in order.
+
+    Keys already present (from this or any other source, or earlier in the same batch) are
+    skipped, so repeated polls, restarts and concurrent pollers never duplicate an item.
+    """
+    unique: dict[str, NewItem] = {}
+    for draft in drafts:
+        unique.setdefault(draft.key, draft)
+    if not unique:
+        return []
+    rows = [
+        {
+            "key": draft.key,
+            "source_id": source_id,
+            "guid": draft.guid,
+            "url": draft.url,
+            "canonical_url": draft.canonical_url,
+            "title": draft.title,
+            "summary": draft.summary,
+            "text": draft.text,
+            "published_at": draft.published,
+            "date_missing": draft.date_missing,
+            "fetched_at": fetched_at,
+            "backlog": backlog,
+        }
+        for draft in unique.values()
+    ]
+    insert = _insert(session)
+    statement = (
+        insert(Item)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["key"])  # type: ignore[attr-defined]
+        .returning(col(Item.id))
+    )
+    inserted = [row[0] for row in session.execute(statement)]
+    if not inserted:
+        return []
+    found = session.exec(select(Item).where(col(Item.id).in_(inserted))).all()
+    by_key = {item.key: item for item in found}
+    return [by_key[key] for key in unique if key in by_key]
+
+
+def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` are stored already (used to fetch each page article only once)."""
+    wanted = list(dict.fromkeys(keys))
+    known: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        known.update(session.exec(select(Item.key).where(col(Item.key).in_(chunk))).all())
+    return known

@@ -1,0 +1,94 @@
+"""Queries on sources: keep the table in step with the configuration, record fetch outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from marsad.config import SourceConfig
+from marsad.store.tables import Source
+
+
+def sync_sources(session: Session, configured: Iterable[SourceConfig]) -> dict[str, Source]:
+    """Insert new configured sources and follow URL edits; return the configured ones by name.
+
+    A source whose configured URL changed starts afresh: new URL, no validators, no failures,
+    re-enabled (the user fixed it).  Sources no longer configured stay in the table, unpolled.
+    """
+    rows = {row.name: row for row in session.exec(select(Source)).all()}
+    result: dict[str, Source] = {}
+    for config in configured:
+        row = rows.get(config.name)
+        if row is None:
+            row = Source(name=config.name, config_url=config.url, url=config.url, kind=config.kind)
+            session.add(row)
+        elif row.config_url != config.url:
+            row.config_url = row.url = config.url
+            row.etag = row.last_modified = None
+            row.consecutive_failures = 0
+            row.last_error = row.disabled_reason = None
+            row.disabled_at = None
+            row.next_poll_at = None
+        row.kind = config.kind
+        result[config.name] = row
+    session.commit()
+    return result
+
+
+def enable_source(session: Session, source: Source) -> None:
+    """Clear a source's disabled state and failure count so it is polled again."""
+    source.disabled_reason = None
+    source.disabled_at = None
+    source.consecutive_failures = 0
+    source.next_poll_at = None
+    session.add(source)
+
+
+def record_success(
+    session: Session,
+    source: Source,
+    *,
+    now: datetime,
+    next_poll_at: datetime,
+    etag: str | None,
+    last_modified: str | None,
+    new_url: str | None,
+    salvage_error: str | None,
+    new_items: int,
+) -> None:
+    """A fetch that answered (200 or 304): reset failures, keep validators, follow moves."""
+    if source.first_polled_at is None:
+        source.first_polled_at = now
+    source.last_polled_at = now
+    source.last_success_at = now
+    source.next_poll_at = next_poll_at
+    source.consecutive_failures = 0
+    source.last_error = salvage_error
+    if etag is not None or last_modified is not None:
+        source.etag, source.last_modified = etag, last_modified
+    if new_url and new_url != source.url:
+        source.url = new_url
+    source.items_seen += new_items
+    session.add(source)
+
+
+def record_failure(
+    session: Session,
+    source: Source,
+    *,
+    now: datetime,
+    error: str,
+    next_poll_at: datetime,
+    disable_reason: str | None,
+) -> None:
+    """A failed fetch: count it, keep the reason, schedule the backed-off retry or disable."""
+    source.last_polled_at = now
+    source.consecutive_failures += 1
+    source.last_error = error
+    source.next_poll_at = next_poll_at
+    if disable_reason is not None:
+        source.disabled_reason = disable_reason
+        source.disabled_at = now
+    session.add(source)

@@ -1,0 +1,57 @@
+"""The tables of the store (SQLModel).  Migrations in ``migrations/`` create and upgrade them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from marsad.store.timeutil import UTCDateTime
+
+
+class Source(SQLModel, table=True):
+    """A configured news source and its fetch state (survives restarts)."""
+
+    __tablename__ = "sources"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    config_url: str = Field(max_length=2000, description="the URL as written in the configuration")
+    url: str = Field(max_length=2000, description="current URL; updated by permanent redirects")
+    kind: str = Field(max_length=16)
+    etag: str | None = Field(default=None, max_length=1000)
+    last_modified: str | None = Field(default=None, max_length=200)
+    first_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    consecutive_failures: int = Field(default=0)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    disabled_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    items_seen: int = Field(default=0)
+
+
+class Item(SQLModel, table=True):
+    """One news item, stored once whatever source or poll it was seen in."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("key", name="uq_items_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=600, description="identity: guid:..., url:... or hash:...")
+    source_id: int = Field(foreign_key="sources.id", index=True, ondelete="CASCADE")
+    guid: str | None = Field(default=None, max_length=2000)
+    url: str = Field(max_length=4000)
+    canonical_url: str | None = Field(default=None, max_length=4000, index=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    published_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    date_missing: bool = Field(default=False)
+    fetched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    backlog: bool = Field(default=False, description="found by the first poll of its source")
+
+
+__all__ = ["Item", "SQLModel", "Source"]

@@ -1,0 +1,128 @@
+"""The store opens, migrates and behaves the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from marsad.config import SourceConfig
+from marsad.errors import StoreError
+from marsad.store.engine import open_store, session
+from marsad.store.items import NewItem, add_items, known_keys
+from marsad.store.migrate import current_revision, head_revision
+from marsad.store.sources import sync_sources
+from marsad.store.tables import Item, SQLModel
+
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+
+def draft(key: str, title: str = "حموشي يستقبل وفدا أمنيا إسبانيا") -> NewItem:
+    return NewItem(
+        key=key,
+        guid=None,
+        url=f"https://example.ma/{key}",
+        canonical_url=f"https://example.ma/{key}",
+        title=title,
+        summary="",
+        text="",
+        published=NOW - timedelta(hours=1),
+        date_missing=False,
+    )
+
+
+def test_fresh_database_is_at_head_and_matches_the_models(store_url: str) -> None:
+    engine = open_store(store_url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+    assert {"sources", "items"} <= set(inspect(engine).get_table_names())
+
+
+def test_opening_twice_keeps_data(store_url: str) -> None:
+    engine = open_store(store_url)
+    with session(engine) as s:
+        source = sync_sources(s, [SourceConfig(name="Hespress", url="https://h.example/feed")])
+        add_items(s, source["Hespress"].id or 0, [draft("a")], fetched_at=NOW, backlog=True)
+        s.commit()
+    engine.dispose()
+    again = open_store(store_url)
+    with session(again) as s:
+        items = s.exec(select(Item)).all()
+    assert [(i.key, i.title, i.backlog) for i in items] == [
+        ("a", "حموشي يستقبل وفدا أمنيا إسبانيا", True)
+    ]
+    assert items[0].published_at == NOW - timedelta(hours=1)
+    assert items[0].published_at.tzinfo is not None
+
+
+def test_the_same_key_is_stored_once_across_sources_and_batches(store_url: str) -> None:
+    engine = open_store(store_url)
+    with session(engine) as s:
+        rows = sync_sources(
+            s,
+            [
+                SourceConfig(name="A", url="https://a.example/feed"),
+                SourceConfig(name="B", url="https://b.example/feed"),
+            ],
+        )
+        first = add_items(
+            s,
+            rows["A"].id or 0,
+            [draft("x"), draft("y"), draft("x")],
+            fetched_at=NOW,
+            backlog=False,
+        )
+        second = add_items(
+            s, rows["B"].id or 0, [draft("y"), draft("z")], fetched_at=NOW, backlog=False
+        )
+        s.commit()
+        assert [i.key for i in first] == ["x", "y"]
+        assert [i.key for i in second] == ["z"]
+        assert known_keys(s, ["x", "z", "w"]) == {"x", "z"}
+        assert len(s.exec(select(Item)).all()) == 3
+
+
+def test_changing_a_source_url_in_the_config_starts_it_afresh(store_url: str) -> None:
+    engine = open_store(store_url)
+    with session(engine) as s:
+        row = sync_sources(s, [SourceConfig(name="A", url="https://a.example/feed")])["A"]
+        row.consecutive_failures, row.disabled_reason, row.etag = 20, "20 failures", '"v1"'
+        s.commit()
+        row = sync_sources(s, [SourceConfig(name="A", url="https://a.example/rss")])["A"]
+        assert (row.url, row.consecutive_failures, row.disabled_reason, row.etag) == (
+            "https://a.example/rss",
+            0,
+            None,
+            None,
+        )
+
+
+def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(sqlite_url: str) -> None:
+    engine = open_store(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_naive_datetimes_are_refused(sqlite_url: str) -> None:
+    engine = open_store(sqlite_url)
+    with session(engine) as s:
+        source = sync_sources(s, [SourceConfig(name="A", url="https://a.example/feed")])["A"]
+        bad = NewItem(**{**draft("n").__dict__, "published": datetime(2026, 1, 1)})
+        with pytest.raises(Exception, match="naive datetime"):
+            add_items(s, source.id or 0, [bad], fetched_at=NOW, backlog=False)
+
+
+def test_unreachable_or_unknown_databases_are_clear_errors(tmp_path: object) -> None:
+    with pytest.raises(StoreError, match="unsupported database 'mysql'"):
+        open_store("mysql://localhost/x")
+    with pytest.raises(StoreError, match="cannot open the database") as info:
+        open_store("postgresql+psycopg://nobody:secret@127.0.0.1:1/none?connect_timeout=1")
+    assert "secret" not in info.value.show()
