@@ -1,0 +1,263 @@
+"""Parse fetched feed bytes (RSS 2.0, Atom 1.0, RSS 1.0) into entries, never raising.
+
+feedparser only ever sees bytes we prepared: decoded with our own charset rules and
+re-encoded as UTF-8 with a truthful XML declaration, without a DOCTYPE, so it can
+neither fetch anything nor expand entities.  Documents declaring entities are refused
+outright (entity-expansion bombs, external entities), and HTML pages served where a
+feed was expected are reported as such instead of yielding junk entries.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html.entities
+import io
+import re
+import time
+import xml.sax
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from marsad.watchers.charset import decode_document
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a feed or one extracted article, as published (text may hold HTML)."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    summary: str
+    text: str
+    published: datetime | None  # aware UTC, None when missing or unparseable
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """The outcome of parsing one fetched document; ``error`` records what went wrong."""
+
+    entries: tuple[Entry, ...]
+    title: str | None
+    error: str | None
+    is_feed: bool
+
+
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_DOCTYPE_START = re.compile(r"<!DOCTYPE\b", re.IGNORECASE)
+_ENTITY_DECL = re.compile(r"<!ENTITY\b", re.IGNORECASE)
+_PROLOG_SKIP = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_FEED_LINK = re.compile(
+    r"<link\b[^>]*type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
+)
+_HREF = re.compile(r"href=[\"']([^\"']+)[\"']", re.IGNORECASE)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _prolog_end(text: str) -> int:
+    """Index where the root element starts, skipping declarations, comments and the DOCTYPE."""
+    pos = 0
+    while pos < len(text):
+        skip = _PROLOG_SKIP.match(text, pos)
+        if skip:
+            pos = skip.end()
+            continue
+        if _DOCTYPE_START.match(text, pos):
+            pos = _doctype_end(text, pos)
+            continue
+        return pos
+    return pos
+
+
+def _doctype_end(text: str, start: int) -> int:
+    """End of the DOCTYPE starting at ``start``, including any internal subset in brackets."""
+    depth = 0
+    quote: str | None = None
+    for i in range(start, len(text)):
+        char = text[i]
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth = max(0, depth - 1)
+        elif char == ">" and depth == 0:
+            return i + 1
+    return len(text)
+
+
+def _root_name(text: str) -> str | None:
+    match = _ROOT.match(text, _prolog_end(text))
+    return match.group(1).lower() if match else None
+
+
+def _html_error(text: str, base: str) -> str:
+    message = "not a feed: the server returned an HTML page"
+    for tag in _FEED_LINK.findall(text[:65536]):
+        href = _HREF.search(tag)
+        if href:
+            return f"{message} (it advertises a feed at {urljoin(base, href.group(1))})"
+    return message
+
+
+def _entity_to_reference(match: re.Match[str]) -> str:
+    """HTML named entities are undefined in XML: write them as character references."""
+    name = match.group(1)
+    if name in _XML_ENTITIES:
+        return match.group(0)
+    value = html.entities.html5.get(name + ";")
+    if value is None:
+        return match.group(0)
+    return "".join(f"&#{ord(c)};" for c in value)
+
+
+def _blank_keeping_lines(text: str) -> str:
+    return "\n" * text.count("\n")
+
+
+def _prepare_xml(text: str) -> bytes:
+    """UTF-8 bytes with a truthful declaration, no DOCTYPE and no XML-illegal characters.
+
+    Line numbers are preserved so that parse errors point at the original document.
+    """
+    root = _prolog_end(text)
+    prolog = _DECLARATION.sub("", text[:root], count=1)
+    prolog = re.sub(
+        r"<!DOCTYPE\b.*",
+        lambda m: _blank_keeping_lines(m.group(0)),
+        prolog,
+        flags=re.IGNORECASE | re.DOTALL,
+    )
+    body = _NAMED_ENTITY.sub(_entity_to_reference, text[root:])
+    document = '<?xml version="1.0" encoding="utf-8"?>' + prolog + body
+    return _XML_ILLEGAL.sub("", document).encode("utf-8", errors="replace")
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _entry(raw: Any) -> Entry:
+    contents = [_text(c.get("value")) for c in raw.get("content", []) or []]
+    summary = _text(raw.get("summary"))
+    text = max(contents, key=len) if contents else ""
+    published = None
+    for field in ("published_parsed", "updated_parsed", "created_parsed"):
+        published = _to_datetime(raw.get(field))
+        if published is not None:
+            break
+    guid = _text(raw.get("id")).strip() or None
+    link = _text(raw.get("link")).strip() or None
+    author = _text(raw.get("author")).strip() or None
+    return Entry(
+        guid=guid,
+        link=link,
+        title=_text(raw.get("title")),
+        summary=summary,
+        text=text,
+        published=published,
+        author=author,
+    )
+
+
+def _unique(entries: list[Entry]) -> tuple[Entry, ...]:
+    """Drop repeated guids (and repeated links of guid-less entries), keeping the first."""
+    seen: set[str] = set()
+    kept: list[Entry] = []
+    for entry in entries:
+        marker = f"guid:{entry.guid}" if entry.guid else f"link:{entry.link}" if entry.link else ""
+        if marker and marker in seen:
+            continue
+        if marker:
+            seen.add(marker)
+        kept.append(entry)
+    return tuple(kept)
+
+
+def _describe(exc: BaseException | None) -> str:
+    if isinstance(exc, xml.sax.SAXParseException):
+        return f"line {exc.getLineNumber()}: {exc.getMessage()}"
+    return str(exc) if exc is not None else "unknown problem"
+
+
+def _failed(error: str, *, is_feed: bool = False) -> ParsedFeed:
+    return ParsedFeed(entries=(), title=None, error=error, is_feed=is_feed)
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+    """Parse one fetched feed; problems are recorded in ``error``, never raised."""
+    try:
+        return _parse(body, headers, url)
+    except Exception as exc:  # a parser bug must cost one source one poll, not the service
+        return _failed(f"could not parse the feed: {type(exc).__name__}: {exc}")
+
+
+def _parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+    if not body.strip():
+        return _failed("empty response: the server sent no content")
+    text, _encoding = decode_document(body, _header(headers, "content-type"))
+    text = text.removeprefix("\ufeff")
+    root = _prolog_end(text)
+    if _ENTITY_DECL.search(text, 0, root):
+        return _failed(
+            "rejected: DTD entity declarations (entity-expansion or external-entity attack)"
+        )
+    name = _root_name(text)
+    if name == "html" or (name is None and re.match(r"\s*<!doctype\s+html", text, re.I)):
+        return _failed(_html_error(text, url))
+    if name is None:
+        stripped = text.lstrip()
+        kind = "JSON" if stripped.startswith(("{", "[")) else "plain text"
+        return _failed(f"not a feed: the server returned {kind}, not XML")
+    data = _prepare_xml(text)
+    result = feedparser.parse(
+        io.BytesIO(data),
+        response_headers={
+            "content-type": "application/xml; charset=utf-8",
+            "content-location": url,
+            "content-language": _header(headers, "content-language") or "",
+        },
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    entries = _unique([_entry(raw) for raw in result.entries])
+    title = _text(result.feed.get("title")).strip() or None
+    is_feed = bool(result.get("version")) or bool(entries)
+    if not is_feed:
+        return _failed(f"not a feed: the document's root element is <{name}>")
+    error = None
+    if result.get("bozo"):
+        n = len(entries)
+        error = (
+            f"malformed XML ({_describe(result.get('bozo_exception'))}); "
+            f"{n} {'entry' if n == 1 else 'entries'} salvaged"
+        )
+    return ParsedFeed(entries=entries, title=title, error=error, is_feed=True)
