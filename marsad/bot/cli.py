@@ -12,15 +12,25 @@ from types import ModuleType
 from marsad import __version__
 from marsad.errors import MarsadError
 
-COMMANDS = ("run", "poll", "check", "match", "explain", "digest", "demo")
+COMMANDS: dict[str, str] = {
+    "run": "the service: scheduled watchers + Telegram bot (console alerts without a token)",
+    "poll": "poll every source once, now; store and print new items; exit",
+    "check": "validate configuration and rule files; non-zero exit with precise errors",
+    "match": "batch matching: JSONL items in, JSONL results out (--labels to score rules)",
+    "explain": "show, for one text, every hit and why",
+    "digest": "print the digest for a period on the console",
+    "demo": "run the whole pipeline offline on bundled sample feeds",
+}
+"""Sub-commands and their one-line help; a command's module is imported only when it runs,
+so ``marsad --help`` is fast and one command's dependencies never break another."""
 
 
 def _command_module(name: str) -> ModuleType:
     return importlib.import_module(f"marsad.bot.commands.{name}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser; each command module contributes its help and arguments."""
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The parser; the ``selected`` command's module contributes its description and arguments."""
     parser = argparse.ArgumentParser(
         prog="marsad",
         description=(
@@ -32,12 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"marsad {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        module = _command_module(name)
+    for name, summary in COMMANDS.items():
+        module = _command_module(name) if name == selected else None
         command = sub.add_parser(
             name,
-            help=module.HELP,
-            description=getattr(module, "DESCRIPTION", module.HELP),
+            help=summary,
+            description=getattr(module, "DESCRIPTION", summary),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         command.add_argument(
@@ -47,15 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
             help="configuration file (default: ./config.toml if it exists, else built-in defaults)",
         )
         command.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-        module.add_arguments(command)
-        command.set_defaults(handler=module.run)
+        if module is not None:
+            module.add_arguments(command)
+            command.set_defaults(handler=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``marsad`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    selected = next((a for a in arguments if not a.startswith("-")), None)
+    parser = build_parser(selected if selected in COMMANDS else None)
+    args = parser.parse_args(arguments)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -64,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # httpx logs every request URL at INFO; a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.handler(args) or 0)
     except MarsadError as exc:

@@ -1,15 +1,71 @@
-"""`marsad run` (placeholder until its issue lands)."""
+"""``marsad run``: the service — scheduled watchers, and alerts (console when there is no token)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
+import sys
 
-HELP = "run (not built yet)"
+from marsad.bot.console import ConsoleAlerts
+from marsad.bot.wiring import (
+    load_and_warn,
+    make_fetcher,
+    make_poller,
+    open_configured_store,
+    utc_now,
+)
+from marsad.config import Config
+from marsad.watchers.scheduler import SourceScheduler
+
+HELP = "the service: scheduled watchers + Telegram bot (console alerts without a token)"
+DESCRIPTION = """\
+Run the service until SIGINT/SIGTERM: every configured source is polled on its own interval
+(with jitter, back-off after failures, never two polls of one source at once), new items are
+stored, and alerts go to Telegram, or to the console when the token variable named by
+telegram.token_env is unset. A source's first poll stores its backlog without alerting.
+Stops cleanly: polls in flight finish and are committed before exit."""
+
+log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No arguments yet."""
+    """``run`` takes only ``--config``."""
+
+
+async def serve(config: Config, stop: asyncio.Event) -> None:
+    """Run the watchers until ``stop`` is set."""
+    engine = open_configured_store(config)
+    console = ConsoleAlerts(config, sys.stdout)
+    try:
+        async with make_fetcher(config) as fetcher:
+            poller = make_poller(config, engine, fetcher)
+            scheduler = SourceScheduler(poller, clock=utc_now, on_report=console.report)
+            scheduler.start()
+            if not config.sources:
+                log.warning("no sources configured: add [[sources]] to the configuration")
+            await stop.wait()
+            log.info("stopping: waiting for polls in flight")
+            await scheduler.stop()
+    finally:
+        engine.dispose()
+
+
+async def _main(config: Config) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(config, stop)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("marsad run: not built yet")
+    config = load_and_warn(args.config)
+    if config.telegram.token() is None:
+        log.info(
+            "no Telegram token in $%s: alerts are printed on the console", config.telegram.token_env
+        )
+    asyncio.run(_main(config))
+    log.info("stopped")
+    return 0

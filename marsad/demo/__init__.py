@@ -1,0 +1,1 @@
+"""Bundled sample feeds (written for Marsad) and a tiny local server for ``marsad demo``."""

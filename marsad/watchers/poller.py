@@ -1,0 +1,295 @@
+"""Poll sources: fetch, parse, identify and store items, and keep each source's fetch state.
+
+One bad source never delays the others: every poll runs under the global concurrency limit,
+and whatever goes wrong in one is recorded on that source and reported, never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from marsad.config import Config, SourceConfig, SourceKind
+from marsad.store.engine import session as open_session
+from marsad.store.items import NewItem, add_items, known_keys
+from marsad.store.sources import enable_source, record_failure, record_success, sync_sources
+from marsad.store.tables import Item, Source
+from marsad.watchers.backoff import next_regular_poll, plan_after_failure
+from marsad.watchers.feeds import Entry, parse_feed
+from marsad.watchers.fetch import Fetcher, FetchOutcome, FetchResult
+from marsad.watchers.items import ItemDraft, canonical_url, make_item
+from marsad.watchers.pages import extract_article, find_article_links
+
+log = logging.getLogger(__name__)
+
+MAX_ARTICLES_PER_PAGE_POLL = 30
+"""Articles fetched from one listing page per poll; the rest wait for the next poll."""
+
+IngestHook = Callable[[Session, Source, list[Item]], None]
+"""Called inside the transaction that stores new items (stories, matches, outbox hook in here)."""
+
+
+class PollStatus(StrEnum):
+    """How one poll of one source ended."""
+
+    NEW = "new"
+    NO_NEW = "no-new"
+    NOT_MODIFIED = "not-modified"
+    FAILED = "failed"
+    DISABLED = "disabled"
+    WAITING = "waiting"
+
+
+@dataclass(frozen=True)
+class PollReport:
+    """What one poll of one source did, for the CLI summary, `/status` and the scheduler."""
+
+    source: str
+    status: PollStatus
+    new_items: tuple[Item, ...] = ()
+    backlog: bool = False
+    entries: int = 0
+    error: str | None = None
+    disabled_reason: str | None = None
+
+    def summary(self) -> str:
+        """One line for a person: ``Hespress: 3 new (backlog)`` / ``X: failed: HTTP 404``."""
+        if self.status is PollStatus.NEW:
+            text = f"{len(self.new_items)} new of {self.entries}"
+            if self.backlog:
+                text += " (first poll: backlog, not alerted)"
+        elif self.status is PollStatus.NO_NEW:
+            text = f"no new items ({self.entries} seen)"
+        elif self.status is PollStatus.NOT_MODIFIED:
+            text = "not modified"
+        elif self.status is PollStatus.DISABLED:
+            text = f"disabled: {self.disabled_reason}"
+        elif self.status is PollStatus.WAITING:
+            text = "waiting (backing off)"
+        else:
+            text = f"failed: {self.error}"
+            if self.disabled_reason:
+                text += f"; now disabled: {self.disabled_reason}"
+        if self.error and self.status in (PollStatus.NEW, PollStatus.NO_NEW):
+            text += f"; warning: {self.error}"
+        return f"{self.source}: {text}"
+
+
+def _to_new_item(draft: ItemDraft) -> NewItem:
+    return NewItem(
+        key=draft.key,
+        guid=draft.guid,
+        url=draft.url,
+        canonical_url=draft.canonical_url,
+        title=draft.title,
+        summary=draft.summary,
+        text=draft.text,
+        published=draft.published,
+        date_missing=draft.date_missing,
+    )
+
+
+class Poller:
+    """Polls configured sources into the store; shared by `marsad poll` and the scheduler."""
+
+    def __init__(
+        self,
+        config: Config,
+        engine: Engine,
+        fetcher: Fetcher,
+        *,
+        clock: Callable[[], datetime],
+        rng: random.Random | None = None,
+        on_ingest: IngestHook | None = None,
+    ) -> None:
+        self.config = config
+        self.engine = engine
+        self.fetcher = fetcher
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.on_ingest = on_ingest
+        self._limit = asyncio.Semaphore(config.polling.concurrency)
+        self._running: dict[str, asyncio.Lock] = {}
+        self._configs = {source.name: source for source in config.sources}
+        with open_session(engine) as s:
+            rows = sync_sources(s, [c for c in config.sources if c.enabled])
+            self._ids = {name: row.id or 0 for name, row in rows.items()}
+
+    @property
+    def source_names(self) -> list[str]:
+        return list(self._ids)
+
+    def source_id(self, name: str) -> int:
+        return self._ids[name]
+
+    async def poll_all(
+        self, *, include_disabled: bool = False, force: bool = True
+    ) -> list[PollReport]:
+        """Poll every enabled configured source once, concurrently under the global limit."""
+        tasks = [
+            self.poll(name, include_disabled=include_disabled, force=force) for name in self._ids
+        ]
+        return list(await asyncio.gather(*tasks))
+
+    async def poll(
+        self, name: str, *, include_disabled: bool = False, force: bool = False
+    ) -> PollReport:
+        """Poll one source unless it is disabled or (without ``force``) backing off.
+
+        Two polls of one source never overlap: a second call waits for the first.
+        """
+        lock = self._running.setdefault(name, asyncio.Lock())
+        async with lock, self._limit:
+            try:
+                return await self._poll(name, include_disabled=include_disabled, force=force)
+            except Exception as exc:  # a bug must not take the other sources down with it
+                log.exception("poll of %s crashed", name)
+                return PollReport(name, PollStatus.FAILED, error=f"internal error: {exc!r}")
+
+    async def _poll(self, name: str, *, include_disabled: bool, force: bool) -> PollReport:
+        config = self._configs[name]
+        now = self.clock()
+        with open_session(self.engine) as s:
+            source = s.get(Source, self._ids[name])
+            assert source is not None
+            if source.disabled_reason is not None:
+                if not include_disabled:
+                    return PollReport(
+                        name, PollStatus.DISABLED, disabled_reason=source.disabled_reason
+                    )
+                enable_source(s, source)
+                s.commit()
+            if not force and source.next_poll_at is not None and now < source.next_poll_at:
+                return PollReport(name, PollStatus.WAITING, error=source.last_error)
+            url, etag, last_modified = source.url, source.etag, source.last_modified
+        result = await self.fetcher.fetch(url, etag=etag, last_modified=last_modified)
+        if result.outcome is FetchOutcome.NOT_MODIFIED:
+            return self._store(config, result, [], None, now)
+        if not result.ok:
+            return self._fail(config, now, result.error or str(result.outcome), result)
+        if config.kind is SourceKind.PAGE:
+            entries, problem = await self._read_page(config, result)
+        else:
+            parsed = await asyncio.to_thread(
+                parse_feed, result.body, result.headers, result.final_url
+            )
+            if not parsed.is_feed or (parsed.error and not parsed.entries):
+                return self._fail(config, now, parsed.error or "no entries", None)
+            entries, problem = list(parsed.entries), parsed.error
+        drafts = [make_item(entry, result.final_url, now) for entry in entries]
+        return self._store(config, result, drafts, problem, now)
+
+    async def _read_page(
+        self, config: SourceConfig, listing: FetchResult
+    ) -> tuple[list[Entry], str | None]:
+        """Find article links on a listing page and fetch each article not stored yet."""
+        links = find_article_links(
+            listing.body, listing.headers, listing.final_url, config.selector
+        )
+        keyed = {f"url:{canonical_url(link)}": link for link in links}
+        with open_session(self.engine) as s:
+            known = known_keys(s, keyed)
+        todo = [link for key, link in keyed.items() if key not in known]
+        todo = todo[:MAX_ARTICLES_PER_PAGE_POLL]
+        results = await asyncio.gather(*(self.fetcher.fetch(link) for link in todo))
+        entries: list[Entry] = []
+        failures: list[str] = []
+        for link, result in zip(todo, results, strict=True):
+            if not result.ok:
+                failures.append(f"{link}: {result.error}")
+                continue
+            entry = extract_article(result.body, result.headers, result.final_url)
+            if entry is None:
+                failures.append(f"{link}: no article text found")
+            else:
+                entries.append(entry)
+        if not links:
+            return [], "no article links found on the page"
+        problem = None
+        if failures:
+            problem = f"{len(failures)} of {len(todo)} articles failed (first: {failures[0]})"
+        return entries, problem
+
+    def _store(
+        self,
+        config: SourceConfig,
+        result: FetchResult,
+        drafts: Sequence[ItemDraft],
+        problem: str | None,
+        now: datetime,
+    ) -> PollReport:
+        interval = self.config.interval_of(config)
+        next_poll = next_regular_poll(now, interval, self.config.polling.jitter, self.rng.random())
+        with open_session(self.engine) as s:
+            source = s.get(Source, self._ids[config.name])
+            assert source is not None
+            backlog = source.first_polled_at is None
+            new = add_items(
+                s,
+                source.id or 0,
+                [_to_new_item(draft) for draft in drafts],
+                fetched_at=now,
+                backlog=backlog,
+            )
+            if self.on_ingest is not None and new:
+                self.on_ingest(s, source, new)
+            record_success(
+                s,
+                source,
+                now=now,
+                next_poll_at=next_poll,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                new_url=result.permanent_url,
+                salvage_error=problem,
+                new_items=len(new),
+            )
+            s.commit()
+        if result.outcome is FetchOutcome.NOT_MODIFIED:
+            status = PollStatus.NOT_MODIFIED
+        else:
+            status = PollStatus.NEW if new else PollStatus.NO_NEW
+        return PollReport(
+            config.name,
+            status,
+            new_items=tuple(new),
+            backlog=backlog,
+            entries=len(drafts),
+            error=problem,
+        )
+
+    def _fail(
+        self, config: SourceConfig, now: datetime, error: str, result: FetchResult | None
+    ) -> PollReport:
+        with open_session(self.engine) as s:
+            source = s.get(Source, self._ids[config.name])
+            assert source is not None
+            plan = plan_after_failure(
+                now=now,
+                failures=source.consecutive_failures + 1,
+                interval=self.config.interval_of(config),
+                error=error,
+                gone=result is not None and result.outcome is FetchOutcome.GONE,
+                retry_after=result.retry_after if result is not None else None,
+            )
+            record_failure(
+                s,
+                source,
+                now=now,
+                error=error,
+                next_poll_at=plan.next_poll_at,
+                disable_reason=plan.disable_reason,
+            )
+            s.commit()
+        log.warning("%s: %s", config.name, error)
+        return PollReport(
+            config.name, PollStatus.FAILED, error=error, disabled_reason=plan.disable_reason
+        )
