@@ -171,7 +171,8 @@ def _entry(raw: Any) -> Entry:
     text = max(contents, key=len) if contents else ""
     published = None
     for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        published = _to_datetime(raw.get(field))
+        # dict.get: feedparser's own lookup aliases missing dates with a deprecation warning
+        published = _to_datetime(dict.get(raw, field))
         if published is not None:
             break
     guid = _text(raw.get("id")).strip() or None

@@ -1,0 +1,166 @@
+"""Decoding: Arabic must come out as Arabic whatever the server claims."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from marsad.watchers.charset import decode_document, looks_like_latin_mojibake
+
+ARABIC = (
+    "أعلنت المديرية العامة للأمن الوطني، صباح الثلاثاء، عن تفكيك شبكة تنشط في تهريب "
+    "المخدرات، وذلك بتنسيق وثيق مع الشرطة الإسبانية."
+)
+FRENCH = "Le ministre a été reçu à Rabat, où il a évoqué la coopération sécuritaire régionale."
+
+
+def _xml(text: str, declaration: str = '<?xml version="1.0"?>') -> str:
+    return f'{declaration}\n<rss version="2.0"><channel><title>{text}</title></channel></rss>'
+
+
+@pytest.mark.parametrize(
+    ("document", "encoding", "content_type", "expected_encoding"),
+    [
+        # honest declarations
+        (_xml(ARABIC), "utf-8", "application/rss+xml; charset=utf-8", "utf-8"),
+        (_xml(ARABIC), "cp1256", "text/xml; charset=windows-1256", "windows-1256"),
+        (
+            _xml(ARABIC, '<?xml version="1.0" encoding="windows-1256"?>'),
+            "cp1256",
+            None,
+            "windows-1256",
+        ),
+        # windows-1256 with no declaration anywhere
+        (_xml(ARABIC), "cp1256", None, "windows-1256"),
+        (_xml(ARABIC), "cp1256", "text/xml", "windows-1256"),
+        # windows-1256 mis-declared in the header
+        (_xml(ARABIC), "cp1256", "text/xml; charset=utf-8", "windows-1256"),
+        (_xml(ARABIC), "cp1256", "text/xml; charset=ISO-8859-1", "windows-1256"),
+        (_xml(ARABIC), "cp1256", "text/xml; charset=windows-1252", "windows-1256"),
+        (_xml(ARABIC), "cp1256", "text/xml; charset=us-ascii", "windows-1256"),
+        (_xml(ARABIC), "cp1256", "text/xml; charset=bogus-charset", "windows-1256"),
+        # ... and in the XML declaration
+        (_xml(ARABIC, '<?xml version="1.0" encoding="UTF-8"?>'), "cp1256", None, "windows-1256"),
+        (
+            _xml(ARABIC, '<?xml version="1.0" encoding="iso-8859-1"?>'),
+            "cp1256",
+            None,
+            "windows-1256",
+        ),
+        (
+            _xml(ARABIC, '<?xml version="1.0" encoding="iso-8859-1"?>'),
+            "cp1256",
+            "text/xml; charset=utf-8",
+            "windows-1256",
+        ),
+        # UTF-8 mis-declared as a single-byte charset
+        (_xml(ARABIC), "utf-8", "text/xml; charset=windows-1256", "utf-8"),
+        (_xml(ARABIC), "utf-8", "text/xml; charset=iso-8859-1", "utf-8"),
+        (_xml(ARABIC, '<?xml version="1.0" encoding="windows-1256"?>'), "utf-8", None, "utf-8"),
+        # HTML meta charset
+        (
+            f'<html><head><meta charset="windows-1256"></head><body>{ARABIC}</body></html>',
+            "cp1256",
+            None,
+            "windows-1256",
+        ),
+        (
+            f'<html><head><meta charset="utf-8"></head><body>{ARABIC}</body></html>',
+            "cp1256",
+            "text/html",
+            "windows-1256",
+        ),
+        # Latin text that is really Latin stays as declared
+        (_xml(FRENCH), "cp1252", "text/xml; charset=iso-8859-1", "iso-8859-1"),
+        (_xml(FRENCH), "cp1252", "text/xml; charset=windows-1252", "windows-1252"),
+        (_xml(FRENCH), "utf-8", None, "utf-8"),
+        # pure ASCII
+        (_xml("Security cooperation"), "ascii", "text/xml; charset=iso-8859-1", "iso-8859-1"),
+    ],
+)
+def test_decode(
+    document: str, encoding: str, content_type: str | None, expected_encoding: str
+) -> None:
+    text, used = decode_document(document.encode(encoding), content_type)
+    assert text == document
+    assert used == expected_encoding
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+@pytest.mark.parametrize(
+    "content_type", [None, "text/xml; charset=iso-8859-1", "text/xml; charset=utf-8"]
+)
+def test_byte_order_mark_wins(encoding: str, content_type: str | None) -> None:
+    document = _xml(ARABIC, '<?xml version="1.0" encoding="utf-16"?>')
+    body = document.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):
+        body = "\ufeff".encode(encoding) + body
+    text, _ = decode_document(body, content_type)
+    assert text == document
+
+
+def test_utf16_without_bom_is_recognised_by_its_declaration() -> None:
+    document = _xml(ARABIC, '<?xml version="1.0" encoding="utf-16"?>')
+    assert decode_document(document.encode("utf-16-le"), None)[0] == document
+
+
+def test_french_without_declaration_is_not_read_as_arabic() -> None:
+    text, used = decode_document(_xml(FRENCH).encode("cp1252"), None)
+    assert "coopération sécuritaire" in text
+    assert used != "windows-1256"
+
+
+@pytest.mark.parametrize(
+    ("text", "mojibake"),
+    [
+        (ARABIC.encode("cp1256").decode("latin-1"), True),
+        (ARABIC.encode("cp1256").decode("cp1252", errors="replace"), True),
+        ("في".encode("cp1256").decode("latin-1"), True),
+        (FRENCH, False),
+        ("Ça va à Fès ? Où ? Là-bas, déjà.", False),
+        ("España y Marruecos refuerzan su cooperación policial", False),
+        ("plain ascii", False),
+    ],
+)
+def test_latin_mojibake_detector(text: str, mojibake: bool) -> None:
+    assert looks_like_latin_mojibake(text) is mojibake
+
+
+_ARABIC_WORDS = st.sampled_from(
+    [
+        "المغرب",
+        "إسبانيا",
+        "تعاون",
+        "أمني",
+        "في",
+        "من",
+        "الشرطة",
+        "وزير",
+        "الداخلية",
+        "،",
+        "2025",
+        "قال",
+    ]
+)
+
+
+@given(
+    words=st.lists(_ARABIC_WORDS, min_size=1, max_size=30),
+    content_type=st.sampled_from(
+        [
+            None,
+            "text/xml",
+            "text/xml; charset=utf-8",
+            "text/xml; charset=iso-8859-1",
+            "text/html; charset=windows-1252",
+        ]
+    ),
+)
+def test_any_arabic_windows_1256_survives_any_wrong_label(
+    words: list[str], content_type: str | None
+) -> None:
+    document = _xml(" ".join(words))
+    if not any(len(w) >= 2 and not w.isascii() for w in words):
+        return  # nothing Arabic to decide on
+    assert decode_document(document.encode("cp1256"), content_type)[0] == document
