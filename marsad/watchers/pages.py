@@ -78,7 +78,7 @@ _NOT_ARTICLE_SEGMENTS = frozenset(
 )
 _BOILERPLATE_TAGS = ("nav", "header", "footer", "aside", "form", "menu")
 _BOILERPLATE_WORDS = re.compile(
-    r"(^|[\s_-])(nav|navbar|navigation|menu|footer|header|breadcrumbs?|social|share|sharing"
+    r"(^|[\s_-])(nav|navbar|navigation|menu|footer|breadcrumbs?|social|share|sharing"
     r"|sidebar|widget|pagination|pager|cookie|banner|login|tags?|topbar)($|[\s_-])",
     re.IGNORECASE,
 )
@@ -108,13 +108,21 @@ _DATE_META = (
     ("name", "sailthru.date"),
     ("name", "parsely-pub-date"),
 )
+# Below this many characters, a text without a title is navigation debris, not an article.
+MIN_TEXT = 80
 # trafilatura reads the clock for its upper date bound; ours is checked later against fetch time.
 _DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2099-12-31"}
 
 
 def _parse_html(body: bytes, headers: Mapping[str, str]) -> Any:
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if content_type and re.match(
+        r"\s*(image|audio|video|font)/|\s*application/(pdf|zip|octet)", content_type, re.I
+    ):
+        return None
     text, _ = decode_document(body, content_type)
+    if "\x00" in text[:4096]:
+        return None  # binary, whatever the header said
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text.removeprefix("\ufeff"))
     if not text.strip():
         return None
@@ -138,7 +146,13 @@ def selector_problem(selector: str) -> str | None:
 
 
 def _in_boilerplate(element: Any) -> bool:
-    for node in element.iterancestors():
+    ancestors = list(element.iterancestors())
+    in_article = any(node.tag == "article" for node in ancestors)
+    for node in ancestors:
+        if node.tag == "article":
+            return False
+        if in_article and node.tag in ("header", "footer"):
+            continue  # an article's own header holds its title link
         if node.tag in _BOILERPLATE_TAGS or node.get("role") in ("navigation", "banner"):
             return True
         marks = f"{node.get('class', '')} {node.get('id', '')}"
@@ -331,7 +345,7 @@ def extract_article(body: bytes, headers: Mapping[str, str], url: str) -> Entry 
     text = (getattr(result, "text", None) or "").strip()
     if not title and fallback_title:
         title = str(fallback_title[0]).strip()
-    if not text:
+    if len(text) < MIN_TEXT and not (title and text):
         return None
     if published is None:
         published = _parse_date(getattr(result, "date", None) or "")
