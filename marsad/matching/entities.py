@@ -1,0 +1,55 @@
+"""Entities: the things to recognise (people, organisations, places, topics) and their names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class EntityKind(StrEnum):
+    """What an entity is; it decides the article rule, derivation and fuzzy defaults."""
+
+    PERSON = "person"
+    ORG = "org"
+    PLACE = "place"
+    TOPIC = "topic"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entity as a rule file defines it.
+
+    `forms` are extra derived words (demonyms, irregular plurals) whose regular inflections
+    match too; `derive` (default: places only) derives the nisba from the Arabic aliases;
+    `fuzzy` (default: persons and places) allows typo-tolerant matching; `exclude` phrases
+    veto the hits they contain.  `file`/`line` say where it was defined, for messages.
+    """
+
+    id: str
+    kind: EntityKind
+    name: str
+    aliases: tuple[str, ...]
+    forms: tuple[str, ...] = ()
+    derive: bool | None = None
+    fuzzy: bool | None = None
+    exclude: tuple[str, ...] = ()
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def derives(self) -> bool:
+        """Whether the nisba is derived from the Arabic aliases."""
+        return self.derive if self.derive is not None else self.kind is EntityKind.PLACE
+
+    @property
+    def is_fuzzy(self) -> bool:
+        """Whether typo-tolerant matching applies to this entity's names."""
+        if self.fuzzy is not None:
+            return self.fuzzy
+        return self.kind in (EntityKind.PERSON, EntityKind.PLACE)
+
+    def names(self) -> tuple[str, ...]:
+        """The aliases, with the display name first when it is not already among them."""
+        if self.name and self.name not in self.aliases:
+            return (self.name, *self.aliases)
+        return self.aliases

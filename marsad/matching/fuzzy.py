@@ -1,0 +1,129 @@
+"""The fuzzy fallback: typo-tolerant lookup of names, by a deletion-neighbourhood index.
+
+Each fuzzy-enabled name form is indexed under itself and its deletions (one, or two for long
+names); a text word looks up its own deletions, and candidates are verified with the
+optimal-string-alignment distance against a length-aware budget.  Short names get only
+"cheap" edits that real spelling variation produces (a long vowel, a doubled letter, a
+confusable letter pair).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import combinations
+
+from rapidfuzz.distance import OSA
+
+# Letter pairs that writers confuse (ة/ه, أ/ا, ى/ي are already folded away).
+_CONFUSABLE = frozenset(
+    frozenset(p)
+    for p in ("سص", "تط", "دض", "ذز", "زظ", "ضظ", "ذد", "ثس", "كق", "ها", "حه", "عء", "اء")
+)
+_ARABIC_LONG_VOWELS = frozenset("اوي")
+_LATIN_VOWELS = frozenset("aeiouy")
+
+
+def budget(length: int) -> int:
+    """Edits allowed for a name form of this many letters (0 means exact only)."""
+    if length <= 4:
+        return 0
+    if length <= 9:
+        return 1
+    return 2
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    out = {word}
+    for k in range(1, depth + 1):
+        if len(word) - k < 3:
+            break
+        for drop in combinations(range(len(word)), k):
+            out.add("".join(c for i, c in enumerate(word) if i not in drop))
+    return out
+
+
+def cheap_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one edit of the kinds real spelling variation makes."""
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diffs) == 1 and frozenset((a[diffs[0]], b[diffs[0]])) in _CONFUSABLE
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    if len(longer) - len(shorter) != 1:
+        return False
+    vowels = _ARABIC_LONG_VOWELS if "\u0600" <= longer[0] <= "\u08ff" else _LATIN_VOWELS
+    for i, char in enumerate(longer):
+        if longer[:i] + longer[i + 1 :] != shorter:
+            continue
+        doubled = (i > 0 and longer[i - 1] == char) or (
+            i + 1 < len(longer) and longer[i + 1] == char
+        )
+        if char in vowels or doubled:
+            return True
+    return False
+
+
+def end_trimmed(a: str, b: str) -> bool:
+    """Whether one word is the other with letters only added or dropped at an end."""
+    if len(a) == len(b):
+        return False
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer.startswith(shorter) or longer.endswith(shorter)
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyForm:
+    """One indexed name form and what it stands for (an opaque payload for the caller)."""
+
+    form: str
+    payload: object
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyMatch:
+    """A word within budget of an indexed form."""
+
+    form: FuzzyForm
+    distance: int
+
+
+class FuzzyIndex:
+    """Deletion-neighbourhood index over name forms; grows incrementally."""
+
+    def __init__(self) -> None:
+        self._forms: list[FuzzyForm] = []
+        self._by_deletion: dict[str, list[int]] = {}
+        self._min_length = 5
+
+    def __len__(self) -> int:
+        return len(self._forms)
+
+    def add(self, form: str, payload: object) -> bool:
+        """Index `form`; False (nothing indexed) when it is too short or numeric for fuzzy."""
+        if budget(len(form)) == 0 or any(c.isdigit() for c in form):
+            return False
+        index = len(self._forms)
+        self._forms.append(FuzzyForm(form, payload))
+        for key in _deletions(form, budget(len(form))):
+            self._by_deletion.setdefault(key, []).append(index)
+        return True
+
+    def lookup(self, word: str) -> Iterator[FuzzyMatch]:
+        """Indexed forms within their budget of `word` (never `word` itself)."""
+        if len(word) < self._min_length - 1 or any(c.isdigit() for c in word):
+            return
+        depth = 2 if len(word) >= 8 else 1
+        seen: set[int] = set()
+        for key in _deletions(word, depth):
+            for index in self._by_deletion.get(key, ()):
+                if index in seen:
+                    continue
+                seen.add(index)
+                form = self._forms[index]
+                allowed = budget(len(form.form))
+                distance = OSA.distance(word, form.form, score_cutoff=allowed)
+                if distance == 0 or distance > allowed:
+                    continue
+                if len(form.form) <= 6 and not cheap_edit(word, form.form):
+                    continue
+                yield FuzzyMatch(form, distance)

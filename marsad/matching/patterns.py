@@ -1,0 +1,253 @@
+"""Compile entities and query terms into the token-sequence patterns the engine looks for.
+
+A pattern is a tuple of folded words (the first without its article) plus the proclitic
+strings allowed before it; the engine matches `" ".join(words) + " "` on the token-joined
+text and checks the proclitics in front.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+from marsad.matching.entities import Entity, EntityKind
+from marsad.matching.forms import (
+    ARTICLE,
+    Article,
+    compound_variants,
+    inflections,
+    is_arabic,
+    nisba_base,
+    nisba_forms,
+    with_pronouns,
+    without_article,
+    word_products,
+    written_with_article,
+)
+from marsad.matching.lexicon import zipf
+from marsad.matching.normalise import scan
+
+# A derived form at least this common, and clearly more common than what it was derived
+# from, is an ordinary word of its own (ماليّة "financial"), not a form of the name.
+COMMON_ZIPF = 3.0
+DERIVED_MARGIN = 0.5
+
+
+class Source(Enum):
+    """Where a pattern comes from, best first (an alias beats a derived form)."""
+
+    ALIAS = 0
+    FORM = 1
+    DERIVED = 2
+    TERM = 3
+    EXCLUDE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a matched pattern stands for."""
+
+    key: str
+    is_entity: bool
+    alias: str
+    prefixes: frozenset[str]
+    words: int
+    source: Source
+    person: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One word sequence to find, and what finding it means."""
+
+    words: tuple[str, ...]
+    target: Target
+    fuzzy: bool = False
+
+    @property
+    def key(self) -> str:
+        """The automaton key: words joined by spaces, with the closing boundary."""
+        return " ".join(self.words) + " "
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A name as written: folded words, whether the first had the article, its script."""
+
+    words: tuple[str, ...]
+    article: bool
+    arabic: bool
+
+
+def _written(raw: str) -> _Written | None:
+    words, starts, ends = scan(raw)
+    if not words:
+        return None
+    arabic = is_arabic(words[0])
+    article = arabic and written_with_article(raw[starts[0] : ends[0]], words[0])
+    if article:
+        words[0] = words[0][len(ARTICLE) :]
+    return _Written(tuple(words), article, arabic)
+
+
+def _not_common(form: str, reference: float) -> bool:
+    z = zipf(form)
+    return z < COMMON_ZIPF or z <= reference + DERIVED_MARGIN
+
+
+def _inflected_words(written: _Written, *, pronouns: bool) -> list[tuple[str, ...]]:
+    """Word-by-word inflections of a topic-like phrase, inner words with or without ال."""
+    per_word: list[set[str]] = []
+    for i, word in enumerate(written.words):
+        if i == 0:
+            options = inflections(word)
+            if pronouns and len(written.words) == 1:
+                options |= with_pronouns(options)
+        else:
+            base = without_article(word)
+            options = inflections(base)
+            options |= {ARTICLE + o for o in options if is_arabic(o)}
+        per_word.append(options)
+    return word_products(written.words, per_word)
+
+
+def _derived_ok(words: tuple[str, ...], written: _Written) -> bool:
+    if words == written.words or len(words) != 1:
+        return True
+    reference = max(zipf(written.words[0]), zipf(ARTICLE + written.words[0]))
+    return _not_common(words[0], reference) and _not_common(ARTICLE + words[0], reference)
+
+
+def entity_patterns(entity: Entity) -> Iterator[Pattern]:
+    """Every pattern of an entity: aliases, forms, derived nisba and inflections, excludes."""
+    kind = entity.kind
+    person = kind is EntityKind.PERSON
+    fuzzy = entity.is_fuzzy
+    for raw in entity.names():
+        written = _written(raw)
+        if written is None:
+            continue
+        if not written.arabic:
+            target = Target(
+                entity.id,
+                True,
+                raw,
+                Article.LATIN.prefixes,
+                len(written.words),
+                Source.ALIAS,
+                person,
+            )
+            yield Pattern(written.words, target, fuzzy)
+            continue
+        if kind is EntityKind.PLACE:
+            article = Article.ALWAYS if written.article else Article.NEVER
+        else:
+            article = Article.OPTIONAL
+        if person:
+            variants = _person_variants(written)
+        elif kind is EntityKind.PLACE:
+            variants = [written.words]
+        else:
+            variants = [
+                w for w in _inflected_words(written, pronouns=True) if _derived_ok(w, written)
+            ]
+        for words in variants:
+            target = Target(
+                entity.id, True, raw, article.prefixes, len(words), Source.ALIAS, person
+            )
+            yield Pattern(words, target, fuzzy and words == written.words)
+        if kind is EntityKind.PLACE and entity.derives and len(written.words) == 1:
+            yield from _nisba_patterns(entity, raw, written)
+    for raw in entity.forms:
+        written = _written(raw)
+        if written is None:
+            continue
+        if not written.arabic:
+            target = Target(
+                entity.id,
+                True,
+                raw,
+                Article.LATIN.prefixes,
+                len(written.words),
+                Source.FORM,
+                person,
+            )
+            yield Pattern(written.words, target)
+            continue
+        for words in _inflected_words(written, pronouns=kind is not EntityKind.PLACE):
+            if _derived_ok(words, written):
+                target = Target(
+                    entity.id, True, raw, Article.OPTIONAL.prefixes, len(words), Source.FORM, person
+                )
+                yield Pattern(words, target, fuzzy and words == written.words)
+    for raw in entity.exclude:
+        written = _written(raw)
+        if written is None:
+            continue
+        prefixes = Article.OPTIONAL.prefixes if written.arabic else Article.LATIN.prefixes
+        target = Target(entity.id, True, raw, prefixes, len(written.words), Source.EXCLUDE)
+        yield Pattern(written.words, target)
+
+
+def _person_variants(written: _Written) -> list[tuple[str, ...]]:
+    out: set[tuple[str, ...]] = set()
+    for words in compound_variants(written.words):
+        out.add(words)
+        if len(words) >= 2:
+            last = words[-1]
+            other = without_article(last) if last.startswith(ARTICLE) else ARTICLE + last
+            out.add((*words[:-1], other))
+    return sorted(out, key=lambda w: (w != written.words, w))
+
+
+def _nisba_patterns(entity: Entity, raw: str, written: _Written) -> Iterator[Pattern]:
+    base = nisba_base(written.words[0])
+    if base is None:
+        return
+    reference = max(zipf(written.words[0]), zipf(ARTICLE + written.words[0]))
+    for form in sorted(nisba_forms(base)):
+        if not (_not_common(form, reference) and _not_common(ARTICLE + form, reference)):
+            continue
+        target = Target(entity.id, True, raw, Article.OPTIONAL.prefixes, 1, Source.DERIVED)
+        yield Pattern((form,), target, entity.is_fuzzy)
+
+
+def term_key(term: str) -> str:
+    """The key a term's hits carry: its normalised text."""
+    return " ".join(scan(term)[0])
+
+
+def term_patterns(term: str) -> Iterator[Pattern]:
+    """A bare query word or phrase: same normalisation, clitics and inflections; never fuzzy."""
+    written = _written(term)
+    if written is None:
+        return
+    key = term_key(term)
+    if not written.arabic:
+        yield Pattern(
+            written.words,
+            Target(key, False, term, Article.LATIN.prefixes, len(written.words), Source.TERM),
+        )
+        return
+    for words in _inflected_words(written, pronouns=True):
+        if _derived_ok(words, written):
+            target = Target(key, False, term, Article.OPTIONAL.prefixes, len(words), Source.TERM)
+            yield Pattern(words, target)
+
+
+def alias_keys(entity: Entity) -> Iterator[str]:
+    """Normalised texts that name the entity in a query (aliases, with or without ال)."""
+    for raw in entity.names():
+        written = _written(raw)
+        if written is None:
+            continue
+        joined = " ".join(written.words)
+        if written.article:
+            yield ARTICLE + joined
+            if entity.kind is not EntityKind.PLACE:
+                yield joined
+        else:
+            yield joined
+            if written.arabic and entity.kind is not EntityKind.PLACE:
+                yield ARTICLE + joined

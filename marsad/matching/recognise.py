@@ -1,0 +1,265 @@
+"""The recogniser: every entity and query-term hit in a text, in one pass, with explanations.
+
+Exact matching runs one Aho-Corasick automaton over the folded tokens; proclitics in front of
+a key are checked against what the pattern allows (the article rule).  Tokens left unmatched
+go through the fuzzy index, with vetoes: a word that is another known name, an ordinary word,
+or (for people) a name with a letter more or less at an end is not a hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from marsad.matching.automaton import KeyIndex
+from marsad.matching.entities import Entity
+from marsad.matching.forms import ALL_PREFIXES
+from marsad.matching.fuzzy import FuzzyIndex, end_trimmed
+from marsad.matching.lexicon import zipf
+from marsad.matching.normalise import normalise, scan
+from marsad.matching.patterns import (
+    Pattern,
+    Source,
+    Target,
+    alias_keys,
+    entity_patterns,
+    term_key,
+    term_patterns,
+)
+
+# A fuzzy candidate at least this common is an ordinary word; so is one nearly as common as
+# the name it resembles (FUZZY_MARGIN Zipf points below it), since misspellings are rare.
+FUZZY_COMMON_FLOOR = 2.5
+FUZZY_MARGIN = 2.0
+_FUZZY_CACHE_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One recognised mention and why it matched.
+
+    Offsets are into the original field text: `text[start:end] == surface`; tokens index
+    the field's token list (for NEAR/n and phrases).
+    """
+
+    key: str
+    is_entity: bool
+    field: str
+    start: int
+    end: int
+    token_start: int
+    token_end: int
+    surface: str
+    alias: str
+    fuzzy: bool
+    distance: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    token_start: int
+    token_end: int
+    prefix: int
+    target: Target
+    distance: int
+
+
+class Recogniser:
+    """Recognises entities and query terms in texts; entities and terms can be added live."""
+
+    def __init__(self, entities: Sequence[Entity] = (), terms: Iterable[str] = ()) -> None:
+        self._index = KeyIndex()
+        self._fuzzy = FuzzyIndex()
+        self._stems: set[str] = set()
+        self._aliases: dict[str, str] = {}
+        self._entities: dict[str, Entity] = {}
+        self._fuzzy_cache: dict[str, tuple[_Found, ...]] = {}
+        for entity in entities:
+            self.add_entity(entity)
+        for term in terms:
+            self.add_term(term)
+
+    # -- building ---------------------------------------------------------------------
+
+    def _add(self, pattern: Pattern) -> None:
+        self._index.add(pattern.key, pattern.target)
+        if len(pattern.words) == 1 and pattern.target.source is not Source.EXCLUDE:
+            self._stems.add(pattern.words[0])
+        if pattern.fuzzy and len(pattern.words) == 1:
+            self._fuzzy.add(pattern.words[0], pattern.target)
+
+    def add_entity(self, entity: Entity) -> None:
+        """Add (or extend) an entity; takes effect at the next `find`."""
+        self._entities[entity.id] = entity
+        for pattern in entity_patterns(entity):
+            self._add(pattern)
+        for key in alias_keys(entity):
+            self._aliases.setdefault(key, entity.id)
+        self._fuzzy_cache.clear()
+
+    def add_term(self, term: str) -> None:
+        """Add a bare query word or phrase; its hits carry its normalised text as key."""
+        for pattern in term_patterns(term):
+            self._add(pattern)
+        self._fuzzy_cache.clear()
+
+    def entity_for_alias(self, text: str) -> str | None:
+        """The id of the entity one of whose aliases `text` is (after normalisation), if any."""
+        return self._aliases.get(normalise(text))
+
+    @staticmethod
+    def term_key(term: str) -> str:
+        """The key that hits of `term` carry (its normalised text)."""
+        return term_key(term)
+
+    # -- finding ----------------------------------------------------------------------
+
+    def find(self, text: str, field: str = "text") -> list[Hit]:
+        """Every entity and term hit in `text`, sorted by start offset."""
+        words, starts, ends = scan(text)
+        if not words:
+            return []
+        joined = " " + " ".join(words) + " "
+        found = self._exact(joined)
+        found = _prefer_whole_tokens(found)
+        covered = {
+            i
+            for f in found
+            if f.target.source is not Source.EXCLUDE
+            for i in range(f.token_start, f.token_end)
+        }
+        found.extend(self._fuzzy_hits(words, covered))
+        found = _apply_excludes(found)
+        hits = [
+            Hit(
+                key=f.target.key,
+                is_entity=f.target.is_entity,
+                field=field,
+                start=starts[f.token_start],
+                end=ends[f.token_end - 1],
+                token_start=f.token_start,
+                token_end=f.token_end,
+                surface=text[starts[f.token_start] : ends[f.token_end - 1]],
+                alias=f.target.alias,
+                fuzzy=f.distance > 0,
+                distance=f.distance,
+            )
+            for f in _one_per_span(found)
+        ]
+        hits.sort(key=lambda h: (h.start, -h.end, h.key))
+        return hits
+
+    def _exact(self, joined: str) -> list[_Found]:
+        found: list[_Found] = []
+        for end, key in self._index.search(joined):
+            start = end - len(key) + 1
+            token_begin = joined.rfind(" ", 0, start) + 1
+            prefix = joined[token_begin:start]
+            token = -1
+            for target in self._index.targets(key):
+                if prefix in target.prefixes:
+                    if token < 0:
+                        token = joined.count(" ", 0, token_begin) - 1
+                    found.append(_Found(token, token + target.words, len(prefix), target, 0))
+        return found
+
+    def _fuzzy_hits(self, words: list[str], covered: set[int]) -> list[_Found]:
+        if not len(self._fuzzy):
+            return []
+        cache = self._fuzzy_cache
+        out: list[_Found] = []
+        for i, word in enumerate(words):
+            if len(word) < 4 or i in covered:
+                continue
+            results = cache.get(word)
+            if results is None:
+                if len(cache) > _FUZZY_CACHE_LIMIT:
+                    cache.clear()
+                results = cache[word] = self._fuzzy_word(word)
+            out.extend(_Found(i, i + 1, r.prefix, r.target, r.distance) for r in results)
+        return out
+
+    def _fuzzy_word(self, word: str) -> tuple[_Found, ...]:
+        """Fuzzy analyses of one token (cached per token text): shortest proclitics first."""
+        best: dict[str, _Found] = {}
+        for prefix in reversed(ALL_PREFIXES):
+            if not word.startswith(prefix):
+                continue
+            stem = word[len(prefix) :]
+            if len(stem) < 4 or stem in self._stems:
+                continue
+            for match in self._fuzzy.lookup(stem):
+                target = match.form.payload
+                assert isinstance(target, Target)
+                if prefix not in target.prefixes or target.key in best:
+                    continue
+                if target.person and end_trimmed(stem, match.form.form):
+                    continue
+                if _is_ordinary(word, stem, match.form.form):
+                    continue
+                best[target.key] = _Found(0, 1, len(prefix), target, match.distance)
+        return tuple(best.values())
+
+
+def _is_ordinary(word: str, stem: str, name: str) -> bool:
+    """Whether a fuzzy candidate is an ordinary word rather than a misspelt name."""
+    common = max(zipf(stem), zipf(word))
+    return common >= max(FUZZY_COMMON_FLOOR, zipf(name) - FUZZY_MARGIN)
+
+
+def _prefer_whole_tokens(found: list[_Found]) -> list[_Found]:
+    """Where analyses of one token disagree, the one cutting fewer proclitics wins.
+
+    A token equal to a name is that name (لشكر), not a clitic + another word.
+    """
+    shortest: dict[int, int] = {}
+    for f in found:
+        if f.target.source is not Source.EXCLUDE:
+            current = shortest.get(f.token_start)
+            if current is None or f.prefix < current:
+                shortest[f.token_start] = f.prefix
+    return [
+        f
+        for f in found
+        if f.target.source is Source.EXCLUDE or f.prefix == shortest.get(f.token_start)
+    ]
+
+
+def _apply_excludes(found: list[_Found]) -> list[_Found]:
+    """Drop an entity's hits that lie inside one of its `exclude` phrases."""
+    vetoes = [f for f in found if f.target.source is Source.EXCLUDE]
+    if not vetoes:
+        return found
+    return [
+        f
+        for f in found
+        if f.target.source is not Source.EXCLUDE
+        and not any(
+            v.target.key == f.target.key
+            and v.token_start <= f.token_start
+            and f.token_end <= v.token_end
+            for v in vetoes
+        )
+    ]
+
+
+def _one_per_span(found: list[_Found]) -> list[_Found]:
+    """For each key, the longest non-overlapping hits, exact before fuzzy, aliases first."""
+    ranked = sorted(
+        found,
+        key=lambda f: (
+            f.token_start - f.token_end,
+            f.distance,
+            f.target.source.value,
+            f.token_start,
+        ),
+    )
+    taken: dict[str, list[tuple[int, int]]] = {}
+    out: list[_Found] = []
+    for f in ranked:
+        spans = taken.setdefault(f.target.key, [])
+        if any(f.token_start < e and s < f.token_end for s, e in spans):
+            continue
+        spans.append((f.token_start, f.token_end))
+        out.append(f)
+    return out
