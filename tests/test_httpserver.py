@@ -274,7 +274,10 @@ def test_serves_many_concurrent_connections(http_server: HTTPTestServer) -> None
 
 
 def test_subprocess_server_serves_and_counts() -> None:
-    routes = {"/a": Response(body=b"A", etag='"1"'), "/seq": [Response(status=500), Response()]}
+    routes: dict[str, Response | list[Response]] = {
+        "/a": Response(body=b"A", etag='"1"'),
+        "/seq": [Response(status=500), Response()],
+    }
     with SubprocessHTTPServer(routes) as server, httpx.Client() as client:
         assert client.get(server.url("/a")).content == b"A"
         assert client.get(server.url("/a"), headers={"If-None-Match": '"1"'}).status_code == 304
