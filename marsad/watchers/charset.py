@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 
 from charset_normalizer import from_bytes
 
@@ -43,7 +42,11 @@ _FRIENDLY = {
     "utf_32_be": "utf-32-be",
     "ascii": "ascii",
 }
-_ASCII_PUNCT_OR_SPACE = frozenset(" \t\r\n!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# Words: runs of anything but ASCII controls, spaces and punctuation.
+_WORD = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]{2,}")
+_ALL_HIGH = re.compile(r"[^\x00-\x7f]+")
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
+_SAMPLE = 200_000  # characters enough to judge a document
 
 
 def _codec(label: str) -> str | None:
@@ -103,31 +106,23 @@ def looks_like_latin_mojibake(text: str) -> bool:
     Real French or Spanish words mix accented letters with ASCII ones; Arabic bytes read
     as Latin-1 or cp1252 make whole words of accented letters and symbols (``ÇáãÛÑÈ``).
     """
-    words: list[str] = []
-    current: list[str] = []
-    for char in text:
-        if char in _ASCII_PUNCT_OR_SPACE:
-            if current:
-                words.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-    if current:
-        words.append("".join(current))
-    foreign = [w for w in words if len(w) >= 2 and not w.isascii()]
-    if not foreign:
-        return False
-    all_high = sum(1 for w in foreign if not any(c.isascii() for c in w))
-    return all_high >= 1 and all_high * 2 >= len(foreign)
+    foreign = 0
+    all_high = 0
+    for word in _WORD.findall(text[:_SAMPLE]):
+        if not word.isascii():
+            foreign += 1
+            if _ALL_HIGH.fullmatch(word):
+                all_high += 1
+    return all_high >= 1 and all_high * 2 >= foreign
 
 
 def _arabic_share(text: str) -> float:
-    """Share of the non-ASCII letters that are Arabic script."""
-    letters = [c for c in text if not c.isascii() and unicodedata.category(c).startswith("L")]
-    if not letters:
+    """Share of the non-ASCII characters that are Arabic script."""
+    sample = text[:_SAMPLE]
+    non_ascii = len(sample) - len(sample.encode("ascii", "ignore"))
+    if not non_ascii:
         return 0.0
-    arabic = sum(1 for c in letters if "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f")
-    return arabic / len(letters)
+    return (len(sample) - len(_ARABIC.sub("", sample))) / non_ascii
 
 
 def _acceptable(body: bytes, codec: str) -> str | None:

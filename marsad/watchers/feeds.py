@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from marsad.watchers.charset import decode_document
+from marsad.watchers.items import one_line
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _FEED_LINK = re.compile(
     r"<link\b[^>]*type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
 )
+_FEED_ROOTS = frozenset({"rss", "feed", "rdf:rdf", "channel"})
+_XML_START = re.compile(r"<\?xml\b|<(?:rss|feed|rdf:RDF)\b")
 _HREF = re.compile(r"href=[\"']([^\"']+)[\"']", re.IGNORECASE)
 
 
@@ -226,6 +229,13 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         return _failed("empty response: the server sent no content")
     text, _encoding = decode_document(body, _header(headers, "content-type"))
     text = text.removeprefix("\ufeff")
+    notes: list[str] = []
+    if _root_name(text) not in _FEED_ROOTS and not text.lstrip().startswith("<?xml"):
+        start = _XML_START.search(text, 0, 4096)
+        if start and start.start() > 0:  # e.g. a PHP warning printed before the feed
+            junk = " ".join(text[: start.start()].split())
+            notes.append(f"ignored text before the XML: {junk[:60]!r}")
+            text = text[start.start() :]
     root = _prolog_end(text)
     if _ENTITY_DECL.search(text, 0, root):
         return _failed(
@@ -250,15 +260,15 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         resolve_relative_uris=False,
     )
     entries = _unique([_entry(raw) for raw in result.entries])
-    title = _text(result.feed.get("title")).strip() or None
+    title = one_line(_text(result.feed.get("title"))) or None
     is_feed = bool(result.get("version")) or bool(entries)
     if not is_feed:
         return _failed(f"not a feed: the document's root element is <{name}>")
-    error = None
     if result.get("bozo"):
         n = len(entries)
-        error = (
+        notes.append(
             f"malformed XML ({_describe(result.get('bozo_exception'))}); "
             f"{n} {'entry' if n == 1 else 'entries'} salvaged"
         )
+    error = "; ".join(notes) or None
     return ParsedFeed(entries=entries, title=title, error=error, is_feed=True)

@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-from marsad.watchers.feeds import Entry
+if TYPE_CHECKING:  # feeds imports this module for clean_text
+    from marsad.watchers.feeds import Entry
 
 # Query parameters that only say how a reader arrived, never which article it is.
 TRACKING_PARAMS = frozenset(

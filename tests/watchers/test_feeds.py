@@ -353,3 +353,20 @@ def test_feed_dates_in_the_past_are_kept() -> None:
     assert draft.published == datetime(2025, 3, 4, 10, 5, tzinfo=UTC)
     assert not draft.date_missing
     assert draft.published < datetime(2025, 3, 4, 12, tzinfo=UTC) - timedelta(hours=1)
+
+
+def test_text_printed_before_the_feed_is_skipped_and_recorded() -> None:
+    body = (
+        b"<b>Warning</b>: mysql_connect() failed in /var/www/feed.php on line 3\n" + rss2().encode()
+    )
+    parsed = parse_feed(body, HEADERS_UTF8, URL)
+    assert titles(parsed) == EXPECTED_TITLES
+    assert parsed.error is not None and "ignored text before the XML" in parsed.error
+    assert "Warning" in parsed.error
+
+
+def test_feed_title_is_clean_text() -> None:
+    body = rss2().replace(
+        "<title>أخبار المغرب</title>", "<title>  أخبار &amp;amp;\n المغرب </title>"
+    )
+    assert parse_feed(body.encode(), HEADERS_UTF8, URL).title == "أخبار & المغرب"
