@@ -1,4 +1,4 @@
-"""``marsad check``: validate the configuration (and rule files); non-zero exit on any problem."""
+"""``marsad check``: validate the configuration and its rule files; non-zero exit on any problem."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import sys
 
 from marsad.config import load_config
+from marsad.matching.engine import Matcher
+from marsad.matching.rulefile import load_rules, rule_files
 
 HELP = "validate configuration and rule files; non-zero exit with precise errors"
 DESCRIPTION = (
-    "Validate the configuration file and every rule file it names. Prints each problem as\n"
-    "FILE:LINE: KEY: WHAT IS WRONG and exits with status 2 when there is any."
+    "Validate the configuration file and every rule file it names (`rules`). Prints each\n"
+    "problem as FILE:LINE[:COLUMN]: KEY: WHAT IS WRONG and exits with status 2 when there is any."
 )
 
 
@@ -24,4 +26,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     where = config.path or "built-in defaults"
     print(f"{where}: configuration OK ({len(config.sources)} sources)")
+    ruleset = load_rules(config.rules)  # RuleError lists every problem; main() exits 2
+    Matcher.compile(ruleset)
+    files, _ = rule_files(config.rules)
+    print(
+        f"rules OK: {len(ruleset.entities)} entities and {len(ruleset.rules)} rules "
+        f"in {len(files)} file{'s' if len(files) != 1 else ''}"
+    )
     return 0

@@ -1,15 +1,242 @@
-"""`marsad match` (placeholder until its issue lands)."""
+"""``marsad match``: batch matching, JSON lines in and out (DESIGN §5), and rule scoring.
+
+A bad input line never stops the run: its output line is ``{"id", "line", "error"}`` (so output
+lines still pair one-to-one with input lines), the error is also reported on stderr, and the
+command exits with status 1 at the end.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
 
-HELP = "match (not built yet)"
+from marsad.config import load_config
+from marsad.matching.engine import Matcher, MatchInput, MatchResult
+from marsad.matching.rulefile import load_rules
+from marsad.matching.scoring import format_report, parse_labels, score
+
+HELP = "batch matching: JSONL items in, JSONL results out; --labels scores the rules"
+DESCRIPTION = """\
+Match JSON lines against the rule files.
+
+Each input line is an object with "id" and any of "title", "summary", "text" (optionally
+"source" and "tags", used by rules limited with `sources`). Each output line, in input order, is
+  {"id", "rules", "entities", "hits": [{"entity" | "term", "field", "start", "end",
+   "surface", "alias", "fuzzy", "distance"}]}
+with offsets into the original field. A line that cannot be read gives
+  {"id", "line", "error"}
+instead, is reported on stderr, and makes the exit status 1 once every line is done.
+
+With --labels FILE (lines {"id", "entities": [...], "rules": [...]}, rules optional) the rules are
+scored: precision and recall per entity and rule, then the misses and false alarms in context.
+The report goes to stdout; the JSON lines are then written only if --output is given (when
+--output is "-", the report goes to stderr instead).
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No arguments yet."""
+    add_rules_argument(parser)
+    parser.add_argument(
+        "--input", metavar="FILE", default="-", help="JSON lines to match (default: stdin)"
+    )
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        default=None,
+        help="where results go (default: stdout; with --labels: not written unless given)",
+    )
+    parser.add_argument(
+        "--labels", metavar="LABELS.jsonl", default=None, help="score against labelled items"
+    )
+
+
+def add_rules_argument(parser: argparse.ArgumentParser) -> None:
+    """``--rules PATH`` (repeatable), shared with ``marsad explain``."""
+    parser.add_argument(
+        "--rules",
+        metavar="PATH",
+        action="append",
+        default=None,
+        help="rule file or folder (repeatable; default: the configuration's `rules`)",
+    )
+
+
+def load_matcher(args: argparse.Namespace) -> Matcher:
+    """The Matcher for ``--rules`` if given, else for the configuration's rule paths."""
+    paths = [Path(p) for p in args.rules] if args.rules else list(load_config(args.config).rules)
+    return Matcher.compile(load_rules(paths))
+
+
+def hit_json(hit: Any) -> dict[str, Any]:
+    """One hit as DESIGN §5 writes it."""
+    return {
+        ("entity" if hit.is_entity else "term"): hit.key,
+        "field": hit.field,
+        "start": hit.start,
+        "end": hit.end,
+        "surface": hit.surface,
+        "alias": hit.alias,
+        "fuzzy": hit.fuzzy,
+        "distance": hit.distance,
+    }
+
+
+def result_json(result: MatchResult, ident: Any) -> dict[str, Any]:
+    """One output line; ``ident`` is the input's id as given (string or number)."""
+    return {
+        "id": ident,
+        "rules": list(result.rules),
+        "entities": list(result.entities),
+        "hits": [hit_json(hit) for hit in result.hits],
+    }
+
+
+class InputError(ValueError):
+    """One input line that cannot be matched."""
+
+    def __init__(self, message: str, ident: Any = None) -> None:
+        super().__init__(message)
+        self.ident = ident
+
+
+def read_item(line: str) -> tuple[MatchInput, Any]:
+    """Decode one input line; raise InputError saying what is wrong."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object")
+    ident = data.get("id")
+    if ident is None or isinstance(ident, bool) or not isinstance(ident, str | int):
+        raise InputError('missing "id" (a string or a number)', ident)
+    fields: dict[str, str] = {}
+    for name in ("title", "summary", "text", "source"):
+        value = data.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InputError(f'"{name}" must be a string', ident)
+        fields[name] = value
+    tags = data.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InputError('"tags" must be a list of strings', ident)
+    return MatchInput(id=str(ident), tags=tuple(tags), **fields), ident
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown only on a terminal and only after a second."""
+
+    def __init__(self, stream: IO[str], total_bytes: int | None, delay: float = 1.0) -> None:
+        self.stream = stream
+        self.total = total_bytes
+        self.enabled = stream.isatty()
+        self.start = time.monotonic()
+        self.delay = delay
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, items: int, done_bytes: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        elapsed = now - self.start
+        if elapsed < self.delay or now - self.last < 0.1:
+            return
+        self.last = now
+        rate = items / elapsed if elapsed else 0.0
+        if self.total:
+            fraction = min(done_bytes / self.total, 1.0)
+            bar = "#" * int(fraction * 30)
+            line = f"\r[{bar:<30}] {fraction:4.0%} {items} items, {rate:,.0f}/s"
+        else:
+            line = f"\r{items} items, {rate:,.0f}/s"
+        self.stream.write(line)
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _lines(stream: IO[str]) -> Iterator[tuple[int, str, int]]:
+    done = 0
+    for number, line in enumerate(stream, 1):
+        done += len(line.encode("utf-8"))
+        yield number, line, done
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("marsad match: not built yet")
+    matcher = load_matcher(args)
+    labels = None
+    if args.labels:
+        path = Path(args.labels)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SystemExit(f"marsad match: cannot read labels {path}: {exc.strerror}") from None
+        labels = parse_labels(text.splitlines(), str(path))
+    output_name = args.output if args.output is not None else (None if labels else "-")
+    report_stream = sys.stderr if output_name == "-" else sys.stdout
+    errors = 0
+    kept: dict[str, MatchInput] = {}
+    results: list[MatchResult] = []
+    with ExitStack() as stack:
+        if args.input == "-":
+            source: IO[str] = sys.stdin
+            total = None
+        else:
+            try:
+                source = stack.enter_context(open(args.input, encoding="utf-8"))
+            except OSError as exc:
+                raise SystemExit(
+                    f"marsad match: cannot read {args.input}: {exc.strerror}"
+                ) from None
+            total = Path(args.input).stat().st_size
+        out: IO[str] | None = None
+        if output_name == "-":
+            out = sys.stdout
+        elif output_name is not None:
+            out = stack.enter_context(open(output_name, "w", encoding="utf-8"))
+        progress = Progress(sys.stderr, total)
+        count = 0
+        for number, line, done in _lines(source):
+            if not line.strip():
+                continue
+            count += 1
+            try:
+                item, ident = read_item(line)
+            except InputError as exc:
+                errors += 1
+                print(f"marsad match: input line {number}: {exc}", file=sys.stderr)
+                if out is not None:
+                    record = {"id": exc.ident, "line": number, "error": str(exc)}
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                continue
+            result = matcher.match(item)
+            if out is not None:
+                out.write(json.dumps(result_json(result, ident), ensure_ascii=False) + "\n")
+            if labels is not None:
+                results.append(result)
+                if item.id in labels:
+                    kept[item.id] = item
+            progress.update(count, done)
+        progress.close()
+    if labels is not None:
+        report = score(results, kept, labels)
+        print(format_report(report), file=report_stream)
+    if errors:
+        print(
+            f"marsad match: {errors} input line{'s' if errors != 1 else ''} could not be read",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

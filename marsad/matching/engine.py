@@ -1,0 +1,322 @@
+"""The compiled matcher: every rule and every subscribed query, evaluated per item in one pass.
+
+All entities and every word or phrase used by any query live in one Recogniser (one
+multi-pattern automaton plus the fuzzy index).  Matching an item runs the recogniser once per
+field, then evaluates only the queries that one of the hit keys can make true: a query always
+needs a positive leaf (the parser refuses pure-NOT queries), so the others stay false.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from marsad.errors import Problem, RuleError
+from marsad.matching.entities import Entity
+from marsad.matching.query import (
+    And,
+    EntityRef,
+    Near,
+    Node,
+    Not,
+    Or,
+    Term,
+    entity_refs,
+    parse,
+    terms,
+    unparse,
+)
+from marsad.matching.recognise import Hit, Recogniser
+from marsad.matching.rulefile import Rule, RuleSet, Severity, load_rules, parse_rules
+
+__all__ = [
+    "FIELDS",
+    "CompiledQuery",
+    "MatchInput",
+    "MatchResult",
+    "Matcher",
+    "Rule",
+    "RuleSet",
+    "Severity",
+    "load_rules",
+    "parse_rules",
+]
+
+FIELDS = ("title", "summary", "text")
+
+Key = tuple[bool, str]  # (is_entity, entity id or term)
+Span = tuple[str, int, int]  # field, first token, token after the last
+
+
+@dataclass(frozen=True)
+class MatchInput:
+    """One item to match: its fields and, for rules limited by ``sources``, its source and tags."""
+
+    id: str
+    title: str = ""
+    summary: str = ""
+    text: str = ""
+    source: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What matched one item: rule ids, added query ids, entity ids, and every hit behind them."""
+
+    id: str
+    rules: tuple[str, ...]
+    queries: tuple[str, ...]
+    entities: tuple[str, ...]
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """A parsed query with entity aliases resolved; ``keys`` are its positive leaves."""
+
+    id: str
+    text: str
+    node: Node
+    keys: frozenset[Key]
+    sources: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Present:
+    """The hits of one item, indexed for evaluation."""
+
+    spans: dict[Key, list[Span]] = field(default_factory=lambda: defaultdict(list))
+
+
+def leaf_key(node: Term | EntityRef) -> Key:
+    """The key under which the recogniser reports hits of a leaf (terms: normalised text)."""
+    if isinstance(node, EntityRef):
+        return (True, node.id)
+    return (False, Recogniser.term_key(node.text))
+
+
+_key = leaf_key
+
+
+def _positive_keys(node: Node) -> set[Key]:
+    if isinstance(node, Term | EntityRef):
+        return {_key(node)}
+    if isinstance(node, Not):
+        return set()
+    if isinstance(node, Near):
+        return _positive_keys(node.left) | _positive_keys(node.right)
+    keys: set[Key] = set()
+    for child in node.operands:
+        keys |= _positive_keys(child)
+    return keys
+
+
+def evaluate(node: Node, present: dict[Key, list[Span]]) -> bool:
+    """Whether ``node`` holds for an item whose hits are ``present``."""
+    if isinstance(node, Term | EntityRef):
+        return _key(node) in present
+    if isinstance(node, Not):
+        return not evaluate(node.operand, present)
+    if isinstance(node, And):
+        return all(evaluate(child, present) for child in node.operands)
+    if isinstance(node, Or):
+        return any(evaluate(child, present) for child in node.operands)
+    return bool(spans(node, present))
+
+
+def spans(node: Node, present: dict[Key, list[Span]]) -> list[Span]:
+    """Token spans where a positional node (leaf, OR of them, NEAR) holds."""
+    if isinstance(node, Term | EntityRef):
+        return present.get(_key(node), [])
+    if isinstance(node, Or):
+        return [span for child in node.operands for span in spans(child, present)]
+    if isinstance(node, Near):
+        found: list[Span] = []
+        right = spans(node.right, present)
+        for a_field, a_start, a_end in spans(node.left, present):
+            for b_field, b_start, b_end in right:
+                if a_field != b_field:
+                    continue
+                # Distance in words between the nearer ends; adjacent words are 1 apart.
+                gap = max(b_start - (a_end - 1), a_start - (b_end - 1), 0)
+                if gap <= node.distance:
+                    found.append((a_field, min(a_start, b_start), max(a_end, b_end)))
+        return found
+    raise TypeError(f"{type(node).__name__} has no word positions")  # parser prevents this
+
+
+class Matcher:
+    """Rules and subscribed queries compiled over one Recogniser."""
+
+    def __init__(self, ruleset: RuleSet, recogniser: Recogniser) -> None:
+        self.ruleset = ruleset
+        self.recogniser = recogniser
+        self.entities: dict[str, Entity] = {entity.id: entity for entity in ruleset.entities}
+        self.rules: dict[str, Rule] = {}
+        self._compiled: dict[str, CompiledQuery] = {}  # rules first, then queries
+        self._rule_ids: list[str] = []
+        self._query_ids: dict[str, None] = {}
+        self._by_key: dict[Key, set[str]] = defaultdict(set)
+        self._term_uses: dict[str, int] = defaultdict(int)
+        self._order: dict[str, int] = {}
+
+    # -- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def compile(cls, ruleset: RuleSet) -> Matcher:
+        """Compile every entity and rule; raise RuleError listing every bad rule."""
+        recogniser = Recogniser(ruleset.entities)
+        matcher = cls(ruleset, recogniser)
+        parsed: list[tuple[Rule, Node]] = []
+        problems: list[Problem] = []
+        for rule in ruleset.rules:
+            try:
+                node = matcher._parse(rule.query, rule.file or "<rules>", rule.line, rule.id)
+            except RuleError as exc:
+                problems.extend(exc.problems)
+                continue
+            parsed.append((rule, node))
+        if problems:
+            raise RuleError(problems)
+        wanted = {term.text for _, node in parsed for term in terms(node)}
+        for text in sorted(wanted):
+            recogniser.add_term(text)
+        for rule, node in parsed:
+            matcher.rules[rule.id] = rule
+            matcher._rule_ids.append(rule.id)
+            matcher._install(rule.id, rule.query, node, rule.sources)
+        return matcher
+
+    @classmethod
+    def from_paths(cls, paths: Sequence[object]) -> Matcher:
+        """Load rule files or folders and compile them."""
+        from pathlib import Path
+
+        return cls.compile(load_rules([Path(str(p)) for p in paths]))
+
+    def _parse(self, query: str, file: str, line: int | None, key: str) -> Node:
+        node = parse(query, self.recogniser.entity_for_alias)
+        problems = []
+        for ref in entity_refs(node):
+            if ref.id not in self.entities:
+                close = difflib.get_close_matches(ref.id, sorted(self.entities), n=1, cutoff=0.6)
+                hint = f"did you mean @{close[0]}?" if close else "no entity of that id is defined"
+                problems.append(
+                    Problem(
+                        file,
+                        f"unknown entity @{ref.id} (query column {ref.column})",
+                        key=key,
+                        line=line,
+                        hint=hint,
+                    )
+                )
+        if problems:
+            raise RuleError(problems)
+        return node
+
+    def _install(self, ident: str, text: str, node: Node, sources: Iterable[str]) -> CompiledQuery:
+        keys = frozenset(_positive_keys(node))
+        compiled = CompiledQuery(ident, text, node, keys, frozenset(s.casefold() for s in sources))
+        self._compiled[ident] = compiled
+        self._order.setdefault(ident, len(self._order))
+        for key in keys:
+            self._by_key[key].add(ident)
+        for term in {leaf_key(t)[1] for t in terms(node)}:
+            self._term_uses[term] += 1
+        return compiled
+
+    def _uninstall(self, ident: str) -> None:
+        compiled = self._compiled.pop(ident)
+        for key in compiled.keys:
+            self._by_key[key].discard(ident)
+        for term in {leaf_key(t)[1] for t in terms(compiled.node)}:
+            self._term_uses[term] -= 1
+
+    def add_query(self, query_id: str, query: str) -> CompiledQuery:
+        """Add (or replace) a subscriber's query without recompiling; RuleError when invalid."""
+        if query_id in self.rules:
+            raise RuleError(
+                [Problem("<query>", f"{query_id!r} is already a rule id", key=query_id)]
+            )
+        node = self._parse(query, "<query>", None, query_id)
+        for term in terms(node):
+            if leaf_key(term)[1] not in self._term_uses:
+                self.recogniser.add_term(term.text)
+        if query_id in self._compiled:
+            self._uninstall(query_id)
+        self._query_ids[query_id] = None
+        return self._install(query_id, query, node, ())
+
+    def remove_query(self, query_id: str) -> None:
+        """Forget a query added by ``add_query`` (unknown ids are ignored)."""
+        if query_id in self._query_ids:
+            del self._query_ids[query_id]
+            self._uninstall(query_id)
+
+    def compiled(self, ident: str) -> CompiledQuery:
+        """The compiled form of a rule or added query."""
+        return self._compiled[ident]
+
+    # -- describing -------------------------------------------------------------------------
+
+    def describe(self, query: str) -> str:
+        """What ``query`` will match, in a few lines: its canonical form, entities and words."""
+        node = self._parse(query, "<query>", None, "query")
+        lines = [unparse(node)]
+        seen: set[str] = set()
+        for ref in entity_refs(node):
+            if ref.id in seen:
+                continue
+            seen.add(ref.id)
+            entity = self.entities[ref.id]
+            names = list(dict.fromkeys((*entity.aliases, *entity.forms)))
+            shown = "، ".join(names[:8]) + (" …" if len(names) > 8 else "")
+            lines.append(f"@{entity.id} — {entity.name}: {shown}")
+        words = list(dict.fromkeys(term.text for term in terms(node)))
+        if words:
+            lines.append("words: " + "، ".join(words))
+        return "\n".join(lines)
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def find(self, item: MatchInput) -> list[Hit]:
+        """Every hit in the item's fields, in field order, entity hits and in-use term hits."""
+        hits: list[Hit] = []
+        for name in FIELDS:
+            value = getattr(item, name)
+            if value:
+                for hit in self.recogniser.find(value, name):
+                    if hit.is_entity or self._term_uses.get(hit.key, 0) > 0:
+                        hits.append(hit)
+        return hits
+
+    def match(self, item: MatchInput) -> MatchResult:
+        """Match one item against every rule and every added query."""
+        hits = self.find(item)
+        present: dict[Key, list[Span]] = defaultdict(list)
+        entities: dict[str, None] = {}
+        for hit in hits:
+            present[(hit.is_entity, hit.key)].append((hit.field, hit.token_start, hit.token_end))
+            if hit.is_entity:
+                entities[hit.key] = None
+        candidates: set[str] = set()
+        for key in present:
+            candidates |= self._by_key.get(key, set())
+        item_sources = {s.casefold() for s in (item.source, *item.tags) if s}
+        fired: list[str] = []
+        for ident in sorted(candidates, key=self._order.__getitem__):
+            compiled = self._compiled[ident]
+            if compiled.sources and not compiled.sources & item_sources:
+                continue
+            if evaluate(compiled.node, present):
+                fired.append(ident)
+        return MatchResult(
+            id=item.id,
+            rules=tuple(i for i in fired if i in self.rules),
+            queries=tuple(i for i in fired if i in self._query_ids),
+            entities=tuple(entities),
+            hits=tuple(hits),
+        )

@@ -1,0 +1,150 @@
+"""Explanations a person reads: each hit in its context, and why each rule fired.
+
+Pure formatting over a Matcher's results.  Highlights are «…» guillemets by default (they
+survive copy-paste and right-to-left display) or ANSI bold when writing to a terminal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from marsad.matching.engine import (
+    FIELDS,
+    Key,
+    Matcher,
+    MatchInput,
+    MatchResult,
+    Span,
+    evaluate,
+    leaf_key,
+)
+from marsad.matching.query import And, EntityRef, Near, Node, Not, Term
+from marsad.matching.recognise import Hit
+
+BOLD, RESET = "\x1b[1m", "\x1b[0m"
+CHECK = "✓"
+
+
+def marks(ansi: bool) -> tuple[str, str]:
+    """Opening and closing highlight marks."""
+    return (BOLD, RESET) if ansi else ("«", "»")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def context(text: str, start: int, end: int, width: int = 50, ansi: bool = False) -> str:
+    """One line: up to ``width`` characters either side of ``text[start:end]``, highlighted."""
+    left, right = marks(ansi)
+    before = text[max(0, start - width) : start]
+    after = text[end : end + width]
+    return (
+        ("…" if start > width else "")
+        + _flat(before).lstrip()
+        + (" " if before[-1:].isspace() else "")
+        + left
+        + text[start:end]
+        + right
+        + (" " if after[:1].isspace() else "")
+        + _flat(after).rstrip()
+        + ("…" if end + width < len(text) else "")
+    )
+
+
+def highlight(text: str, spans: Sequence[tuple[int, int]], ansi: bool = False) -> str:
+    """``text`` with every (start, end) span marked; overlapping spans are merged."""
+    left, right = marks(ansi)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[str] = []
+    position = 0
+    for start, end in merged:
+        out.append(text[position:start] + left + text[start:end] + right)
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def describe_hit(hit: Hit, matcher: Matcher) -> str:
+    """``@id (name) via alias 'x', exact`` or ``word 'x', fuzzy (distance 1)``."""
+    how = f"fuzzy, distance {hit.distance}" if hit.fuzzy else "exact"
+    if hit.is_entity:
+        entity = matcher.entities.get(hit.key)
+        name = f" ({entity.name})" if entity else ""
+        return f"@{hit.key}{name} via alias «{hit.alias}», {how}"
+    return f"word «{hit.key}», {how}"
+
+
+def annotate(node: Node, present: dict[Key, list[Span]], top: bool = True) -> str:
+    """The query with a ✓ after every leaf the item contains."""
+    if isinstance(node, Term | EntityRef):
+        key: Key = leaf_key(node)
+        text = f"@{node.id}" if isinstance(node, EntityRef) else node.text
+        if isinstance(node, Term) and (node.quoted or " " in node.text):
+            text = f'"{text}"'
+        return text + (f" {CHECK}" if key in present else "")
+    if isinstance(node, Not):
+        return f"NOT {annotate(node.operand, present, False)}"
+    if isinstance(node, Near):
+        inner = (
+            f"{annotate(node.left, present, False)} NEAR/{node.distance} "
+            f"{annotate(node.right, present, False)}"
+        )
+    elif isinstance(node, And):
+        inner = " AND ".join(annotate(child, present, False) for child in node.operands)
+    else:
+        # An OR shows only its branches that hold (and how many others there are), so a
+        # long list of alternatives stays readable; with none holding it shows them all.
+        true = [child for child in node.operands if evaluate(child, present)]
+        shown = true or list(node.operands)
+        inner = " OR ".join(annotate(child, present, False) for child in shown)
+        if true and len(true) < len(node.operands):
+            inner += f" OR … {len(node.operands) - len(true)} more"
+    return inner if top else f"({inner})"
+
+
+def present_of(hits: Sequence[Hit]) -> dict[Key, list[Span]]:
+    """Hits indexed the way the engine evaluates them."""
+    present: dict[Key, list[Span]] = defaultdict(list)
+    for hit in hits:
+        present[(hit.is_entity, hit.key)].append((hit.field, hit.token_start, hit.token_end))
+    return present
+
+
+def explain(matcher: Matcher, item: MatchInput, result: MatchResult, ansi: bool = False) -> str:
+    """The full explanation of one item: hits in context, then the rules and queries that fired."""
+    lines: list[str] = []
+    by_field: dict[str, list[Hit]] = defaultdict(list)
+    for hit in result.hits:
+        by_field[hit.field].append(hit)
+    if not result.hits:
+        lines.append("no hits: no entity and no rule word appears in this text.")
+    for name in FIELDS:
+        hits = by_field.get(name, [])
+        if not hits:
+            continue
+        text: str = getattr(item, name)
+        lines.append(f"{name}: {len(hits)} hit{'s' if len(hits) != 1 else ''}")
+        for hit in hits:
+            lines.append(
+                f"  [{hit.start}:{hit.end}] «{hit.surface}» → {describe_hit(hit, matcher)}"
+            )
+            lines.append(f"      {context(text, hit.start, hit.end, ansi=ansi)}")
+    present = present_of(result.hits)
+    fired = [*result.rules, *result.queries]
+    if fired:
+        lines.append("rules fired:" if result.rules else "queries fired:")
+        for ident in fired:
+            rule = matcher.rules.get(ident)
+            head = f"  {ident}" + (f" [{rule.severity}] {rule.title}" if rule else "")
+            lines.append(head)
+            lines.append(f"      {annotate(matcher.compiled(ident).node, present)}")
+    elif matcher.rules:
+        lines.append("no rule fired.")
+    return "\n".join(lines)

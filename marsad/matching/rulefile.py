@@ -1,0 +1,450 @@
+"""Read rule files (DESIGN §3): TOML ``[[entity]]`` and ``[[rule]]`` tables into a RuleSet.
+
+Every problem of every file is collected and raised at once as a RuleError whose lines read
+``FILE:LINE[:COL]: KEY: what is wrong``.  tomllib reports no positions for values, so the
+line of each table and key is found by scanning the file's text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from marsad.errors import Problem, RuleError
+from marsad.matching.entities import Entity, EntityKind
+from marsad.matching.query import ENTITY_ID, QueryError, entity_refs, parse
+
+
+class Severity(StrEnum):
+    """How much a rule's alert matters."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named query worth an alert; ``sources`` limits it to source names or tags."""
+
+    id: str
+    title: str
+    query: str
+    severity: Severity = Severity.NORMAL
+    sources: tuple[str, ...] = ()
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything the rule files define."""
+
+    entities: tuple[Entity, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+
+_TOP_KEYS = {"entity", "rule"}
+_ENTITY_KEYS = {"id", "kind", "name", "aliases", "forms", "derive", "fuzzy", "exclude"}
+_RULE_KEYS = {"id", "title", "query", "severity", "sources"}
+
+
+def rule_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The ``.toml`` files named by ``paths`` (folders are searched recursively, sorted)."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.toml") if p.is_file())
+            if not found:
+                problems.append(Problem(path, "folder holds no .toml rule files"))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(path, "rule file or folder does not exist"))
+    return files, problems
+
+
+def load_rules(paths: Sequence[Path]) -> RuleSet:
+    """Read every rule file under ``paths``; raise RuleError listing ALL problems found."""
+    files, problems = rule_files([Path(p) for p in paths])
+    readers: list[_FileReader] = []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(path, f"cannot read: {exc.strerror}"))
+            continue
+        readers.append(_FileReader(str(path), text))
+    return _combine(readers, problems)
+
+
+def parse_rules(text: str, file: str = "<rules>") -> RuleSet:
+    """Validate one rule document given as text (tests, the bot's uploaded files)."""
+    return _combine([_FileReader(file, text)], [])
+
+
+def _combine(readers: list[_FileReader], problems: list[Problem]) -> RuleSet:
+    entities: list[Entity] = []
+    rules: list[Rule] = []
+    for reader in readers:
+        reader.read()
+        entities.extend(reader.entities)
+        rules.extend(reader.rules)
+        problems.extend(reader.problems)
+    problems.extend(_duplicates(entities, "entity"))
+    problems.extend(_duplicates(rules, "rule"))
+    known = {entity.id for entity in entities}
+    for reader in readers:
+        problems.extend(reader.check_references(known))
+    if problems:
+        raise RuleError(problems)
+    return RuleSet(tuple(entities), tuple(rules))
+
+
+def _duplicates(things: Sequence[Entity | Rule], kind: str) -> list[Problem]:
+    first: dict[str, Entity | Rule] = {}
+    problems: list[Problem] = []
+    for thing in things:
+        if thing.id in first:
+            other = first[thing.id]
+            problems.append(
+                Problem(
+                    thing.file or "<rules>",
+                    f"duplicate {kind} id {thing.id!r}",
+                    key=f"{kind}[{thing.id}].id",
+                    line=thing.line,
+                    hint=f"first defined at {other.file}:{other.line}",
+                )
+            )
+        else:
+            first[thing.id] = thing
+    return problems
+
+
+class _FileReader:
+    """Reads one rule file, collecting problems with their lines."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.lines = text.splitlines()
+        self.problems: list[Problem] = []
+        self.entities: list[Entity] = []
+        self.rules: list[Rule] = []
+        self._parsed: list[tuple[Rule, int]] = []  # rule and its table index, for references
+
+    # -- positions ----------------------------------------------------------------------------
+
+    def table_line(self, kind: str, index: int) -> int | None:
+        """1-based line of the ``index``-th ``[[kind]]`` header."""
+        header = re.compile(rf"^\s*\[\[\s*{kind}\s*\]\]")
+        seen = -1
+        for number, line in enumerate(self.lines):
+            if header.match(line):
+                seen += 1
+                if seen == index:
+                    return number + 1
+        return None
+
+    def key_line(self, kind: str, index: int, key: str | None) -> int | None:
+        start = self.table_line(kind, index)
+        if start is None or key is None:
+            return start
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(start, len(self.lines)):
+            line = self.lines[number]
+            if line.strip().startswith("["):
+                break
+            if pattern.match(line):
+                return number + 1
+        return start
+
+    def problem(
+        self,
+        kind: str,
+        index: int,
+        label: str,
+        key: str | None,
+        message: str,
+        hint: str | None = None,
+    ) -> None:
+        line = self.key_line(kind, index, key)
+        where = f"{kind}[{label}]" + (f".{key}" if key else "")
+        self.problems.append(Problem(self.file, message, key=where, line=line, hint=hint))
+
+    def query_position(self, line: int | None, column: int) -> tuple[int | None, int | None]:
+        """File line and column of the query's ``column`` (best effort; None when unsure)."""
+        if line is None:
+            return None, None
+        source = self.lines[line - 1]
+        found = re.match(r"^\s*query\s*=\s*('''|\"\"\"|'|\")", source)
+        if not found:
+            return line, None
+        quote = found.group(1)
+        start = found.end()
+        if len(quote) == 3 and not source[start:].strip():
+            line, start = line + 1, 0  # TOML trims a newline right after the opening quotes
+            source = self.lines[line - 1] if line <= len(self.lines) else ""
+        if quote == '"' and "\\" in source:
+            return line, None  # escapes shift columns; the query column is still reported
+        offset = column - 1
+        while line <= len(self.lines):
+            rest = len(self.lines[line - 1]) - start
+            if offset <= rest:
+                return line, start + offset + 1
+            offset -= rest + 1
+            line, start = line + 1, 0
+        return line, None
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def read(self) -> None:
+        try:
+            data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            found = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
+            message = found.group(1) if found else str(exc)
+            line = int(found.group(2)) if found else None
+            column = int(found.group(3)) if found else None
+            self.problems.append(
+                Problem(self.file, f"not valid TOML: {message}", line=line, column=column)
+            )
+            return
+        for key in data:
+            if key not in _TOP_KEYS:
+                line = self._top_line(key)
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        "unknown table or key",
+                        key=key,
+                        line=line,
+                        hint=_hint(key, _TOP_KEYS),
+                    )
+                )
+        for kind, reader in (("entity", self.read_entity), ("rule", self.read_rule)):
+            tables = data.get(kind, [])
+            if not isinstance(tables, list):
+                self.problems.append(
+                    Problem(
+                        self.file, f"write [[{kind}]] tables", key=kind, line=self._top_line(kind)
+                    )
+                )
+                continue
+            for index, table in enumerate(tables):
+                if isinstance(table, dict):
+                    reader(index, table)
+                else:
+                    self.problems.append(
+                        Problem(self.file, f"expected a [[{kind}]] table", key=kind)
+                    )
+
+    def _top_line(self, key: str) -> int | None:
+        pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\s*(=|\])")
+        for number, line in enumerate(self.lines):
+            if pattern.match(line):
+                return number + 1
+        return None
+
+    def _unknown(
+        self, kind: str, index: int, label: str, table: Mapping[str, Any], allowed: set[str]
+    ) -> None:
+        for key in table:
+            if key not in allowed:
+                self.problem(kind, index, label, key, "unknown key", _hint(key, allowed))
+
+    def _string(
+        self, kind: str, index: int, label: str, table: Mapping[str, Any], key: str
+    ) -> str | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(kind, index, label, key, "expected a non-empty string")
+            return None
+        return value.strip()
+
+    def _strings(
+        self, kind: str, index: int, label: str, table: Mapping[str, Any], key: str
+    ) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(kind, index, label, key, "expected a list of strings")
+            return ()
+        cleaned = tuple(" ".join(v.split()) for v in value)
+        if any(not v for v in cleaned):
+            self.problem(kind, index, label, key, "contains an empty string")
+        return tuple(v for v in cleaned if v)
+
+    def _bool(
+        self, kind: str, index: int, label: str, table: Mapping[str, Any], key: str
+    ) -> bool | None:
+        value = table.get(key)
+        if value is not None and not isinstance(value, bool):
+            self.problem(kind, index, label, key, "expected true or false")
+            return None
+        return value
+
+    def _id(self, kind: str, index: int, table: Mapping[str, Any]) -> str | None:
+        label = str(index + 1)
+        if "id" not in table:
+            self.problem(kind, index, f"#{label}", None, "missing required key 'id'")
+            return None
+        value = table["id"]
+        if not isinstance(value, str) or not ENTITY_ID.fullmatch(value):
+            self.problem(
+                kind,
+                index,
+                f"#{label}",
+                "id",
+                f"{value!r} is not a valid id",
+                "use lowercase a-z, 0-9, _ and -",
+            )
+            return None
+        return value
+
+    def read_entity(self, index: int, table: Mapping[str, Any]) -> None:
+        ident = self._id("entity", index, table)
+        label = ident or f"#{index + 1}"
+        self._unknown("entity", index, label, table, _ENTITY_KEYS)
+        kind: EntityKind | None = None
+        raw_kind = table.get("kind")
+        if raw_kind is None:
+            self.problem(
+                "entity", index, label, None, "missing required key 'kind'", _choices(EntityKind)
+            )
+        else:
+            try:
+                kind = EntityKind(raw_kind)
+            except ValueError:
+                self.problem(
+                    "entity",
+                    index,
+                    label,
+                    "kind",
+                    f"{raw_kind!r} is not a kind",
+                    _choices(EntityKind),
+                )
+        name = self._string("entity", index, label, table, "name")
+        aliases = self._strings("entity", index, label, table, "aliases")
+        if name is None and "name" not in table:
+            self.problem("entity", index, label, None, "missing required key 'name'")
+        if not aliases and name:
+            aliases = (name,)
+        if "aliases" in table and not aliases:
+            self.problem("entity", index, label, "aliases", "needs at least one alias")
+        forms = self._strings("entity", index, label, table, "forms")
+        exclude = self._strings("entity", index, label, table, "exclude")
+        derive = self._bool("entity", index, label, table, "derive")
+        fuzzy = self._bool("entity", index, label, table, "fuzzy")
+        if ident is None or kind is None or name is None or not aliases:
+            return
+        self.entities.append(
+            Entity(
+                id=ident,
+                kind=kind,
+                name=name,
+                aliases=aliases,
+                forms=forms,
+                derive=derive,
+                fuzzy=fuzzy,
+                exclude=exclude,
+                file=self.file,
+                line=self.table_line("entity", index),
+            )
+        )
+
+    def read_rule(self, index: int, table: Mapping[str, Any]) -> None:
+        ident = self._id("rule", index, table)
+        label = ident or f"#{index + 1}"
+        self._unknown("rule", index, label, table, _RULE_KEYS)
+        title = self._string("rule", index, label, table, "title") or ident or ""
+        query = table.get("query")
+        if query is None:
+            self.problem("rule", index, label, None, "missing required key 'query'")
+        elif not isinstance(query, str):
+            self.problem("rule", index, label, "query", "expected the query as a string")
+            query = None
+        severity = Severity.NORMAL
+        if "severity" in table:
+            try:
+                severity = Severity(table["severity"])
+            except ValueError:
+                self.problem(
+                    "rule",
+                    index,
+                    label,
+                    "severity",
+                    f"{table['severity']!r} is not a severity",
+                    _choices(Severity),
+                )
+        sources = self._strings("rule", index, label, table, "sources")
+        if query is not None:
+            try:
+                parse(query)
+            except QueryError as exc:
+                line, column = self.query_position(
+                    self.key_line("rule", index, "query"), exc.column
+                )
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        f"{exc.message} (query column {exc.column})",
+                        key=f"rule[{label}].query",
+                        line=line,
+                        column=column,
+                    )
+                )
+                query = None
+        if ident is None or query is None:
+            return
+        rule = Rule(
+            ident, title, query, severity, sources, self.file, self.table_line("rule", index)
+        )
+        self.rules.append(rule)
+        self._parsed.append((rule, index))
+
+    def check_references(self, known: set[str]) -> list[Problem]:
+        """Unknown ``@entity`` references, once every file's entities are known."""
+        problems: list[Problem] = []
+        for rule, index in self._parsed:
+            for ref in entity_refs(parse(rule.query)):
+                if ref.id not in known:
+                    line, column = self.query_position(
+                        self.key_line("rule", index, "query"), ref.column
+                    )
+                    problems.append(
+                        Problem(
+                            self.file,
+                            f"unknown entity @{ref.id} (query column {ref.column})",
+                            key=f"rule[{rule.id}].query",
+                            line=line,
+                            column=column,
+                            hint=_hint(ref.id, known, "entity"),
+                        )
+                    )
+        return problems
+
+
+def _hint(key: str, allowed: set[str], what: str = "key") -> str:
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    if len(allowed) > 12:
+        return f"no {what} of that name is defined"
+    return f"known {what}s: {', '.join(sorted(allowed))}"
+
+
+def _choices(kind: type[StrEnum]) -> str:
+    return "one of " + " | ".join(member.value for member in kind)

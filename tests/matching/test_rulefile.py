@@ -1,0 +1,202 @@
+"""Rule files: what they define, and every mistake reported with its file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from marsad.errors import RuleError
+from marsad.matching.entities import EntityKind
+from marsad.matching.rulefile import Severity, load_rules, parse_rules
+
+GOOD = """\
+# a comment
+[[entity]]
+id = "hammouchi"
+kind = "person"
+name = "عبد اللطيف حموشي"
+aliases = ["عبد اللطيف حموشي", "حموشي", "Hammouchi"]
+
+[[entity]]
+id = "spain"
+kind = "place"
+name = "إسبانيا"
+aliases = ["إسبانيا", "Spain"]
+forms = ["الإسبان"]
+derive = false
+fuzzy = true
+exclude = ["إسبانيول"]
+
+[[rule]]
+id = "ma-es"
+title = "Hammouchi and Spain"
+query = '@hammouchi AND @spain AND (تعاون OR تنسيق)'
+severity = "high"
+sources = ["press", "Hespress"]
+
+[[rule]]
+id = "minimal"
+query = "@spain"
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str, name: str = "r.toml") -> list[str]:
+    path = write(tmp_path, name, text)
+    with pytest.raises(RuleError) as caught:
+        load_rules([path])
+    return [p.show() for p in caught.value.problems]
+
+
+def test_a_good_file_gives_entities_and_rules_with_their_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "good.toml", GOOD)
+    ruleset = load_rules([path])
+    hammouchi, spain = ruleset.entities
+    assert hammouchi.kind is EntityKind.PERSON
+    assert hammouchi.aliases == ("عبد اللطيف حموشي", "حموشي", "Hammouchi")
+    assert (hammouchi.file, hammouchi.line) == (str(path), 2)
+    assert spain.forms == ("الإسبان",)
+    assert (spain.derive, spain.fuzzy, spain.exclude) == (False, True, ("إسبانيول",))
+    assert spain.line == 8
+    rule, minimal = ruleset.rules
+    assert rule.severity is Severity.HIGH
+    assert rule.sources == ("press", "Hespress")
+    assert (rule.file, rule.line) == (str(path), 18)
+    assert (minimal.title, minimal.severity, minimal.sources) == ("minimal", Severity.NORMAL, ())
+
+
+def test_a_folder_is_read_recursively_in_name_order(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", "b.toml", '[[rule]]\nid = "r"\nquery = "@x"\n')
+    write(tmp_path, "a.toml", '[[entity]]\nid = "x"\nkind = "topic"\nname = "س"\n')
+    write(tmp_path, "notes.md", "not a rule file")
+    ruleset = load_rules([tmp_path])
+    assert [e.id for e in ruleset.entities] == ["x"]
+    assert ruleset.entities[0].aliases == ("س",)  # the name is the alias when none are listed
+    assert [r.id for r in ruleset.rules] == ["r"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # TOML syntax, with line and column
+        ('[[entity]]\nid = "x"\nkind = "topic\n', "r.toml:3:14: not valid TOML"),
+        # unknown keys, with a suggestion
+        (
+            '[[entity]]\nid = "x"\nkind = "topic"\nname = "س"\nalias = ["س"]\n',
+            "r.toml:5: entity[x].alias: unknown key (did you mean 'aliases'?)",
+        ),
+        (
+            '[[rule]]\nid = "r"\nquery = "a"\nseverty = "high"\n',
+            "r.toml:4: rule[r].severty: unknown key (did you mean 'severity'?)",
+        ),
+        (
+            '[[entities]]\nid = "x"\n',
+            "r.toml:1: entities: unknown table or key (did you mean 'entity'?)",
+        ),
+        # ids
+        (
+            '[[entity]]\nid = "Hammouchi"\nkind = "person"\nname = "ح"\n',
+            "r.toml:2: entity[#1].id: 'Hammouchi' is not a valid id (use lowercase a-z, 0-9, _ and -)",
+        ),
+        ('[[rule]]\nquery = "a"\n', "r.toml:1: rule[#1]: missing required key 'id'"),
+        # kind and severity
+        (
+            '[[entity]]\nid = "x"\nkind = "country"\nname = "س"\n',
+            "r.toml:3: entity[x].kind: 'country' is not a kind (one of person | org | place | topic)",
+        ),
+        ('[[entity]]\nid = "x"\nname = "س"\n', "r.toml:1: entity[x]: missing required key 'kind'"),
+        (
+            '[[rule]]\nid = "r"\nquery = "a"\nseverity = "urgent"\n',
+            "r.toml:4: rule[r].severity: 'urgent' is not a severity (one of low | normal | high)",
+        ),
+        # types
+        (
+            '[[entity]]\nid = "x"\nkind = "topic"\nname = "س"\naliases = "س"\n',
+            "r.toml:5: entity[x].aliases: expected a list of strings",
+        ),
+        (
+            '[[entity]]\nid = "x"\nkind = "topic"\nname = "س"\nfuzzy = "yes"\n',
+            "r.toml:5: entity[x].fuzzy: expected true or false",
+        ),
+        (
+            '[[entity]]\nid = "x"\nkind = "topic"\nname = "س"\naliases = ["س", " "]\n',
+            "r.toml:5: entity[x].aliases: contains an empty string",
+        ),
+        ('[[rule]]\nid = "r"\n', "r.toml:1: rule[r]: missing required key 'query'"),
+        (
+            '[[rule]]\nid = "r"\nquery = 3\n',
+            "r.toml:3: rule[r].query: expected the query as a string",
+        ),
+        # query syntax: file line and column of the faulty character
+        (
+            "[[rule]]\nid = \"r\"\nquery = 'a AND (b OR'\n",
+            "r.toml:3:21: rule[r].query: expected a word, a phrase, @entity or '(' but found the end"
+            " of the query (query column 12)",
+        ),
+        (
+            "[[rule]]\nid = \"r\"\nquery = '''\na OR\nb NEAR/0 c\n'''\n",
+            "r.toml:5:8: rule[r].query: NEAR distance must be between 1 and 100",
+        ),
+        # unknown entity reference, with a suggestion
+        (
+            '[[entity]]\nid = "spain"\nkind = "place"\nname = "إسبانيا"\n'
+            "[[rule]]\nid = \"r\"\nquery = 'a AND @spian'\n",
+            "r.toml:7:16: rule[r].query: unknown entity @spian (query column 7) (did you mean 'spain'?)",
+        ),
+    ],
+)
+def test_each_kind_of_mistake_is_reported_where_it_is(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    found = problems(tmp_path, text)
+    assert any(p.startswith(f"{tmp_path}/{expected}") for p in found), found
+
+
+def test_every_problem_of_every_file_at_once(tmp_path: Path) -> None:
+    write(tmp_path, "a.toml", '[[entity]]\nid = "x"\nkind = "nope"\nname = "س"\n')
+    write(tmp_path, "b.toml", '[[rule]]\nid = "r"\nquery = "(a"\nsevrity = "high"\n')
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path])
+    shown = caught.value.show()
+    assert "3 rule errors" in shown
+    assert f"{tmp_path / 'a.toml'}:3: entity[x].kind" in shown
+    assert f"{tmp_path / 'b.toml'}:3:10: rule[r].query: '(' is never closed" in shown
+    assert f"{tmp_path / 'b.toml'}:4: rule[r].sevrity: unknown key" in shown
+
+
+def test_duplicate_ids_name_both_places(tmp_path: Path) -> None:
+    write(tmp_path, "a.toml", '[[entity]]\nid = "x"\nkind = "topic"\nname = "س"\n')
+    write(
+        tmp_path,
+        "b.toml",
+        '[[rule]]\nid = "r"\nquery = "a"\n\n[[entity]]\nid = "x"\nkind = "topic"\nname = "ص"\n'
+        '[[rule]]\nid = "r"\nquery = "b"\n',
+    )
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path])
+    shown = [p.show() for p in caught.value.problems]
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    assert f"{b}:5: entity[x].id: duplicate entity id 'x' (first defined at {a}:1)" in shown
+    assert f"{b}:9: rule[r].id: duplicate rule id 'r' (first defined at {b}:1)" in shown
+
+
+def test_missing_paths_and_empty_folders_are_problems(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path / "nowhere.toml", tmp_path / "empty"])
+    shown = caught.value.show()
+    assert "nowhere.toml: rule file or folder does not exist" in shown
+    assert "empty: folder holds no .toml rule files" in shown
+
+
+def test_parse_rules_from_text() -> None:
+    ruleset = parse_rules(GOOD, "inline")
+    assert [r.id for r in ruleset.rules] == ["ma-es", "minimal"]
+    assert ruleset.rules[0].file == "inline"
