@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from marsad.watchers.charset import decode_document
+from marsad.watchers.dates import parse_date
 from marsad.watchers.items import one_line
 
 
@@ -178,6 +179,11 @@ def _entry(raw: Any) -> Entry:
         published = _to_datetime(dict.get(raw, field))
         if published is not None:
             break
+    if published is None:  # dates feedparser cannot read (Arabic or French month names...)
+        for field in ("published", "updated", "created"):
+            published = parse_date(_text(dict.get(raw, field)))
+            if published is not None:
+                break
     guid = _text(raw.get("id")).strip() or None
     link = _text(raw.get("link")).strip() or None
     author = _text(raw.get("author")).strip() or None

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -22,6 +21,7 @@ from cssselect import SelectorError
 from lxml import etree
 
 from marsad.watchers.charset import decode_document
+from marsad.watchers.dates import parse_date
 from marsad.watchers.feeds import Entry
 from marsad.watchers.items import canonical_url, is_web_url
 
@@ -254,23 +254,6 @@ def find_article_links(
     return in_content or elsewhere
 
 
-def _parse_date(value: str) -> datetime | None:
-    value = value.strip()
-    if not value:
-        return None
-    moment: datetime | None
-    try:
-        moment = datetime.fromisoformat(value.replace(" ", "T", 1) if "T" not in value else value)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _json_ld_dates(doc: Any) -> Iterator[str]:
     for script in doc.xpath("//script[@type='application/ld+json']/text()"):
         try:
@@ -295,17 +278,17 @@ def published_date(doc: Any) -> datetime | None:
     for attribute, name in _DATE_META:
         for meta in doc.xpath(f"//meta[@{attribute}]"):
             if meta.get(attribute, "").lower() == name.lower():
-                moment = _parse_date(meta.get("content") or meta.get("datetime") or "")
+                moment = parse_date(meta.get("content") or meta.get("datetime") or "")
                 if moment:
                     return moment
     for value in _json_ld_dates(doc):
-        moment = _parse_date(value)
+        moment = parse_date(value)
         if moment:
             return moment
     for value in doc.xpath(
         "//article//time/@datetime | //time[@itemprop='datePublished']/@datetime"
     ):
-        moment = _parse_date(str(value))
+        moment = parse_date(str(value))
         if moment:
             return moment
     return None
@@ -348,7 +331,7 @@ def extract_article(body: bytes, headers: Mapping[str, str], url: str) -> Entry 
     if len(text) < MIN_TEXT and not (title and text):
         return None
     if published is None:
-        published = _parse_date(getattr(result, "date", None) or "")
+        published = parse_date(getattr(result, "date", None) or "")
     return Entry(
         guid=None,
         link=link,
