@@ -185,7 +185,8 @@ def _entry(raw: Any) -> Entry:
             if published is not None:
                 break
     guid = _text(raw.get("id")).strip() or None
-    link = _text(raw.get("link")).strip() or None
+    # FeedBurner's link is a tracking redirect; origLink is the article itself.
+    link = _text(raw.get("feedburner_origlink")).strip() or _text(raw.get("link")).strip() or None
     author = _text(raw.get("author")).strip() or None
     return Entry(
         guid=guid,

@@ -132,8 +132,15 @@ def _parse_html(body: bytes, headers: Mapping[str, str]) -> Any:
         return None
 
 
+_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "gouv", "edu", "ac", "press"})
+
+
 def _site(url: str) -> str:
-    return (urlsplit(url).hostname or "").rstrip(".").removeprefix("www.")
+    """The site a URL belongs to: its registrable domain (``ar.example.co.ma`` → ``example.co.ma``)."""
+    labels = (urlsplit(url).hostname or "").rstrip(".").split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
 
 
 def selector_problem(selector: str) -> str | None:

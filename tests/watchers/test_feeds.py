@@ -370,3 +370,15 @@ def test_feed_title_is_clean_text() -> None:
         "<title>أخبار المغرب</title>", "<title>  أخبار &amp;amp;\n المغرب </title>"
     )
     assert parse_feed(body.encode(), HEADERS_UTF8, URL).title == "أخبار & المغرب"
+
+
+def test_feedburner_original_link_wins_over_the_redirect() -> None:
+    document = (
+        '<?xml version="1.0"?><rss version="2.0" '
+        'xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel><title>t</title>'
+        "<item><title>خبر</title><link>http://feedproxy.google.com/~r/akhbar/~3/Xy1/</link>"
+        "<feedburner:origLink>https://akhbar.example.ma/2025/03/04/asl-al-khabar</feedburner:origLink>"
+        "</item></channel></rss>"
+    )
+    entry = parse_feed(document.encode(), HEADERS_UTF8, URL).entries[0]
+    assert entry.link == "https://akhbar.example.ma/2025/03/04/asl-al-khabar"

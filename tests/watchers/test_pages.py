@@ -260,3 +260,30 @@ def test_wordpress_style_listing_keeps_titles_in_article_headers() -> None:
         "https://mawqi.example.ma/2025/03/04/tansiq-amni-maghribi-faransi/",
         "https://mawqi.example.ma/news/90817",
     ]
+
+
+@pytest.mark.parametrize(
+    ("href", "kept"),
+    [
+        ("https://ar.jarida.example.ma/2025/03/04/khabar-min-al-far3-al-arabi", True),
+        ("https://jarida.example.ma/2025/03/04/khabar-bidun-www-hona", True),
+        ("https://jarida.example.ma.evil.com/2025/03/04/khabar-muzayyaf-hona", False),
+        ("https://other.co.ma/2025/03/04/khabar-min-mawqi-akhar", False),
+        ("https://facebook.com/sharer/sharer.php?u=https://jarida.example.ma/x", False),
+    ],
+)
+def test_same_site_means_same_registrable_domain(href: str, kept: bool) -> None:
+    page = f'<html><body><main><h2><a href="{href}">خبر</a></h2></main></body></html>'
+    links = find_article_links(page.encode(), {}, BASE, None)
+    assert links == ([href] if kept else [])
+
+
+def test_same_site_under_a_second_level_country_domain() -> None:
+    page = (
+        "<html><body><main>"
+        '<h2><a href="https://news.example.co.ma/2025/03/04/khabar-awwal-hona">1</a></h2>'
+        '<h2><a href="https://another.co.ma/2025/03/04/khabar-thani-hona">2</a></h2>'
+        "</main></body></html>"
+    )
+    links = find_article_links(page.encode(), {}, "https://www.example.co.ma/akhbar", None)
+    assert links == ["https://news.example.co.ma/2025/03/04/khabar-awwal-hona"]
