@@ -136,7 +136,7 @@ _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "gouv", "edu", "ac"
 
 
 def _site(url: str) -> str:
-    """The site a URL belongs to: its registrable domain (``ar.example.co.ma`` → ``example.co.ma``)."""
+    """The registrable domain of a URL: ``ar.example.co.ma`` → ``example.co.ma``."""
     labels = (urlsplit(url).hostname or "").rstrip(".").split(".")
     if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
         return ".".join(labels[-3:])
