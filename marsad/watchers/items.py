@@ -262,9 +262,19 @@ class ItemDraft:
     date_missing: bool
 
 
-def _site(url: str) -> str:
-    host = (urlsplit(url).hostname or "").rstrip(".")
-    return host.removeprefix("www.")
+_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "gouv", "edu", "ac", "press"})
+
+
+def site_of(url: str) -> str:
+    """The registrable domain of a URL: ``ar.example.co.ma`` → ``example.co.ma``.
+
+    An approximation of the public-suffix rules that is right for news sites: the last
+    two labels, or three under a country's second-level domain (``co.ma``, ``gov.uk``).
+    """
+    labels = (urlsplit(url).hostname or "").rstrip(".").split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
 
 
 def content_hash(title: str, text: str) -> str:
@@ -285,7 +295,7 @@ def item_key(guid: str | None, link: str | None, title: str, text: str, source_u
     if guid and is_web_url(guid):
         return "url:" + canonical_url(guid)
     if guid:
-        return f"guid:{_site(source_url)}/{guid}"
+        return f"guid:{site_of(source_url)}/{guid}"
     if link:
         return "url:" + canonical_url(link)
     return "hash:" + content_hash(title, text)

@@ -23,7 +23,7 @@ from lxml import etree
 from marsad.watchers.charset import decode_document
 from marsad.watchers.dates import parse_date
 from marsad.watchers.feeds import Entry
-from marsad.watchers.items import canonical_url, is_web_url
+from marsad.watchers.items import canonical_url, is_web_url, site_of
 
 # Path segments of pages that list or describe things rather than report them.
 _NOT_ARTICLE_SEGMENTS = frozenset(
@@ -132,17 +132,6 @@ def _parse_html(body: bytes, headers: Mapping[str, str]) -> Any:
         return None
 
 
-_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "gouv", "edu", "ac", "press"})
-
-
-def _site(url: str) -> str:
-    """The registrable domain of a URL: ``ar.example.co.ma`` → ``example.co.ma``."""
-    labels = (urlsplit(url).hostname or "").rstrip(".").split(".")
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
-
-
 def selector_problem(selector: str) -> str | None:
     """Why a CSS selector from the configuration cannot be used, or None when it can."""
     try:
@@ -238,7 +227,7 @@ def find_article_links(
     if base_href:
         base = urljoin(base_url, str(base_href[0]).strip())
     listing = canonical_url(base_url)
-    site = _site(base_url)
+    site = site_of(base_url)
     in_content: list[str] = []
     elsewhere: list[str] = []
     seen: set[str] = set()
@@ -247,7 +236,7 @@ def find_article_links(
         if not href or href.startswith("#"):
             continue
         url = urljoin(base, href).split("#", 1)[0]
-        if not is_web_url(url) or (same_site and _site(url) != site):
+        if not is_web_url(url) or (same_site and site_of(url) != site):
             continue
         key = canonical_url(url)
         if key in seen or key == listing:
@@ -305,7 +294,7 @@ def _canonical_link(doc: Any, url: str) -> str:
     """The page's own canonical URL when it declares one on the same site, else ``url``."""
     for href in doc.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
         candidate = urljoin(url, str(href).strip())
-        if is_web_url(candidate) and _site(candidate) == _site(url):
+        if is_web_url(candidate) and site_of(candidate) == site_of(url):
             return candidate
     return url
 
