@@ -8,6 +8,7 @@ parameters, fragments, letter case of the host or which of guid/link a feed offe
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -271,7 +272,13 @@ def site_of(url: str) -> str:
     An approximation of the public-suffix rules that is right for news sites: the last
     two labels, or three under a country's second-level domain (``co.ma``, ``gov.uk``).
     """
-    labels = (urlsplit(url).hostname or "").rstrip(".").split(".")
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    labels = host.split(".")
     if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marsad.watchers.feeds import Entry
-from marsad.watchers.items import canonical_url, clean_text, item_key, make_item
+from marsad.watchers.items import canonical_url, clean_text, item_key, make_item, site_of
 
 FETCHED = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 FEED = "https://www.example-news.ma/feed"
@@ -197,3 +197,18 @@ def test_item_without_guid_or_link_points_to_its_source() -> None:
     assert item.key.startswith("hash:")
     assert item.url == FEED
     assert item.canonical_url is None
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("https://www.hespress.example/x", "hespress.example"),
+        ("https://ar.example.co.ma/x", "example.co.ma"),
+        ("https://feeds.example.ma/rss", "example.ma"),
+        ("http://127.0.0.1:8080/feed", "127.0.0.1"),
+        ("http://[::1]:8080/feed", "::1"),
+        ("http://localhost/feed", "localhost"),
+    ],
+)
+def test_site_of(url: str, site: str) -> None:
+    assert site_of(url) == site
