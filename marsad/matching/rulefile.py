@@ -431,19 +431,19 @@ class _FileReader:
                             key=f"rule[{rule.id}].query",
                             line=line,
                             column=column,
-                            hint=_hint(ref.id, known, "entity"),
+                            hint=_hint(ref.id, known, "entity", "entities"),
                         )
                     )
         return problems
 
 
-def _hint(key: str, allowed: set[str], what: str = "key") -> str:
+def _hint(key: str, allowed: set[str], what: str = "key", whats: str = "keys") -> str:
     close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
     if len(allowed) > 12:
         return f"no {what} of that name is defined"
-    return f"known {what}s: {', '.join(sorted(allowed))}"
+    return f"known {whats}: {', '.join(sorted(allowed))}"
 
 
 def _choices(kind: type[StrEnum]) -> str:

@@ -231,7 +231,9 @@ def run(args: argparse.Namespace) -> int:
             progress.update(count, done)
         progress.close()
     if labels is not None:
-        report = score(results, kept, labels)
+        # Every rule is judged where a label lists rules; entities only where some label names
+        # them (a labeller who never judged an entity says nothing about it).
+        report = score(results, kept, labels, rule_ids=list(matcher.rules))
         print(format_report(report), file=report_stream)
     if errors:
         print(
