@@ -54,6 +54,7 @@ class ParsedFeed:
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _DOCTYPE_START = re.compile(r"<!DOCTYPE\b", re.IGNORECASE)
 _ENTITY_DECL = re.compile(r"<!ENTITY\b", re.IGNORECASE)
+_INERT = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.DOTALL)
 _PROLOG_SKIP = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -107,6 +108,17 @@ def _doctype_end(text: str, start: int) -> int:
         elif char == ">" and depth == 0:
             return i + 1
     return len(text)
+
+
+def _declares_entities(text: str) -> bool:
+    """True when the document declares entities anywhere outside CDATA and comments.
+
+    Not only in a well-formed prolog: a broken one must not smuggle a declaration past
+    this check to a lenient parser.
+    """
+    if not _ENTITY_DECL.search(text):
+        return False
+    return bool(_ENTITY_DECL.search(_INERT.sub("", text)))
 
 
 def _root_name(text: str) -> str | None:
@@ -236,6 +248,10 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         return _failed("empty response: the server sent no content")
     text, _encoding = decode_document(body, _header(headers, "content-type"))
     text = text.removeprefix("\ufeff")
+    if _declares_entities(text):
+        return _failed(
+            "rejected: DTD entity declarations (entity-expansion or external-entity attack)"
+        )
     notes: list[str] = []
     if _root_name(text) not in _FEED_ROOTS and not text.lstrip().startswith("<?xml"):
         start = _XML_START.search(text, 0, 4096)
@@ -243,11 +259,6 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
             junk = " ".join(text[: start.start()].split())
             notes.append(f"ignored text before the XML: {junk[:60]!r}")
             text = text[start.start() :]
-    root = _prolog_end(text)
-    if _ENTITY_DECL.search(text, 0, root):
-        return _failed(
-            "rejected: DTD entity declarations (entity-expansion or external-entity attack)"
-        )
     name = _root_name(text)
     if name == "html" or (name is None and re.match(r"\s*<!doctype\s+html", text, re.I)):
         return _failed(_html_error(text, url))

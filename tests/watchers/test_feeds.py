@@ -382,3 +382,27 @@ def test_feedburner_original_link_wins_over_the_redirect() -> None:
     )
     entry = parse_feed(document.encode(), HEADERS_UTF8, URL).entries[0]
     assert entry.link == "https://akhbar.example.ma/2025/03/04/asl-al-khabar"
+
+
+@pytest.mark.parametrize(
+    ("document", "rejected"),
+    [
+        # a broken prolog must not hide a declaration
+        ('<!-- unterminated <!DOCTYPE r [<!ENTITY a "aaaa">]><rss version="2.0"></rss>', True),
+        (
+            '<?xml version="1.0"?><junk/><!DOCTYPE r [<!ENTITY a "x">]><rss version="2.0"></rss>',
+            True,
+        ),
+        # an article that talks about XML inside CDATA or a comment is not an attack
+        (
+            rss2().replace(ITEMS[0][2], "<![CDATA[مقال عن هجوم <!ENTITY lol> في XML]]>"),
+            False,
+        ),
+        (rss2().replace("<channel>", "<channel><!-- <!ENTITY x 'y'> -->"), False),
+    ],
+)
+def test_entity_declarations_anywhere(document: str, rejected: bool) -> None:
+    parsed = parse_feed(document.encode(), HEADERS_UTF8, URL)
+    assert (parsed.error or "").startswith("rejected:") is rejected
+    if not rejected:
+        assert titles(parsed) == EXPECTED_TITLES
