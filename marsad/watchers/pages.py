@@ -324,6 +324,9 @@ def extract_article(body: bytes, headers: Mapping[str, str], url: str) -> Entry 
     text = (getattr(result, "text", None) or "").strip()
     if not title and fallback_title:
         title = str(fallback_title[0]).strip()
+    first, _, rest = text.partition("\n")
+    if title and " ".join(first.split()) == " ".join(title.split()) and rest.strip():
+        text = rest.strip()  # the headline repeated as the body's first line
     if len(text) < MIN_TEXT and not (title and text):
         return None
     if published is None:
