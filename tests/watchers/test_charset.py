@@ -164,3 +164,23 @@ def test_any_arabic_windows_1256_survives_any_wrong_label(
     if not any(len(w) >= 2 and not w.isascii() for w in words):
         return  # nothing Arabic to decide on
     assert decode_document(document.encode("cp1256"), content_type)[0] == document
+
+
+@given(
+    text=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1),
+    label=st.sampled_from(
+        [
+            None,
+            "utf-8",
+            "iso-8859-1",
+            "windows-1252",
+            "windows-1256",
+            "utf-16",
+            "us-ascii",
+            "koi8-r",
+        ]
+    ),
+)
+def test_utf8_always_survives_any_label(text: str, label: str | None) -> None:
+    content_type = f"text/xml; charset={label}" if label else None
+    assert decode_document(text.encode("utf-8"), content_type)[0] == text
