@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 from marsad.errors import Problem, RuleError
 from marsad.matching.entities import Entity
@@ -75,7 +76,7 @@ class MatchResult:
 
 @dataclass(frozen=True)
 class CompiledQuery:
-    """A parsed query with entity aliases resolved; ``keys`` are its positive leaves."""
+    """A parsed query with entity aliases resolved; ``keys`` are its trigger keys (one must hit)."""
 
     id: str
     text: str
@@ -84,34 +85,43 @@ class CompiledQuery:
     sources: frozenset[str] = frozenset()
 
 
-@dataclass
-class _Present:
-    """The hits of one item, indexed for evaluation."""
-
-    spans: dict[Key, list[Span]] = field(default_factory=lambda: defaultdict(list))
+_term_key = lru_cache(maxsize=65_536)(Recogniser.term_key)
 
 
 def leaf_key(node: Term | EntityRef) -> Key:
     """The key under which the recogniser reports hits of a leaf (terms: normalised text)."""
     if isinstance(node, EntityRef):
         return (True, node.id)
-    return (False, Recogniser.term_key(node.text))
+    return (False, _term_key(node.text))
 
 
 _key = leaf_key
 
 
-def _positive_keys(node: Node) -> set[Key]:
+def trigger_keys(node: Node) -> frozenset[Key] | None:
+    """Keys one of which every item the query matches must contain (None: no such set).
+
+    Sound because a query is true only through positive leaves: an AND needs every operand,
+    so one operand's keys suffice, and entities (rarer than words) are preferred.  Indexing
+    queries by these keys lets an item evaluate only the queries it can make true.
+    """
     if isinstance(node, Term | EntityRef):
-        return {_key(node)}
+        return frozenset({_key(node)})
     if isinstance(node, Not):
-        return set()
-    if isinstance(node, Near):
-        return _positive_keys(node.left) | _positive_keys(node.right)
-    keys: set[Key] = set()
-    for child in node.operands:
-        keys |= _positive_keys(child)
-    return keys
+        return None
+    if isinstance(node, Or):
+        union: set[Key] = set()
+        for child in node.operands:
+            keys = trigger_keys(child)
+            if keys is None:
+                return None
+            union |= keys
+        return frozenset(union)
+    children = node.operands if isinstance(node, And) else (node.left, node.right)
+    options = [keys for keys in map(trigger_keys, children) if keys is not None]
+    if not options:
+        return None
+    return min(options, key=lambda keys: (any(not e for e, _ in keys), len(keys)))
 
 
 def evaluate(node: Node, present: dict[Key, list[Span]]) -> bool:
@@ -218,7 +228,9 @@ class Matcher:
         return node
 
     def _install(self, ident: str, text: str, node: Node, sources: Iterable[str]) -> CompiledQuery:
-        keys = frozenset(_positive_keys(node))
+        keys = trigger_keys(node)
+        if keys is None:  # pragma: no cover - the parser refuses queries without positive terms
+            raise RuleError([Problem("<query>", "a query needs a term not under NOT", key=ident)])
         compiled = CompiledQuery(ident, text, node, keys, frozenset(s.casefold() for s in sources))
         self._compiled[ident] = compiled
         self._order.setdefault(ident, len(self._order))

@@ -264,3 +264,37 @@ def test_diacritics_tatweel_and_marks_never_change_what_fires(
     assert after.entities == before.entities
     for hit in after.hits:
         assert noisy[hit.start : hit.end] == hit.surface
+
+
+leaf = st.sampled_from(["@spain", "@germany", "@morocco", "تعاون", "2030", '"مذكرة تفاهم"'])
+
+
+@st.composite
+def random_queries(draw: st.DrawFn, depth: int = 0) -> str:
+    if depth > 2 or draw(st.booleans()):
+        return draw(leaf)
+    op = draw(st.sampled_from([" AND ", " OR ", " AND NOT "]))
+    return f"({draw(random_queries(depth + 1))}{op}{draw(random_queries(depth + 1))})"
+
+
+@settings(max_examples=200, deadline=None)
+@given(random_queries(), st.sets(st.sampled_from(["spain", "germany", "morocco", "t", "n", "m"])))
+def test_a_query_is_only_true_when_one_of_its_trigger_keys_is_present(
+    query: str, present_names: set[str]
+) -> None:
+    from marsad.matching.engine import evaluate, leaf_key, trigger_keys
+    from marsad.matching.query import Term, parse
+
+    try:
+        node = parse(query)
+    except QueryError:
+        return  # e.g. everything under NOT
+    words = {"t": "تعاون", "n": "2030", "m": "مذكرة تفاهم"}
+    present = {
+        (True, name) if name not in words else leaf_key(Term(words[name])): [("text", 0, 1)]
+        for name in present_names
+    }
+    keys = trigger_keys(node)
+    assert keys is not None
+    if evaluate(node, present):
+        assert keys & set(present)
