@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -242,13 +243,25 @@ def test_external_dtd_is_never_read(tmp_path: Path) -> None:
             "HTML page (it advertises a feed at https://akhbar.example.ma/rss.xml)",
         ),
         (b"<html><body><p>503 Service Unavailable</p></body></html>", {}, "HTML page"),
-        (b'{"version": "https://jsonfeed.org/version/1.1", "items": []}', {}, "JSON"),
+        (b'{"name": "not a feed", "items": []}', {}, "JSON that is not a JSON Feed"),
+        (b"[1, 2, 3]", {}, "JSON"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', {}, "malformed JSON"),
         (b"", {}, "empty response"),
         (b"   \n ", {}, "empty response"),
         (b"<sitemap><url>https://a.ma/</url></sitemap>", {}, "root element is <sitemap>"),
         (b"Service temporarily unavailable", {}, "plain text"),
     ],
-    ids=["html-with-feed-link", "html-error-page", "json", "empty", "blank", "other-xml", "text"],
+    ids=[
+        "html-with-feed-link",
+        "html-error-page",
+        "json",
+        "json-list",
+        "json-broken",
+        "empty",
+        "blank",
+        "other-xml",
+        "text",
+    ],
 )
 def test_not_a_feed(body: bytes, headers: dict[str, str], error_part: str) -> None:
     parsed = parse_feed(body, headers, URL)
@@ -449,3 +462,38 @@ def test_generated_feeds_round_trip(entries: list[tuple[str, str]], encoding: st
     for draft, (title, summary) in zip(drafts, entries, strict=True):
         assert draft.title == " ".join(title.replace("<b>", "").split())
         assert draft.summary == " ".join(summary.replace("<b>", "").split())
+
+
+def test_json_feed() -> None:
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "أخبار بصيغة JSON",
+        "items": [
+            {
+                "id": link,
+                "url": link,
+                "title": title,
+                "summary": summary,
+                "content_html": f"<p>{summary}</p><p>{summary}</p>",
+                "date_published": "2025-03-04T09:15:00+01:00",
+                "authors": [{"name": "هيئة التحرير"}],
+            }
+            for link, title, summary, _ in ITEMS
+        ]
+        + [
+            ITEMS[0][0],
+            {"id": ITEMS[0][0], "title": "مكرر"},
+            {"title": "بلا رابط", "content_text": "نص"},
+        ],
+    }
+    parsed = parse_feed(
+        json.dumps(document).encode(), {"content-type": "application/feed+json"}, URL
+    )
+    assert parsed.is_feed and parsed.error is None
+    assert parsed.title == "أخبار بصيغة JSON"
+    assert titles(parsed) == [*EXPECTED_TITLES, "بلا رابط"]
+    first = parsed.entries[0]
+    assert first.published == datetime(2025, 3, 4, 8, 15, tzinfo=UTC)
+    assert first.author == "هيئة التحرير"
+    assert first.text == f"<p>{ITEMS[0][2]}</p><p>{ITEMS[0][2]}</p>"
+    assert parsed.entries[-1].text == "نص" and parsed.entries[-1].link is None
