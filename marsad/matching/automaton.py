@@ -9,7 +9,6 @@ never rebuilds everything.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import ahocorasick
@@ -19,10 +18,12 @@ from marsad.matching.patterns import Target
 _DELTA_MIN = 20_000
 
 
-def _build(keys: list[str]) -> Any:
+def _build(entries: dict[str, list[Target]], keys: list[str]) -> Any:
     automaton = ahocorasick.Automaton()
     for key in keys:
-        automaton.add_word(key, key)
+        # The value is the key's live target list: targets added later to an existing key
+        # need no rebuild.
+        automaton.add_word(key, (len(key), entries[key]))
     automaton.make_automaton()
     return automaton
 
@@ -63,18 +64,15 @@ class KeyIndex:
         if not self._dirty:
             return
         if len(self._delta_keys) > max(_DELTA_MIN, self._main_size // 4):
-            self._main = _build(list(self._targets))
+            self._main = _build(self._targets, list(self._targets))
             self._main_size = len(self._targets)
             self._delta_keys = []
             self._delta = None
         elif self._delta_keys:
-            self._delta = _build(self._delta_keys)
+            self._delta = _build(self._targets, self._delta_keys)
         self._dirty = False
 
-    def search(self, joined: str) -> Iterator[tuple[int, str]]:
-        """(end index, key) of every key occurrence in the token-joined text."""
+    def automata(self) -> list[Any]:
+        """The automata to run over a token-joined text; values are (key length, targets)."""
         self._refresh()
-        if self._main is not None:
-            yield from self._main.iter(joined)
-        if self._delta is not None:
-            yield from self._delta.iter(joined)
+        return [a for a in (self._main, self._delta) if a is not None]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from functools import cache
+from itertools import accumulate, chain
 
 # Placeholders used by the fast path of the tokeniser: a character whose folding is empty
 # becomes IGNORED, one whose folding is longer than one character becomes EXPANDS.
@@ -78,6 +80,8 @@ def fold_char(char: str) -> str:
         return ""
     if category == "Nd":
         return str(unicodedata.decimal(char))
+    if category[0] in "PSZC":
+        return char  # separators stay what they are
     compat = unicodedata.normalize("NFKC", char)
     if compat != char:
         return "".join(fold_char(c) for c in compat)
@@ -91,11 +95,7 @@ def fold_char(char: str) -> str:
 
 
 class _FastTable(dict[int, str]):
-    """A str.translate table that folds each character to exactly one character.
-
-    Deleted characters become IGNORED and expanding ones EXPANDS, so the translated text keeps
-    the original's length and offsets; the tokeniser takes the slow path on EXPANDS.
-    """
+    """A str.translate table folding each character to one (EXPANDS if it folds to several)."""
 
     def __missing__(self, key: int) -> str:
         folded = fold_char(chr(key))
@@ -104,12 +104,12 @@ class _FastTable(dict[int, str]):
         return value
 
 
-FAST_TABLE = _FastTable()
+_FAST_TABLE = _FastTable()
 
 
 def fold(text: str) -> str:
     """Fold every character of `text`, keeping separators as they are (no tokenising)."""
-    fast = text.translate(FAST_TABLE)
+    fast = text.translate(_FAST_TABLE)
     if EXPANDS not in fast:
         return fast.replace(IGNORED, "")
     return "".join(fold_char(c) for c in text)
@@ -120,42 +120,96 @@ _ARABIC = (
     "\u0621-\u063a\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5"
     "\u06ee\u06ef\u06fa-\u06fc\u06ff\u0750-\u077f\u08a0-\u08c8"
 )
-_OTHER = "[^\\W\\d_\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]"
+_ARABIC_BLOCKS = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+_OTHER = f"[^\\W\\d_{_ARABIC_BLOCKS}]"
+# Tokens of folded text, where IGNORED stands for a deleted character.
 _TOKEN_RE = re.compile(
     f"[{_ARABIC}][{_ARABIC}{IGNORED}]*|[0-9][0-9{IGNORED}]*|{_OTHER}(?:{_OTHER}|{IGNORED})*"
 )
+_CACHE_LIMIT = 500_000
+
+
+class _ChunkWords(dict[str, tuple[str, ...]]):
+    """A space-free chunk of raw text → its folded tokens."""
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        words = tuple(scan_slow(chunk)[0])
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[chunk] = words
+        return words
+
+
+class _ChunkSpans(dict[str, tuple[tuple[int, int], ...]]):
+    """A space-free chunk → the (start, end) of each of its tokens inside it."""
+
+    def __missing__(self, chunk: str) -> tuple[tuple[int, int], ...]:
+        _, starts, ends = scan_slow(chunk)
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        value = tuple(zip(starts, ends, strict=True))
+        self[chunk] = value
+        return value
+
+
+_CHUNK_WORDS = _ChunkWords()
+_CHUNK_SPANS = _ChunkSpans()
+
+
+class Scanned:
+    """A text's folded tokens, with their original offsets worked out only when asked for.
+
+    Tokens never cross a space, so the text is folded space-separated chunk by chunk
+    through a cache (news vocabulary repeats); a chunk's offset is the length of the
+    chunks before it plus the spaces between them.
+    """
+
+    __slots__ = ("_chunk_ends", "_chunks", "_counts", "_per_chunk", "text", "words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._chunks = text.split(" ")
+        self._per_chunk = list(map(_CHUNK_WORDS.__getitem__, self._chunks))
+        self.words: list[str] = list(chain.from_iterable(self._per_chunk))
+        self._counts: list[int] | None = None
+        self._chunk_ends: list[int] = []
+
+    def span(self, index: int) -> tuple[int, int]:
+        """The [start, end) offsets in the original text of token `index`."""
+        if self._counts is None:
+            self._counts = list(accumulate(map(len, self._per_chunk)))
+            self._chunk_ends = list(accumulate(map(len, self._chunks)))
+        chunk = bisect_right(self._counts, index)
+        before = self._counts[chunk - 1] if chunk else 0
+        start, end = _CHUNK_SPANS[self._chunks[chunk]][index - before]
+        offset = (self._chunk_ends[chunk - 1] if chunk else 0) + chunk
+        return offset + start, offset + end
 
 
 def scan(text: str) -> tuple[list[str], list[int], list[int]]:
-    """Folded tokens of `text` with their start and end offsets in the original text.
+    """Folded tokens of `text` with their start and end offsets in the original text."""
+    scanned = Scanned(text)
+    bounds = [scanned.span(i) for i in range(len(scanned.words))]
+    return scanned.words, [s for s, _ in bounds], [e for _, e in bounds]
 
-    The fast path folds with one str.translate that keeps the text's length (so offsets are
-    unchanged); a text holding a character that folds to several (a ligature, ß) is folded
-    character by character with an explicit map back to the original offsets.
+
+def scan_slow(text: str) -> tuple[list[str], list[int], list[int]]:
+    """`scan` character by character, with an explicit map back to original offsets.
+
+    Needed when a character folds to several (a ligature such as ﷺ, ß) or a word folds
+    into several scripts; gives the same tokens as the fast path wherever both apply.
     """
-    fast = text.translate(FAST_TABLE)
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    if EXPANDS not in fast:
-        for match in _TOKEN_RE.finditer(fast):
-            word = match.group()
-            if IGNORED in word:
-                word = word.replace(IGNORED, "")
-            words.append(word)
-            start, end = match.span()
-            starts.append(start)
-            ends.append(end)
-        return words, starts, ends
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
         folded = fold_char(char) or IGNORED
         pieces.append(folded)
         origin.extend([index] * len(folded))
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
     for match in _TOKEN_RE.finditer("".join(pieces)):
-        word = match.group().replace(IGNORED, "")
-        words.append(word)
+        words.append(match.group().replace(IGNORED, ""))
         start, end = match.span()
         starts.append(origin[start])
         ends.append(origin[end - 1] + 1)
@@ -168,4 +222,4 @@ def normalise(text: str) -> str:
     Idempotent, and the same for every spelling that differs only in what the folding
     ignores; meant for comparing texts (story dedup) and as the key of a query term.
     """
-    return " ".join(scan(text)[0])
+    return " ".join(Scanned(text).words)

@@ -16,7 +16,7 @@ from marsad.matching.entities import Entity
 from marsad.matching.forms import ALL_PREFIXES
 from marsad.matching.fuzzy import FuzzyIndex, end_trimmed
 from marsad.matching.lexicon import zipf
-from marsad.matching.normalise import normalise, scan
+from marsad.matching.normalise import Scanned, normalise
 from marsad.matching.patterns import (
     Pattern,
     Source,
@@ -73,7 +73,9 @@ class Recogniser:
         self._stems: set[str] = set()
         self._aliases: dict[str, str] = {}
         self._entities: dict[str, Entity] = {}
-        self._fuzzy_cache: dict[str, tuple[_Found, ...]] = {}
+        # Fuzzy analyses per token text: news vocabulary repeats, so most tokens are seen.
+        self._fuzzy_seen: set[str] = set()
+        self._fuzzy_results: dict[str, tuple[_Found, ...]] = {}
         for entity in entities:
             self.add_entity(entity)
         for term in terms:
@@ -95,13 +97,13 @@ class Recogniser:
             self._add(pattern)
         for key in alias_keys(entity):
             self._aliases.setdefault(key, entity.id)
-        self._fuzzy_cache.clear()
+        self._clear_fuzzy_cache()
 
     def add_term(self, term: str) -> None:
         """Add a bare query word or phrase; its hits carry its normalised text as key."""
         for pattern in term_patterns(term):
             self._add(pattern)
-        self._fuzzy_cache.clear()
+        self._clear_fuzzy_cache()
 
     def entity_for_alias(self, text: str) -> str | None:
         """The id of the entity one of whose aliases `text` is (after normalisation), if any."""
@@ -116,12 +118,12 @@ class Recogniser:
 
     def find(self, text: str, field: str = "text") -> list[Hit]:
         """Every entity and term hit in `text`, sorted by start offset."""
-        words, starts, ends = scan(text)
+        scanned = Scanned(text)
+        words = scanned.words
         if not words:
             return []
         joined = " " + " ".join(words) + " "
-        found = self._exact(joined)
-        found = _prefer_whole_tokens(found)
+        found = _prefer_whole_tokens(self._exact(joined))
         covered = {
             i
             for f in found
@@ -129,55 +131,71 @@ class Recogniser:
             for i in range(f.token_start, f.token_end)
         }
         found.extend(self._fuzzy_hits(words, covered))
-        found = _apply_excludes(found)
-        hits = [
-            Hit(
-                key=f.target.key,
-                is_entity=f.target.is_entity,
-                field=field,
-                start=starts[f.token_start],
-                end=ends[f.token_end - 1],
-                token_start=f.token_start,
-                token_end=f.token_end,
-                surface=text[starts[f.token_start] : ends[f.token_end - 1]],
-                alias=f.target.alias,
-                fuzzy=f.distance > 0,
-                distance=f.distance,
+        hits = []
+        for f in _one_per_span(_apply_excludes(found)):
+            start = scanned.span(f.token_start)[0]
+            end = scanned.span(f.token_end - 1)[1]
+            hits.append(
+                Hit(
+                    key=f.target.key,
+                    is_entity=f.target.is_entity,
+                    field=field,
+                    start=start,
+                    end=end,
+                    token_start=f.token_start,
+                    token_end=f.token_end,
+                    surface=text[start:end],
+                    alias=f.target.alias,
+                    fuzzy=f.distance > 0,
+                    distance=f.distance,
+                )
             )
-            for f in _one_per_span(found)
-        ]
         hits.sort(key=lambda h: (h.start, -h.end, h.key))
         return hits
 
     def _exact(self, joined: str) -> list[_Found]:
         found: list[_Found] = []
-        for end, key in self._index.search(joined):
-            start = end - len(key) + 1
-            token_begin = joined.rfind(" ", 0, start) + 1
-            prefix = joined[token_begin:start]
-            token = -1
-            for target in self._index.targets(key):
-                if prefix in target.prefixes:
-                    if token < 0:
-                        token = joined.count(" ", 0, token_begin) - 1
-                    found.append(_Found(token, token + target.words, len(prefix), target, 0))
+        for automaton in self._index.automata():
+            for end, (length, targets) in automaton.iter(joined):
+                start = end - length + 1
+                token_begin = joined.rfind(" ", 0, start) + 1
+                prefix = joined[token_begin:start]
+                token = -1
+                for target in targets:
+                    if prefix in target.prefixes:
+                        if token < 0:
+                            token = joined.count(" ", 0, token_begin) - 1
+                        found.append(_Found(token, token + target.words, len(prefix), target, 0))
         return found
 
     def _fuzzy_hits(self, words: list[str], covered: set[int]) -> list[_Found]:
         if not len(self._fuzzy):
             return []
-        cache = self._fuzzy_cache
+        vocabulary = set(words)
+        unseen = vocabulary - self._fuzzy_seen
+        if unseen:
+            if len(self._fuzzy_seen) > _FUZZY_CACHE_LIMIT:
+                self._clear_fuzzy_cache()
+            for word in unseen:
+                results = self._fuzzy_word(word) if len(word) >= 4 else ()
+                if results:
+                    self._fuzzy_results[word] = results
+                self._fuzzy_seen.add(word)
+        positive = vocabulary & self._fuzzy_results.keys()
+        if not positive:
+            return []
         out: list[_Found] = []
         for i, word in enumerate(words):
-            if len(word) < 4 or i in covered:
-                continue
-            results = cache.get(word)
-            if results is None:
-                if len(cache) > _FUZZY_CACHE_LIMIT:
-                    cache.clear()
-                results = cache[word] = self._fuzzy_word(word)
-            out.extend(_Found(i, i + 1, r.prefix, r.target, r.distance) for r in results)
+            if word in positive and i not in covered:
+                out.extend(
+                    _Found(i, i + 1, r.prefix, r.target, r.distance)
+                    for r in self._fuzzy_results[word]
+                )
         return out
+
+    def _clear_fuzzy_cache(self) -> None:
+        self._fuzzy_seen.clear()
+        self._fuzzy_results.clear()
 
     def _fuzzy_word(self, word: str) -> tuple[_Found, ...]:
         """Fuzzy analyses of one token (cached per token text): shortest proclitics first."""
