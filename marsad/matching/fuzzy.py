@@ -20,6 +20,27 @@ _CONFUSABLE = frozenset(
     frozenset(p)
     for p in ("سص", "تط", "دض", "ذز", "زظ", "ضظ", "ذد", "ثس", "كق", "ها", "حه", "عء", "اء")
 )
+# Letters that differ only in their dots: a slip of the pen or of OCR.
+_DOT_FAMILIES = ("بتثني", "جحخ", "دذ", "رز", "سش", "صض", "طظ", "عغ", "فق")
+# The Arabic keyboard, row by row (folded): a neighbouring key is an easy typo.
+_KEYBOARD = ("ضصثقفغعهخحجد", "شسيبلاتنمكط", "ءءءر يهوزظ")
+
+
+def _similar_pairs() -> frozenset[frozenset[str]]:
+    pairs = set(_CONFUSABLE)
+    for family in _DOT_FAMILIES:
+        pairs.update(frozenset((a, b)) for a in family for b in family if a != b)
+    for r, row in enumerate(_KEYBOARD):
+        for i, key in enumerate(row):
+            near = [row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)]
+            if r + 1 < len(_KEYBOARD):
+                below = _KEYBOARD[r + 1]
+                near += [below[j] for j in (i - 1, i, i + 1) if 0 <= j < len(below)]
+            pairs.update(frozenset((key, n)) for n in near if n not in (key, " "))
+    return frozenset(p for p in pairs if len(p) == 2 and " " not in p)
+
+
+_SIMILAR = _similar_pairs()
 _ARABIC_LONG_VOWELS = frozenset("اوي")
 _LATIN_VOWELS = frozenset("aeiouy")
 
@@ -61,6 +82,28 @@ def cheap_edit(a: str, b: str) -> bool:
         if char in vowels or doubled:
             return True
     return False
+
+
+def plausible_edits(a: str, b: str) -> bool:
+    """Whether the substitutions between two Arabic words of one length are real typos.
+
+    A letter replaced by one with other dots, a confusable sound or a neighbouring key is
+    a typo; any other replacement makes another word (الماحيا is not ألمانيا).  Swapped
+    neighbours are fine; words of different lengths are not judged here.
+    """
+    if len(a) != len(b) or not ("\u0600" <= a[0] <= "\u08ff"):
+        return True
+    diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    i = 0
+    while i < len(diffs):
+        p = diffs[i]
+        if i + 1 < len(diffs) and diffs[i + 1] == p + 1 and a[p] == b[p + 1] and a[p + 1] == b[p]:
+            i += 2  # transposition
+            continue
+        if frozenset((a[p], b[p])) not in _SIMILAR:
+            return False
+        i += 1
+    return True
 
 
 def end_trimmed(a: str, b: str) -> bool:
@@ -125,5 +168,7 @@ class FuzzyIndex:
                 if distance == 0 or distance > allowed:
                     continue
                 if len(form.form) <= 6 and not cheap_edit(word, form.form):
+                    continue
+                if not plausible_edits(word, form.form):
                     continue
                 yield FuzzyMatch(form, distance)

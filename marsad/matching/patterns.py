@@ -175,19 +175,32 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
             )
             yield Pattern(written.words, target)
             continue
-        for words in _inflected_words(written, pronouns=kind is not EntityKind.PLACE):
+        if person:
+            variants = [written.words]  # a nickname is not inflected
+        else:
+            variants = _inflected_words(written, pronouns=kind is not EntityKind.PLACE)
+        for words in variants:
             if _derived_ok(words, written):
                 target = Target(
                     entity.id, True, raw, Article.OPTIONAL.prefixes, len(words), Source.FORM, person
                 )
                 yield Pattern(words, target, fuzzy and words == written.words)
     for raw in entity.exclude:
+        # An exclusion vetoes its inflected forms too (أمريكا اللاتينية / الأمريكيين اللاتينيين).
         written = _written(raw)
         if written is None:
             continue
-        prefixes = Article.OPTIONAL.prefixes if written.arabic else Article.LATIN.prefixes
-        target = Target(entity.id, True, raw, prefixes, len(written.words), Source.EXCLUDE)
-        yield Pattern(written.words, target)
+        if not written.arabic:
+            target = Target(
+                entity.id, True, raw, Article.LATIN.prefixes, len(written.words), Source.EXCLUDE
+            )
+            yield Pattern(written.words, target)
+            continue
+        for words in _inflected_words(written, pronouns=False):
+            target = Target(
+                entity.id, True, raw, Article.OPTIONAL.prefixes, len(words), Source.EXCLUDE
+            )
+            yield Pattern(words, target)
 
 
 def _person_variants(written: _Written) -> list[tuple[str, ...]]:

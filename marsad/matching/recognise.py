@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from marsad.matching.automaton import KeyIndex
 from marsad.matching.entities import Entity
-from marsad.matching.forms import ALL_PREFIXES
+from marsad.matching.forms import ALL_PREFIXES, ARTICLE
 from marsad.matching.fuzzy import FuzzyIndex, end_trimmed
 from marsad.matching.lexicon import zipf
 from marsad.matching.normalise import Scanned, normalise
@@ -32,6 +33,10 @@ from marsad.matching.patterns import (
 FUZZY_COMMON_FLOOR = 2.5
 FUZZY_MARGIN = 2.0
 _FUZZY_CACHE_LIMIT = 200_000
+# A token this common, and CLITIC_MARGIN Zipf points more common than the stem a clitic
+# reading would leave, is a word of its own.
+CLITIC_COMMON = 3.5
+CLITIC_MARGIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,10 @@ class Recogniser:
         """Add a bare query word or phrase; its hits carry its normalised text as key."""
         for pattern in term_patterns(term):
             self._add(pattern)
-        self._clear_fuzzy_cache()
+        # New words can only veto fuzzy hits (a fuzzy hit that spells a known word), so only
+        # the tokens that had fuzzy hits need a second look.
+        self._fuzzy_seen.difference_update(self._fuzzy_results)
+        self._fuzzy_results.clear()
 
     def entity_for_alias(self, text: str) -> str | None:
         """The id of the entity one of whose aliases `text` is (after normalisation), if any."""
@@ -160,6 +168,8 @@ class Recogniser:
                 start = end - length + 1
                 token_begin = joined.rfind(" ", 0, start) + 1
                 prefix = joined[token_begin:start]
+                if prefix and not _clitic_reading(joined, token_begin, start):
+                    continue
                 token = -1
                 for target in targets:
                     if prefix in target.prefixes:
@@ -217,6 +227,26 @@ class Recogniser:
                     continue
                 best[target.key] = _Found(0, 1, len(prefix), target, match.distance)
         return tuple(best.values())
+
+
+def _clitic_reading(joined: str, token_begin: int, stem_begin: int) -> bool:
+    """Whether a token may be read as proclitics + a stem (the stem starting at stem_begin).
+
+    Not when the whole token is a common word far more frequent than that reading
+    predicts: كريم is a word of its own, not ك + ريم; فقط is not ف + قط.
+    """
+    token_end = joined.index(" ", stem_begin)
+    return _clitic_reading_of(joined[token_begin:token_end], token_end - stem_begin)
+
+
+@lru_cache(maxsize=100_000)
+def _clitic_reading_of(token: str, stem_length: int) -> bool:
+    whole = zipf(token)
+    if whole < CLITIC_COMMON:
+        return True
+    stem = token[len(token) - stem_length :]
+    reading = max(zipf(stem), zipf(ARTICLE + stem))
+    return whole <= reading + CLITIC_MARGIN
 
 
 def _is_ordinary(word: str, stem: str, name: str) -> bool:
