@@ -286,3 +286,35 @@ def test_check_accepts_the_shipped_rules(
     code, out, err = run(["check"], capsys, monkeypatch)
     assert code == 0, err
     assert "rules OK:" in out
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal_and_cleared_at_the_end() -> None:
+    from marsad.bot.commands.match import Progress
+
+    terminal = FakeTerminal()
+    progress = Progress(terminal, total_bytes=1000, delay=0.0)
+    progress.update(10, 500)
+    progress.close()
+    shown = terminal.getvalue()
+    assert "[###############               ]  50% 10 items" in shown
+    assert shown.endswith("\r\x1b[K")
+    pipe = io.StringIO()
+    quiet = Progress(pipe, total_bytes=1000, delay=0.0)
+    quiet.update(10, 500)
+    quiet.close()
+    assert pipe.getvalue() == ""
+
+
+def test_explain_highlights_in_bold_on_a_terminal() -> None:
+    from marsad.matching.explain import context, highlight
+
+    assert highlight("أ ب ج", [(2, 3), (2, 3)]) == "أ «ب» ج"
+    assert highlight("أبجد هوز", [(0, 2), (1, 4)], ansi=True) == "\x1b[1mأبجد\x1b[0m هوز"
+    assert context("x" * 100 + " حموشي " + "y" * 100, 101, 106, width=10) == (
+        "…xxxxxxxxx «حموشي» yyyyyyyyy…"
+    )
