@@ -217,6 +217,10 @@ class _TextCollector(HTMLParser):
         if not self._hidden:
             self.parts.append(data)
 
+    def unknown_decl(self, data: str) -> None:
+        if data.startswith("CDATA["):  # a CDATA section wrapped twice by a careless feed
+            self.handle_data(data[len("CDATA[") :])
+
 
 def _strip_once(value: str) -> str:
     parser = _TextCollector()
