@@ -24,9 +24,11 @@ import asyncio
 import contextlib
 import email.utils
 import gzip as gzip_module
-import multiprocessing
-import multiprocessing.connection
+import os
+import pickle
 import socket
+import subprocess
+import sys
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from http import HTTPStatus
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -495,37 +498,42 @@ def _pieces(body: bytes, repeat: int, size: int) -> Iterator[bytes]:
 
 # -- in a child process, for benchmarks --------------------------------------------------------
 
+_REPO_ROOT = Path(__file__).resolve().parents[1]
 
-def _child_main(
-    routes: Mapping[str, Response | Sequence[Response]],
-    conn: multiprocessing.connection.Connection,
-) -> None:
+
+def _child_main() -> None:
+    """Entry point of the child: routes arrive pickled on stdin, commands follow, answers go
+    back pickled on stdout."""
+    commands, answers = sys.stdin.buffer, sys.stdout.buffer
+    routes: Mapping[str, Response | Sequence[Response]] = pickle.load(commands)
     with HTTPTestServer() as server:
         for path, answer in routes.items():
             server.route(path, answer)
-        conn.send(server.port)
+        reply: Any = server.port
         while True:
-            command = conn.recv()
+            pickle.dump(reply, answers)
+            answers.flush()
+            try:
+                command = pickle.load(commands)
+            except EOFError:
+                return
             if command == "stats":
                 requests = server.requests
-                conn.send(
-                    {
-                        "requests": len(requests),
-                        "conditional": sum(
-                            1
-                            for r in requests
-                            if "if-none-match" in r.headers or "if-modified-since" in r.headers
-                        ),
-                        "max_in_flight": server.max_in_flight,
-                        "connections": server.connections,
-                        "errors": [repr(e) for e in server.errors],
-                    }
-                )
+                reply = {
+                    "requests": len(requests),
+                    "conditional": sum(
+                        1
+                        for r in requests
+                        if "if-none-match" in r.headers or "if-modified-since" in r.headers
+                    ),
+                    "max_in_flight": server.max_in_flight,
+                    "connections": server.connections,
+                    "errors": [repr(e) for e in server.errors],
+                }
             elif command == "reset":
                 server.reset()
-                conn.send(None)
+                reply = None
             else:
-                conn.send(None)
                 return
 
 
@@ -534,32 +542,47 @@ class SubprocessHTTPServer:
 
     Routes are fixed at start (Responses and sequences only: functions cannot cross processes).
     ``stats()`` returns counts of requests, conditional requests, max in flight and connections.
+    The child is a plain ``python -c`` (no multiprocessing), so callers need no ``__main__`` guard.
     """
 
     def __init__(self, routes: Mapping[str, Response | Sequence[Response]]) -> None:
         self._routes = dict(routes)
-        self._conn: multiprocessing.connection.Connection | None = None
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self.port = 0
 
     def start(self) -> Self:
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        self._process = context.Process(target=_child_main, args=(self._routes, child), daemon=True)
-        self._process.start()
-        self._conn = parent
-        if not parent.poll(30):
-            raise RuntimeError("the test server process did not start")
-        self.port = parent.recv()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(_REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])]
+        )
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from tests.httpserver import _child_main; _child_main()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=_REPO_ROOT,
+        )
+        assert self._process.stdin is not None
+        pickle.dump(self._routes, self._process.stdin)
+        self._process.stdin.flush()
+        self.port = self._read()
         return self
+
+    def _read(self) -> Any:
+        assert self._process is not None and self._process.stdout is not None
+        try:
+            return pickle.load(self._process.stdout)
+        except EOFError:
+            raise RuntimeError("the test server process died (see its stderr)") from None
+
+    def _ask(self, command: str) -> Any:
+        assert self._process is not None and self._process.stdin is not None, "not started"
+        pickle.dump(command, self._process.stdin)
+        self._process.stdin.flush()
+        return self._read()
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}" + (path if path.startswith("/") else "/" + path)
-
-    def _ask(self, command: str) -> Any:
-        assert self._conn is not None, "server not started"
-        self._conn.send(command)
-        return self._conn.recv()
 
     def stats(self) -> dict[str, Any]:
         result: dict[str, Any] = self._ask("stats")
@@ -569,14 +592,19 @@ class SubprocessHTTPServer:
         self._ask("reset")
 
     def stop(self) -> None:
-        if self._process is None:
+        process, self._process = self._process, None
+        if process is None:
             return
-        with contextlib.suppress(OSError, EOFError):
-            self._ask("stop")
-        self._process.join(timeout=10)
-        if self._process.is_alive():
-            self._process.kill()
-        self._process = None
+        with contextlib.suppress(OSError):
+            assert process.stdin is not None
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
     def __enter__(self) -> Self:
         return self.start()

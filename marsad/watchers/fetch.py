@@ -29,7 +29,7 @@ import httpx
 
 import marsad
 from marsad.units import format_duration
-from marsad.watchers.http_body import BodyCorruptError, BodyTooLargeError, read_capped
+from marsad.watchers.http_body import BodyCorruptError, BodyTooLargeError, discard, read_capped
 from marsad.watchers.retry_after import parse_http_date, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -381,6 +381,7 @@ class Fetcher:
             progress.headers = {k.lower(): v for k, v in response.headers.items()}
             status = response.status_code
             if status in REDIRECTS:
+                await discard(response)
                 return self._next_url(response)
             if 200 <= status < 300:
                 try:
@@ -391,6 +392,7 @@ class Fetcher:
                     ) from None
                 except BodyCorruptError as exc:
                     raise _OutcomeError(FetchOutcome.NETWORK_ERROR, str(exc)) from None
+            await discard(response)
             return status, b""
         finally:
             await response.aclose()

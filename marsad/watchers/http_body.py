@@ -9,6 +9,7 @@ httpx's decoding with the cap checked after each chunk.
 
 from __future__ import annotations
 
+import contextlib
 import zlib
 
 import httpx
@@ -114,3 +115,14 @@ async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     if len(body) > max_bytes:
         raise BodyTooLargeError
     return bytes(body)
+
+
+async def discard(response: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read and drop a small body (a 304, a redirect, an error page) so the connection goes back
+    to the pool for reuse; a body larger than ``limit`` is abandoned with its connection."""
+    received = 0
+    with contextlib.suppress(httpx.HTTPError):  # the status already says what happened
+        async for raw in response.aiter_raw():
+            received += len(raw)
+            if received > limit:
+                return

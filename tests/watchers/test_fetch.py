@@ -536,3 +536,16 @@ def test_redact_url_drops_credentials_query_and_fragment() -> None:
         "https://example.org:8443/rss"
     )
     assert redact_url("http://example.org/feed/") == "http://example.org/feed/"
+
+
+async def test_repeated_polls_reuse_one_connection(
+    http_server: HTTPTestServer, fetcher: Fetcher
+) -> None:
+    """304s, redirects and error pages are drained so keep-alive works for every answer."""
+    http_server.route("/feed", Response(body=RSS, etag='"v"'))
+    http_server.route("/moved", redirect("/feed", 302, body=b"see /feed"))
+    http_server.route("/missing", Response(status=404, body=b"<html>not here</html>"))
+    for path, etag in [("/feed", None), ("/feed", '"v"'), ("/moved", '"v"'), ("/missing", None)]:
+        await fetcher.fetch(http_server.url(path), etag=etag)
+    assert len(http_server.requests) == 5
+    assert http_server.connections == 1
