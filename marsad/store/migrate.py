@@ -22,18 +22,20 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Apply every migration the database does not have yet."""
-    config = alembic_config(engine)
-    if current_revision(engine) == head_revision():
+    """Apply every migration the database does not have yet.
+
+    Independent features may add migrations on separate branches off the same parent; all
+    heads are applied (``upgrade heads``), so a database from any older version catches up.
+    """
+    if current_revisions(engine) == head_revisions():
         return
-    command.upgrade(config, "head")
+    command.upgrade(alembic_config(engine), "heads")
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> frozenset[str]:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision() -> str | None:
-    script = ScriptDirectory(str(MIGRATIONS))
-    return script.get_current_head()
+def head_revisions() -> frozenset[str]:
+    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())

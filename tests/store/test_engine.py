@@ -14,7 +14,7 @@ from marsad.config import SourceConfig
 from marsad.errors import StoreError
 from marsad.store.engine import open_store, session
 from marsad.store.items import NewItem, add_items, known_keys
-from marsad.store.migrate import current_revision, head_revision
+from marsad.store.migrate import current_revisions, head_revisions
 from marsad.store.sources import sync_sources
 from marsad.store.tables import Item, SQLModel
 
@@ -37,7 +37,7 @@ def draft(key: str, title: str = "حموشي يستقبل وفدا أمنيا إ
 
 def test_fresh_database_is_at_head_and_matches_the_models(store_url: str) -> None:
     engine = open_store(store_url)
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
@@ -126,3 +126,34 @@ def test_unreachable_or_unknown_databases_are_clear_errors(tmp_path: object) -> 
     with pytest.raises(StoreError, match="cannot open the database") as info:
         open_store("postgresql+psycopg://nobody:secret@127.0.0.1:1/none?connect_timeout=1")
     assert "secret" not in info.value.show()
+
+
+def test_a_database_from_the_first_version_is_upgraded_with_its_data(store_url: str) -> None:
+    from alembic import command
+
+    from marsad.store.engine import create_store_engine
+    from marsad.store.migrate import alembic_config
+
+    old = create_store_engine(store_url)
+    command.upgrade(alembic_config(old), "0001")
+    with old.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sources (name, config_url, url, kind, consecutive_failures, items_seen)"
+                " VALUES ('Old', 'https://old.example/feed', 'https://old.example/feed', 'feed', 0, 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO items (key, source_id, url, title, summary, text, published_at,"
+                " date_missing, fetched_at, backlog) VALUES ('url:https://old.example/1', 1,"
+                " 'https://old.example/1', 'خبر قديم', '', '', :t, false, :t, true)"
+            ),
+            {"t": NOW.replace(tzinfo=None)},
+        )
+    old.dispose()
+    engine = open_store(store_url)
+    assert current_revisions(engine) == head_revisions()
+    with session(engine) as s:
+        [item] = s.exec(select(Item)).all()
+    assert (item.title, item.published_at) == ("خبر قديم", NOW)
