@@ -9,6 +9,7 @@ import zlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 import marsad
@@ -362,7 +363,16 @@ async def test_permanent_redirect_then_not_modified_moves_the_source(
     ("response", "outcome", "error"),
     [
         (Response(status=301), "http-error", "HTTP 301 Moved Permanently without Location"),
-        (redirect("ftp://example.org/feed", 302), "network-error", "redirect to a non-HTTP URL"),
+        (
+            redirect("ftp://example.org/feed", 302),
+            "network-error",
+            "redirect to unsupported URL scheme (only http and https)",
+        ),
+        (
+            redirect("http://127.0.0.1:70000/", 301),
+            "network-error",
+            "redirect to invalid URL (port 70000)",
+        ),
     ],
 )
 async def test_broken_redirects(
@@ -488,12 +498,15 @@ async def test_dropped_connection(
         ("not a url", "invalid URL (no http:// or https://)"),
         ("http://", "invalid URL (no host name)"),
         ("http:///feed", "invalid URL (no host name)"),
+        ("http://127.0.0.1:99999/feed", "invalid URL (port 99999)"),
+        ("http://xn--/feed", "invalid host name"),
     ],
 )
 async def test_bad_urls_are_reported_not_raised(fetcher: Fetcher, url: str, error: str) -> None:
     result = await fetcher.fetch(url)
     assert result.outcome is FetchOutcome.NETWORK_ERROR
-    assert result.error is not None and result.error.startswith(error)
+    assert result.error is not None
+    assert result.error.startswith(error)
 
 
 async def test_fetch_outside_the_context_manager_is_a_programming_error() -> None:
@@ -549,3 +562,17 @@ async def test_repeated_polls_reuse_one_connection(
         await fetcher.fetch(http_server.url(path), etag=etag)
     assert len(http_server.requests) == 5
     assert http_server.connections == 1
+
+
+class ExplodingTransport(httpx.AsyncBaseTransport):
+    """A transport with a bug: the fetcher must report it as one failed fetch, not crash."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("library bug")
+
+
+async def test_an_unforeseen_exception_is_one_failed_fetch() -> None:
+    async with Fetcher(transport=ExplodingTransport()) as fetcher:
+        result = await fetcher.fetch("http://example.org/feed")
+    assert result.outcome is FetchOutcome.NETWORK_ERROR
+    assert result.error == "unexpected error (RuntimeError: library bug)"
