@@ -16,7 +16,8 @@ from marsad.store.engine import open_store, session
 from marsad.store.items import NewItem, add_items, known_keys
 from marsad.store.migrate import current_revisions, head_revisions
 from marsad.store.sources import sync_sources
-from marsad.store.tables import Item, SQLModel
+from marsad.store.schema import METADATA
+from marsad.store.tables import Item
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
@@ -39,7 +40,7 @@ def test_fresh_database_is_at_head_and_matches_the_models(store_url: str) -> Non
     engine = open_store(store_url)
     assert current_revisions(engine) == head_revisions()
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), METADATA)
     assert diff == [], f"models and migrations disagree: {diff}"
     assert {"sources", "items"} <= set(inspect(engine).get_table_names())
 

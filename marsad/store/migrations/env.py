@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Engine
+from sqlmodel.sql.sqltypes import AutoString
 
-from marsad.store.tables import SQLModel
+from marsad.store.schema import METADATA
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Autogenerate plain ``sa.String`` for SQLModel's AutoString (no sqlmodel import needed)."""
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
+
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -15,9 +26,10 @@ if not isinstance(engine, Engine):
 with engine.begin() as connection:
     context.configure(
         connection=connection,
-        target_metadata=SQLModel.metadata,
+        target_metadata=METADATA,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

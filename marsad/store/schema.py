@@ -1,0 +1,11 @@
+"""Every table module of the store, imported together: the schema migrations must produce."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from marsad.store import matches, tables
+
+METADATA = SQLModel.metadata
+
+__all__ = ["METADATA", "matches", "tables"]
