@@ -46,6 +46,9 @@ _FRIENDLY = {
 _WORD = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]{2,}")
 _ALL_HIGH = re.compile(r"[^\x00-\x7f]+")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+# Punctuation and symbols shared by Arabic and Latin text: they say nothing about the script.
+_NEUTRAL = re.compile("[«»“”„‘’‚‹›–—…•·\xa0°×÷€£§©®™]")
 _SAMPLE = 200_000  # characters enough to judge a document
 
 
@@ -116,13 +119,25 @@ def looks_like_latin_mojibake(text: str) -> bool:
     return all_high >= 1 and all_high * 2 >= foreign
 
 
-def _arabic_share(text: str) -> float:
-    """Share of the non-ASCII characters that are Arabic script."""
+def looks_arabic(text: str) -> bool:
+    """True when text decoded as windows-1256 reads as Arabic, not as Latin with holes.
+
+    Spanish or French read as windows-1256 also yields Arabic letters (ó, á, ñ become
+    Arabic), but scattered inside Latin words; real Arabic makes whole words of them.
+    """
     sample = text[:_SAMPLE]
+    arabic_words = mixed = 0
+    for word in _WORD.findall(sample):
+        if _ARABIC.search(word):
+            arabic_words += 1
+            if _ASCII_LETTER.search(word):
+                mixed += 1
+    if not arabic_words or mixed * 5 > arabic_words:
+        return False
     non_ascii = len(sample) - len(sample.encode("ascii", "ignore"))
-    if not non_ascii:
-        return 0.0
-    return (len(sample) - len(_ARABIC.sub("", sample))) / non_ascii
+    neutral = len(sample) - len(_NEUTRAL.sub("", sample))
+    arabic = len(sample) - len(_ARABIC.sub("", sample))
+    return arabic >= 0.8 * (non_ascii - neutral)
 
 
 def _acceptable(body: bytes, codec: str) -> str | None:
@@ -145,8 +160,9 @@ def decode_document(body: bytes, content_type: str | None) -> tuple[str, str]:
 
     Order: byte-order mark; declared charsets (HTTP header, XML declaration, meta tag)
     when they decode strictly into believable text; strict UTF-8; windows-1256 when the
-    result is clearly Arabic; charset-normalizer's best guess; windows-1256 with
-    replacement characters as the last resort.
+    result reads as Arabic; windows-1252 when it reads as Latin (the languages of our
+    sources); charset-normalizer's best guess; windows-1256 with replacement characters
+    as the last resort.
     """
     for bom, codec in _BOMS:
         if body.startswith(bom):
@@ -166,8 +182,11 @@ def decode_document(body: bytes, content_type: str | None) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     arabic = body.decode("cp1256", errors="replace")
-    if _arabic_share(arabic) >= 0.8:
+    if looks_arabic(arabic):
         return arabic, "windows-1256"
+    latin = _acceptable(body, "cp1252")  # French, Spanish, English sources
+    if latin is not None:
+        return latin, "windows-1252"
     best = from_bytes(body).best()
     if best is not None:
         guessed = _codec(best.encoding)

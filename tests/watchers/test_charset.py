@@ -184,3 +184,35 @@ def test_any_arabic_windows_1256_survives_any_wrong_label(
 def test_utf8_always_survives_any_label(text: str, label: str | None) -> None:
     content_type = f"text/xml; charset={label}" if label else None
     assert decode_document(text.encode("utf-8"), content_type)[0] == text
+
+
+SPANISH = (
+    "La cooperación policial entre España y Marruecos se reforzó según el ministro del Interior."
+)
+
+
+@pytest.mark.parametrize(
+    ("document", "encoding"),
+    [
+        (_xml(SPANISH), "cp1252"),
+        (_xml(FRENCH), "cp1252"),
+        (_xml("«اتفاق» أمني جديد بين البلدين… «تنسيق» و“تعاون”"), "cp1256"),
+        (_xml("بلاغ: ٣ موقوفين"), "utf-8"),
+    ],
+)
+def test_undeclared_documents_keep_their_script(document: str, encoding: str) -> None:
+    assert decode_document(document.encode(encoding), None)[0] == document
+
+
+_LATIN_WORDS = st.sampled_from(
+    [
+        *("coopération", "sécurité", "Maroc", "España", "policía", "ministre", "reunión", "à"),
+        *("où", "Interior", "según", "déjà", "«", "»", "–", "año", "Fès", "2025", "Açores", "niño"),
+    ]
+)
+
+
+@given(words=st.lists(_LATIN_WORDS, min_size=1, max_size=30))
+def test_any_undeclared_latin_windows_1252_stays_latin(words: list[str]) -> None:
+    document = _xml(" ".join(words))
+    assert decode_document(document.encode("cp1252"), None)[0] == document
