@@ -39,6 +39,7 @@ from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import unquote
 
 import pytest
 
@@ -299,7 +300,8 @@ class HTTPTestServer:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
     def route(self, path: str, answer: Route) -> str:
-        """Serve ``answer`` at ``path`` (exact path+query first, then the path alone).
+        """Serve ``answer`` at ``path`` (exact path+query first, then the path alone; either
+        as sent or percent-decoded, so ``/أخبار`` matches a request for ``/%D8%A3...``).
 
         ``answer`` is one Response (served every time), a sequence (served in order, the last
         one repeated), or a function of the Request.  Returns the route's URL.
@@ -331,11 +333,12 @@ class HTTPTestServer:
     # -- serving -------------------------------------------------------------------------------
 
     def _pick(self, request: Request) -> Response:
+        candidates = (request.path, request.route, unquote(request.path), unquote(request.route))
         with self._lock:
-            key = request.path if request.path in self._routes else request.route
-            answer = self._routes.get(key)
-            if answer is None:
+            key = next((c for c in candidates if c in self._routes), None)
+            if key is None:
                 return Response(status=404, body=b"no such route\n")
+            answer = self._routes[key]
             if isinstance(answer, Response):
                 return answer
             if isinstance(answer, Sequence):
@@ -461,7 +464,9 @@ class HTTPTestServer:
         lines = [f"HTTP/1.1 {status} {reason}"]
         lines += [f"{name}: {value}" for name, value in headers]
         lines += [f"{name}: {value}" for name, value in response.headers.items()]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode(
+            "utf-8"
+        )  # raw UTF-8 (an Arabic Location) occurs in the wild
 
     async def _write_body(self, response: Response, writer: asyncio.StreamWriter) -> None:
         piece_size = response.drip.size if response.drip else _WRITE_CHUNK

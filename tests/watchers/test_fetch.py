@@ -576,3 +576,17 @@ async def test_an_unforeseen_exception_is_one_failed_fetch() -> None:
         result = await fetcher.fetch("http://example.org/feed")
     assert result.outcome is FetchOutcome.NETWORK_ERROR
     assert result.error == "unexpected error (RuntimeError: library bug)"
+
+
+async def test_arabic_article_urls(http_server: HTTPTestServer, fetcher: Fetcher) -> None:
+    http_server.route("/أخبار/تعاون-أمني", Response(body=RSS))
+    http_server.route("/قديم", redirect("/أخبار/تعاون-أمني", 301))
+    result = await fetcher.fetch(http_server.url("/قديم?وسم=أمن"))
+    assert (result.outcome, result.body) == (FetchOutcome.OK, RSS)
+    assert (
+        http_server.requests[0].path
+        == "/%D9%82%D8%AF%D9%8A%D9%85?%D9%88%D8%B3%D9%85=%D8%A3%D9%85%D9%86"
+    )
+    assert result.permanent_url == http_server.url(
+        "/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1/%D8%AA%D8%B9%D8%A7%D9%88%D9%86-%D8%A3%D9%85%D9%86%D9%8A"
+    )
