@@ -128,6 +128,7 @@ class FuzzyMatch:
 
     form: FuzzyForm
     distance: int
+    cheap: bool  # one edit of the kinds spelling variation makes (vowel, doubling, confusable)
 
 
 class FuzzyIndex:
@@ -167,8 +168,9 @@ class FuzzyIndex:
                 distance = OSA.distance(word, form.form, score_cutoff=allowed)
                 if distance == 0 or distance > allowed:
                     continue
-                if len(form.form) <= 6 and not cheap_edit(word, form.form):
+                cheap = distance == 1 and cheap_edit(word, form.form)
+                if len(form.form) <= 6 and not cheap:
                     continue
                 if not plausible_edits(word, form.form):
                     continue
-                yield FuzzyMatch(form, distance)
+                yield FuzzyMatch(form, distance, cheap)

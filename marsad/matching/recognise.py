@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from marsad.matching.automaton import KeyIndex
 from marsad.matching.entities import Entity
-from marsad.matching.forms import ALL_PREFIXES, ARTICLE
+from marsad.matching.forms import ALL_PREFIXES, ARTICLE, PREFIXES_ANY
 from marsad.matching.fuzzy import FuzzyIndex, end_trimmed
 from marsad.matching.lexicon import zipf
 from marsad.matching.normalise import Scanned, normalise
@@ -28,10 +28,12 @@ from marsad.matching.patterns import (
     term_patterns,
 )
 
-# A fuzzy candidate at least this common is an ordinary word; so is one nearly as common as
-# the name it resembles (FUZZY_MARGIN Zipf points below it), since misspellings are rare.
-FUZZY_COMMON_FLOOR = 2.5
-FUZZY_MARGIN = 2.0
+# A fuzzy candidate is an ordinary word, not a misspelt name, when it is common.  Typos are
+# rare (إسبانبا: Zipf 1.5), so a typo-like candidate is vetoed from Zipf TYPO_FLOOR; a
+# spelling variant (a long vowel, a doubled letter, a confusable letter: الدنمرك, 2.2) only
+# from VARIANT_FLOOR (الأماني "wishes", 3.4, one alef from الألماني).
+TYPO_FLOOR = 2.0
+VARIANT_FLOOR = 3.0
 _FUZZY_CACHE_LIMIT = 200_000
 # A token this common, and CLITIC_MARGIN Zipf points more common than the stem a clitic
 # reading would leave, is a word of its own.
@@ -223,7 +225,7 @@ class Recogniser:
                     continue
                 if target.person and end_trimmed(stem, match.form.form):
                     continue
-                if _is_ordinary(word, stem, match.form.form):
+                if _is_ordinary(word, stem, variant=match.cheap):
                     continue
                 best[target.key] = _Found(0, 1, len(prefix), target, match.distance)
         return tuple(best.values())
@@ -241,18 +243,23 @@ def _clitic_reading(joined: str, token_begin: int, stem_begin: int) -> bool:
 
 @lru_cache(maxsize=100_000)
 def _clitic_reading_of(token: str, stem_length: int) -> bool:
-    whole = zipf(token)
-    if whole < CLITIC_COMMON:
-        return True
     stem = token[len(token) - stem_length :]
     reading = max(zipf(stem), zipf(ARTICLE + stem))
-    return whole <= reading + CLITIC_MARGIN
+    cut = len(token) - stem_length
+    # The whole token, or what a shorter run of proclitics leaves (و + لبنان, not ول + بنان).
+    for k in range(cut):
+        if k and token[:k] not in PREFIXES_ANY:
+            continue
+        rest = zipf(token[k:])
+        if rest >= CLITIC_COMMON and rest > reading + CLITIC_MARGIN:
+            return False
+    return True
 
 
-def _is_ordinary(word: str, stem: str, name: str) -> bool:
+def _is_ordinary(word: str, stem: str, *, variant: bool) -> bool:
     """Whether a fuzzy candidate is an ordinary word rather than a misspelt name."""
     common = max(zipf(stem), zipf(word))
-    return common >= max(FUZZY_COMMON_FLOOR, zipf(name) - FUZZY_MARGIN)
+    return common >= (VARIANT_FLOOR if variant else TYPO_FLOOR)
 
 
 def _prefer_whole_tokens(found: list[_Found]) -> list[_Found]:
