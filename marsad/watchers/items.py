@@ -252,6 +252,19 @@ def one_line(value: str) -> str:
     return " ".join(clean_text(value).split())
 
 
+HEADLINE_LENGTH = 120
+
+
+def headline_from(text: str) -> str:
+    """A title for an untitled item: its first sentence, cut at a word if too long."""
+    line = " ".join(text.split("\n", 1)[0].split())
+    sentence = re.split(r"(?<=[.!?؟。])\s", line, maxsplit=1)[0]
+    if len(sentence) <= HEADLINE_LENGTH:
+        return sentence
+    cut = sentence[:HEADLINE_LENGTH].rsplit(" ", 1)[0]
+    return cut.rstrip(" ،,;:-") + "…"
+
+
 @dataclass(frozen=True)
 class ItemDraft:
     """A parsed item ready to be stored: identity, clean text and a trustworthy date."""
@@ -336,6 +349,7 @@ def make_item(entry: Entry, source_url: str, fetched_at: datetime) -> ItemDraft:
     summary = clean_text(entry.summary)
     text = clean_text(entry.text)
     key = item_key(guid, link or None, title, text or summary, source_url)
+    title = title or headline_from(summary or text)
     url = link or (guid if guid and is_web_url(guid) else "") or source_url
     canonical = canonical_url(url) if (link or (guid and is_web_url(guid))) else None
     published = _as_utc(entry.published) if entry.published else None

@@ -217,3 +217,19 @@ def test_item_without_guid_or_link_points_to_its_source() -> None:
 )
 def test_site_of(url: str, site: str) -> None:
     assert site_of(url) == site
+
+
+@pytest.mark.parametrize(
+    ("summary", "title"),
+    [
+        ("<p>وصل وفد أمني إلى مدريد. وسيلتقي نظراءه غدا.</p>", "وصل وفد أمني إلى مدريد."),
+        ("هل يتعزز التنسيق؟ يرى مراقبون ذلك", "هل يتعزز التنسيق؟"),
+        ("سطر أول\nسطر ثان", "سطر أول"),
+        ("كلمة " * 40, ("كلمة " * 24).strip() + "…"),
+        ("", ""),
+    ],
+)
+def test_untitled_items_get_a_headline_from_their_text(summary: str, title: str) -> None:
+    item = make_item(Entry("g-7", None, "", summary, "", None), FEED, FETCHED)
+    assert item.title == title
+    assert item.key == "guid:example-news.ma/g-7"
