@@ -1,0 +1,230 @@
+"""Telegram chats and their subscriptions: who follows what, muted or not, digest at what time.
+
+A chat (private, group, supergroup or channel) owns its subscriptions; each is numbered for
+``/list`` and ``/unsubscribe N``.  Numbers are stable: removing subscription 2 leaves 3 as 3, so
+a user reading an older ``/list`` never removes the wrong one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, Text, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, func, select
+
+from marsad.store.timeutil import UTCDateTime
+
+FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
+"""``muted_until`` for a mute without a duration: until ``/resume``."""
+
+DIGEST_OFF = "off"
+"""``digest_time`` of a chat that stopped its daily digest."""
+
+
+class ChatType(StrEnum):
+    """Telegram's kinds of chat."""
+
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+
+
+class Language(StrEnum):
+    """Languages the bot answers in; the chat's Telegram language decides."""
+
+    AR = "ar"
+    EN = "en"
+
+    @classmethod
+    def from_code(cls, code: str | None, default: Language | None = None) -> Language:
+        """``ar``/``ar-MA`` → Arabic; any other known code → English; unknown → ``default``."""
+        if not code:
+            return default or cls.AR
+        return cls.AR if code.lower().startswith("ar") else cls.EN
+
+
+class SubscriptionKind(StrEnum):
+    """What a subscription follows: a rule id, an entity id, or a query in the rule language."""
+
+    RULE = "rule"
+    ENTITY = "entity"
+    QUERY = "query"
+
+
+class Chat(SQLModel, table=True):
+    """A chat that talked to the bot; its settings survive restarts."""
+
+    __tablename__ = "chats"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(
+        sa_column=Column(BigInteger, nullable=False, unique=True),
+        description="Telegram's chat id (supergroups and channels need 64 bits)",
+    )
+    type: str = Field(max_length=16)
+    title: str | None = Field(default=None, max_length=300)
+    language: str = Field(default=Language.AR.value, max_length=8)
+    registered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    digest_time: str | None = Field(default=None, max_length=8, description='"HH:MM", "off"')
+    digest_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    def muted(self, now: datetime) -> bool:
+        return self.muted_until is not None and self.muted_until > now
+
+    @property
+    def lang(self) -> Language:
+        return Language.from_code(self.language)
+
+
+class Subscription(SQLModel, table=True):
+    """One thing a chat follows; ``number`` is what ``/list`` shows."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("chat_id", "number", name="uq_subscriptions_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: str = Field(max_length=16)
+    target: str = Field(sa_column=Column(Text, nullable=False))
+    number: int
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    muted: bool = Field(default=False)
+
+    @property
+    def query_id(self) -> str:
+        """The id of this subscription's query in the live matcher."""
+        return f"sub:{self.id}"
+
+
+@dataclass(frozen=True)
+class ChatInfo:
+    """What an update tells about a chat."""
+
+    chat_id: int
+    type: ChatType
+    title: str | None
+    language: Language
+
+
+def get_chat(session: Session, chat_id: int) -> Chat | None:
+    return session.exec(select(Chat).where(Chat.chat_id == chat_id)).first()
+
+
+def register_chat(session: Session, info: ChatInfo, now: datetime) -> tuple[Chat, bool]:
+    """Insert the chat or refresh its type/title/language; return it and whether it is new."""
+    chat = get_chat(session, info.chat_id)
+    created = chat is None
+    if chat is None:
+        chat = Chat(chat_id=info.chat_id, type=info.type.value, registered_at=now)
+    chat.type, chat.title, chat.language = info.type.value, info.title, info.language.value
+    session.add(chat)
+    session.flush()
+    return chat, created
+
+
+def subscriptions(session: Session, chat: Chat) -> list[Subscription]:
+    """A chat's subscriptions in ``/list`` order."""
+    return list(
+        session.exec(
+            select(Subscription)
+            .where(Subscription.chat_id == chat.id)
+            .order_by(col(Subscription.number))
+        ).all()
+    )
+
+
+def find_subscription(
+    session: Session, chat: Chat, kind: SubscriptionKind, target: str
+) -> Subscription | None:
+    return session.exec(
+        select(Subscription).where(
+            Subscription.chat_id == chat.id,
+            Subscription.kind == kind.value,
+            Subscription.target == target,
+        )
+    ).first()
+
+
+def add_subscription(
+    session: Session, chat: Chat, kind: SubscriptionKind, target: str, now: datetime
+) -> Subscription:
+    """A new subscription numbered after the chat's highest (flushed, so it has an id)."""
+    highest = session.exec(
+        select(func.max(Subscription.number)).where(Subscription.chat_id == chat.id)
+    ).one()
+    row = Subscription(
+        chat_id=chat.id or 0,
+        kind=kind.value,
+        target=target,
+        number=(highest or 0) + 1,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove_subscriptions(
+    session: Session, chat: Chat, numbers: Sequence[int] | None
+) -> list[Subscription]:
+    """Delete the numbered subscriptions (all with None); return the removed rows."""
+    rows = [s for s in subscriptions(session, chat) if numbers is None or s.number in numbers]
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return rows
+
+
+def query_subscriptions(session: Session) -> list[Subscription]:
+    """Every QUERY subscription, to load into the matcher at start-up."""
+    return list(
+        session.exec(
+            select(Subscription).where(Subscription.kind == SubscriptionKind.QUERY.value)
+        ).all()
+    )
+
+
+def active_subscriptions(session: Session, now: datetime) -> list[tuple[Chat, Subscription]]:
+    """Unmuted subscriptions of unmuted chats, for fan-out."""
+    rows = session.exec(
+        select(Chat, Subscription)
+        .join(Subscription, col(Subscription.chat_id) == col(Chat.id))
+        .where(col(Subscription.muted).is_(False))
+        .where((col(Chat.muted_until).is_(None)) | (col(Chat.muted_until) <= now))
+        .order_by(col(Chat.id), col(Subscription.number))
+    ).all()
+    return [(chat, sub) for chat, sub in rows]
+
+
+def all_chats(session: Session) -> list[Chat]:
+    return list(session.exec(select(Chat).order_by(col(Chat.id))).all())
+
+
+__all__ = [
+    "DIGEST_OFF",
+    "FOREVER",
+    "Chat",
+    "ChatInfo",
+    "ChatType",
+    "Language",
+    "Subscription",
+    "SubscriptionKind",
+    "active_subscriptions",
+    "add_subscription",
+    "all_chats",
+    "find_subscription",
+    "get_chat",
+    "query_subscriptions",
+    "register_chat",
+    "remove_subscriptions",
+    "subscriptions",
+]
