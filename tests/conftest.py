@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-pytest_plugins = ["tests.httpserver"]
+pytest_plugins = ["tests.httpserver", "tests.fakebot"]
 
 POSTGRES_ADMIN = "host=127.0.0.1 port=5432 dbname=postgres user=postgres connect_timeout=3"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"

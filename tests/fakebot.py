@@ -1,0 +1,703 @@
+"""A fake Telegram Bot API server on 127.0.0.1 that the real python-telegram-bot client talks to.
+
+Point the real client at it through ``base_url`` and it answers like Telegram: it validates
+``parse_mode=HTML`` text (unknown or unclosed tags → 400 "can't parse entities"), refuses text over
+4096 characters (400 "message is too long"), records every message sent or edited per chat, queues
+updates for ``getUpdates`` long-polling, and injects Telegram's real error responses on demand.
+
+    server = FakeTelegram()                      # or the ``fake_telegram`` pytest fixture
+    bot = telegram.Bot(server.token, base_url=server.base_url)
+    # Application.builder().token(server.token).base_url(server.base_url).build() works the same
+
+    server.push_message(chat_id=42, user_id=42, text="/subscribe حموشي")   # an update to poll
+    server.push_callback(chat_id=42, user_id=42, data="mute:3", message_id=7)
+    server.texts(42)                  # texts sent to chat 42, in order (edits applied)
+    server.sent                       # [Sent(chat_id, message_id, text, parse_mode, ...), ...]
+    server.edits, server.callback_answers, server.commands   # other recorded calls
+    server.wait_for(lambda: len(server.sent) >= 3)           # block until the bot has done it
+
+    server.inject(Fault.retry_after(3), times=5)             # next five sendMessage → 429
+    server.inject(Fault.bad_gateway(), chat_id=42)           # next sendMessage to chat 42 → 502
+    server.inject(Fault.stall(10.0), times=1)                # deliver, then answer too late
+    server.block(42)                  # every send to chat 42 → 403 "bot was blocked by the user"
+    server.migrate(-100, -1001234)    # sends to group -100 → 400 with migrate_to_chat_id
+
+Supported methods: getMe, deleteWebhook, setWebhook, getUpdates, sendMessage, editMessageText,
+editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands,
+getChat, close, logOut.  Anything else answers 404 like Telegram does for an unknown method.
+The server runs in daemon threads (``ThreadingHTTPServer``), so it serves a client on any loop.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl
+
+import pytest
+
+__all__ = [
+    "BOT_ID",
+    "BOT_USERNAME",
+    "MAX_TEXT",
+    "TOKEN",
+    "FakeTelegram",
+    "Fault",
+    "Sent",
+    "fake_telegram",
+    "html_errors",
+    "visible_text",
+]
+
+TOKEN = "7001234567:AAFakeTokenForTestsOnly_do-not-log-me"
+BOT_ID = 7001234567
+BOT_USERNAME = "marsad_test_bot"
+MAX_TEXT = 4096
+JSONDict = dict[str, Any]
+
+# Tags Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
+_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+    "a", "tg-emoji", "code", "pre", "blockquote",
+}  # fmt: skip
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|lt|gt|amp|quot);")
+_TAG_NAME = re.compile(r"[A-Za-z0-9-]*")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure: the HTTP answer Telegram would give, or a stall.
+
+    ``delay`` seconds are waited before answering (set it past the client's read timeout to make
+    the outcome ambiguous); ``deliver`` says whether the message still reaches the chat, as it
+    does when Telegram accepted the request but its answer was lost.
+    """
+
+    status: int
+    description: str
+    parameters: Mapping[str, int] | None = None
+    delay: float = 0.0
+    deliver: bool = False
+
+    @classmethod
+    def retry_after(cls, seconds: int) -> Fault:
+        return cls(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+
+    @classmethod
+    def blocked(cls) -> Fault:
+        return cls(403, "Forbidden: bot was blocked by the user")
+
+    @classmethod
+    def kicked(cls) -> Fault:
+        return cls(403, "Forbidden: bot was kicked from the group chat")
+
+    @classmethod
+    def migrated(cls, new_chat_id: int) -> Fault:
+        return cls(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": new_chat_id},
+        )
+
+    @classmethod
+    def bad_gateway(cls) -> Fault:
+        return cls(502, "Bad Gateway")
+
+    @classmethod
+    def internal(cls) -> Fault:
+        return cls(500, "Internal Server Error")
+
+    @classmethod
+    def stall(cls, seconds: float, *, deliver: bool = True) -> Fault:
+        return cls(200, "stalled", delay=seconds, deliver=deliver)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message as the chat sees it (``edited`` counts the edits applied to it)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    parse_mode: str | None
+    reply_markup: JSONDict | None
+    link_preview_options: JSONDict | None
+    at: float  # server's time.monotonic() when it was accepted
+    edited: int = 0
+
+
+@dataclass
+class _Injection:
+    fault: Fault
+    method: str
+    chat_id: int | None
+    remaining: int
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._serve(b"")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self._serve(self.rfile.read(length) if length else b"")
+
+    def _serve(self, body: bytes) -> None:
+        path, _, query = self.path.partition("?")
+        match = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", path)
+        fake = self.server.fake
+        if match is None or match.group(1) != fake.token:
+            status, answer = 404 if match is None else 401, _error(404, "Not Found")
+            if match is not None:
+                answer = _error(401, "Unauthorized")
+        else:
+            params = _parse_params(query, body, self.headers.get("Content-Type", ""))
+            status, answer = fake.handle(match.group(2), params)
+        payload = json.dumps(answer, ensure_ascii=False).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:
+            self.close_connection = True  # the client gave up (stall past its timeout)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+    fake: FakeTelegram
+
+
+def _error(code: int, description: str, parameters: Mapping[str, int] | None = None) -> JSONDict:
+    answer: JSONDict = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        answer["parameters"] = dict(parameters)
+    return answer
+
+
+def _parse_params(query: str, body: bytes, content_type: str) -> JSONDict:
+    """Form or JSON parameters; PTB sends form fields whose non-string values are JSON-encoded."""
+    if "application/json" in content_type:
+        loaded = json.loads(body or b"{}")
+        return dict(loaded) if isinstance(loaded, dict) else {}
+    raw = dict(parse_qsl(query, keep_blank_values=True))
+    raw.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    params: JSONDict = {}
+    for key, value in raw.items():
+        if key in {"text", "parse_mode", "data", "callback_query_id", "language_code"}:
+            params[key] = value
+            continue
+        try:
+            params[key] = json.loads(value)
+        except ValueError:
+            params[key] = value
+    return params
+
+
+def html_errors(text: str) -> str | None:
+    """Telegram's complaint about ``text`` in HTML parse mode, or None when it parses."""
+    raw = text.encode("utf-8")
+    stack: list[str] = []
+    i = 0
+    while i < len(raw):
+        if raw[i : i + 1] != b"<":
+            i += 1
+            continue
+        end = raw.find(b">", i)
+        if end < 0:
+            return f"Unclosed start tag at byte offset {i}"
+        inside = raw[i + 1 : end].decode("utf-8", "replace")
+        if inside.startswith("/"):
+            name = inside[1:].strip().lower()
+            if not stack:
+                return f"Unexpected end tag at byte offset {i}"
+            if name != stack[-1]:
+                return (
+                    f'Unmatched end tag at byte offset {i}, expected "</{stack[-1]}>", '
+                    f'found "</{name}>"'
+                )
+            stack.pop()
+        else:
+            name_match = _TAG_NAME.match(inside)
+            name = name_match.group(0).lower() if name_match else ""
+            if not name:
+                return f"Empty tag name at byte offset {i}"
+            if name not in _TAGS:
+                return f'Unsupported start tag "{name}" at byte offset {i}'
+            if name == "span" and "tg-spoiler" not in inside:
+                return f'Tag "span" must have class "tg-spoiler" at byte offset {i}'
+            stack.append(name)
+        i = end + 1
+    if stack:
+        return f'Can\'t find end tag corresponding to start tag "{stack[-1]}"'
+    return None
+
+
+def visible_text(text: str) -> str:
+    """The text a chat shows for an HTML message (tags removed, entities decoded)."""
+    stripped = re.sub(r"<[^>]*>", "", text)
+
+    def decode(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name.startswith("#x"):
+            return chr(int(name[2:], 16))
+        if name.startswith("#"):
+            return chr(int(name[1:]))
+        return {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}[name]
+
+    return _ENTITY.sub(decode, stripped)
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _chat_type(chat_id: int) -> str:
+    if chat_id > 0:
+        return "private"
+    return "supergroup" if str(chat_id).startswith("-100") else "group"
+
+
+class FakeTelegram:
+    """The fake Bot API server; start it with ``with FakeTelegram() as server:``."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.sent: list[Sent] = []
+        self.edits: list[Sent] = []
+        self.refused: list[tuple[str, JSONDict, JSONDict]] = []  # (method, params, error)
+        self.calls: list[tuple[str, JSONDict]] = []
+        self.callback_answers: list[JSONDict] = []
+        self.commands: dict[str, list[JSONDict]] = {}
+        self.chat_types: dict[int, str] = {}
+        self._messages: dict[tuple[int, int], Sent] = {}
+        self._next_message_id: dict[int, int] = {}
+        self._updates: list[JSONDict] = []
+        self._update_ids = itertools.count(1)
+        self._injections: list[_Injection] = []
+        self._blocked: set[int] = set()
+        self._migrated: dict[int, int] = {}
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._http = _Server(("127.0.0.1", 0), _Handler)
+        self._http.fake = self
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    # ----------------------------------------------------------------- lifecycle
+    @property
+    def base_url(self) -> str:
+        """The ``base_url`` for ``telegram.Bot``: the token is appended to it."""
+        return f"http://127.0.0.1:{self._http.server_address[1]}/bot"
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        self._http.shutdown()
+        self._http.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- test controls
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        method: str = "sendMessage",
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` (to ``chat_id``, or any) with ``fault``."""
+        with self._cond:
+            self._injections.append(_Injection(fault, method, chat_id, times))
+
+    def block(self, chat_id: int) -> None:
+        """The user blocked the bot: every send to ``chat_id`` is refused with 403."""
+        with self._cond:
+            self._blocked.add(chat_id)
+
+    def unblock(self, chat_id: int) -> None:
+        with self._cond:
+            self._blocked.discard(chat_id)
+
+    def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup: sends to the old id answer 400 with the new id."""
+        with self._cond:
+            self._migrated[old_chat_id] = new_chat_id
+            self.chat_types[new_chat_id] = "supergroup"
+
+    def push_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        first_name: str = "Analyst",
+        language_code: str = "ar",
+        chat_type: str | None = None,
+        chat_title: str | None = None,
+    ) -> int:
+        """Queue a message update (commands get their ``bot_command`` entity); its update id."""
+        kind = chat_type or self.chat_types.get(chat_id) or _chat_type(chat_id)
+        chat: JSONDict = {"id": chat_id, "type": kind}
+        if kind != "private":
+            chat["title"] = chat_title or f"Chat {chat_id}"
+        else:
+            chat["first_name"] = first_name
+        message: JSONDict = {
+            "message_id": self._new_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat,
+            "text": text,
+        }
+        if kind == "channel":
+            message["sender_chat"] = chat
+        else:
+            message["from"] = {
+                "id": user_id if user_id is not None else chat_id,
+                "is_bot": False,
+                "first_name": first_name,
+                "language_code": language_code,
+            }
+        command = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
+        if command:
+            length = _utf16_length(command.group(0))
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        key = "channel_post" if kind == "channel" else "message"
+        return self._push({key: message})
+
+    def push_callback(
+        self,
+        chat_id: int,
+        data: str,
+        *,
+        message_id: int,
+        user_id: int | None = None,
+        language_code: str = "ar",
+    ) -> int:
+        """Queue a press on an inline button of the bot's message ``message_id``."""
+        sent = self._messages.get((chat_id, message_id))
+        kind = self.chat_types.get(chat_id) or _chat_type(chat_id)
+        user = {
+            "id": user_id if user_id is not None else chat_id,
+            "is_bot": False,
+            "first_name": "Analyst",
+            "language_code": language_code,
+        }
+        message: JSONDict = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": kind, "title": f"Chat {chat_id}"},
+            "text": sent.text if sent else "",
+            "from": self._bot_user(),
+        }
+        query = {
+            "id": str(next(self._update_ids) * 1000 + 7),
+            "from": user,
+            "chat_instance": str(chat_id),
+            "data": data,
+            "message": message,
+        }
+        return self._push({"callback_query": query})
+
+    def texts(self, chat_id: int) -> list[str]:
+        """What ``chat_id`` shows: the bot's messages in order, edits applied, as visible text."""
+        with self._cond:
+            mine = sorted(
+                (m for (c, _), m in self._messages.items() if c == chat_id),
+                key=lambda m: m.message_id,
+            )
+        return [visible_text(m.text) if m.parse_mode == "HTML" else m.text for m in mine]
+
+    def message(self, chat_id: int, message_id: int) -> Sent:
+        """The current state of one message the bot sent."""
+        with self._cond:
+            return self._messages[(chat_id, message_id)]
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Block until ``condition()`` holds (re-checked on every call the server answers)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not condition():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"fake Telegram: condition not met in {timeout}s")
+                self._cond.wait(min(left, 0.1))
+
+    # ----------------------------------------------------------------- the API
+    def handle(self, method: str, params: JSONDict) -> tuple[int, JSONDict]:
+        """Answer one Bot API call: (HTTP status, JSON body)."""
+        with self._cond:
+            self.calls.append((method, params))
+            self._cond.notify_all()
+        chat_id = params.get("chat_id")
+        fault = self._take_fault(method, chat_id if isinstance(chat_id, int) else None)
+        if fault is not None and fault.delay:
+            self._stop.wait(fault.delay)
+            if not fault.deliver:
+                return 200, {"ok": True, "result": True}
+            fault = None
+        if fault is not None:
+            return self._refuse(method, params, fault.status, fault.description, fault.parameters)
+        handler = getattr(self, f"_api_{method.lower()}", None)
+        if handler is None:
+            return 404, _error(404, "Not Found")
+        result: tuple[int, JSONDict] = handler(params)
+        return result
+
+    def _refuse(
+        self,
+        method: str,
+        params: JSONDict,
+        status: int,
+        description: str,
+        parameters: Mapping[str, int] | None = None,
+    ) -> tuple[int, JSONDict]:
+        answer = _error(status, description, parameters)
+        with self._cond:
+            self.refused.append((method, params, answer))
+            self._cond.notify_all()
+        return status, answer
+
+    def _take_fault(self, method: str, chat_id: int | None) -> Fault | None:
+        with self._cond:
+            for injection in self._injections:
+                if injection.method.lower() != method.lower():
+                    continue
+                if injection.chat_id is not None and injection.chat_id != chat_id:
+                    continue
+                injection.remaining -= 1
+                if injection.remaining <= 0:
+                    self._injections.remove(injection)
+                return injection.fault
+            if method.lower() in {"sendmessage", "editmessagetext"} and chat_id is not None:
+                if chat_id in self._blocked:
+                    return Fault.blocked() if chat_id > 0 else Fault.kicked()
+                if chat_id in self._migrated:
+                    return Fault.migrated(self._migrated[chat_id])
+        return None
+
+    def _bot_user(self) -> JSONDict:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Marsad",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _chat(self, chat_id: int) -> JSONDict:
+        kind = self.chat_types.get(chat_id) or _chat_type(chat_id)
+        chat: JSONDict = {"id": chat_id, "type": kind}
+        if kind == "private":
+            chat["first_name"] = "Analyst"
+        else:
+            chat["title"] = f"Chat {chat_id}"
+        return chat
+
+    def _new_message_id(self, chat_id: int) -> int:
+        with self._cond:
+            value = self._next_message_id.get(chat_id, 1)
+            self._next_message_id[chat_id] = value + 1
+            return value
+
+    def _push(self, update: JSONDict) -> int:
+        with self._cond:
+            update_id = next(self._update_ids)
+            self._updates.append({"update_id": update_id, **update})
+            self._cond.notify_all()
+            return update_id
+
+    def _check_text(self, method: str, params: JSONDict) -> tuple[int, JSONDict] | None:
+        text = params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return self._refuse(method, params, 400, "Bad Request: message text is empty")
+        shown = text
+        if str(params.get("parse_mode", "")).upper() == "HTML":
+            problem = html_errors(text)
+            if problem is not None:
+                return self._refuse(
+                    method, params, 400, f"Bad Request: can't parse entities: {problem}"
+                )
+            shown = visible_text(text)
+        if _utf16_length(shown) > MAX_TEXT:
+            return self._refuse(method, params, 400, "Bad Request: message is too long")
+        return None
+
+    def _message_json(self, sent: Sent) -> JSONDict:
+        message: JSONDict = {
+            "message_id": sent.message_id,
+            "date": int(time.time()),
+            "chat": self._chat(sent.chat_id),
+            "from": self._bot_user(),
+            "text": visible_text(sent.text) if sent.parse_mode == "HTML" else sent.text,
+        }
+        if sent.edited:
+            message["edit_date"] = int(time.time())
+        if sent.reply_markup:
+            message["reply_markup"] = sent.reply_markup
+        return message
+
+    def _api_getme(self, params: JSONDict) -> tuple[int, JSONDict]:
+        return 200, {"ok": True, "result": self._bot_user()}
+
+    def _api_deletewebhook(self, params: JSONDict) -> tuple[int, JSONDict]:
+        return 200, {"ok": True, "result": True, "description": "Webhook is already deleted"}
+
+    _api_setwebhook = _api_deletewebhook
+
+    def _api_close(self, params: JSONDict) -> tuple[int, JSONDict]:
+        return 200, {"ok": True, "result": True}
+
+    _api_logout = _api_close
+
+    def _api_getchat(self, params: JSONDict) -> tuple[int, JSONDict]:
+        chat_id = int(params["chat_id"])
+        return 200, {"ok": True, "result": {**self._chat(chat_id), "accent_color_id": 0}}
+
+    def _api_getupdates(self, params: JSONDict) -> tuple[int, JSONDict]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            if offset:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and not self._stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            batch = self._updates[:limit]
+        return 200, {"ok": True, "result": batch}
+
+    def _api_sendmessage(self, params: JSONDict) -> tuple[int, JSONDict]:
+        problem = self._check_text("sendMessage", params)
+        if problem is not None:
+            return problem
+        chat_id = int(params["chat_id"])
+        sent = Sent(
+            chat_id=chat_id,
+            message_id=self._new_message_id(chat_id),
+            text=str(params["text"]),
+            parse_mode=params.get("parse_mode"),
+            reply_markup=params.get("reply_markup"),
+            link_preview_options=params.get("link_preview_options"),
+            at=time.monotonic(),
+        )
+        with self._cond:
+            self.sent.append(sent)
+            self._messages[(chat_id, sent.message_id)] = sent
+            self._cond.notify_all()
+        return 200, {"ok": True, "result": self._message_json(sent)}
+
+    def _api_editmessagetext(self, params: JSONDict) -> tuple[int, JSONDict]:
+        problem = self._check_text("editMessageText", params)
+        if problem is not None:
+            return problem
+        chat_id = int(params["chat_id"])
+        key = (chat_id, int(params["message_id"]))
+        with self._cond:
+            old = self._messages.get(key)
+        if old is None:
+            return self._refuse(
+                "editMessageText", params, 400, "Bad Request: message to edit not found"
+            )
+        markup = params.get("reply_markup")
+        if old.text == params["text"] and old.reply_markup == markup:
+            return self._refuse(
+                "editMessageText",
+                params,
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        new = Sent(
+            chat_id=chat_id,
+            message_id=old.message_id,
+            text=str(params["text"]),
+            parse_mode=params.get("parse_mode"),
+            reply_markup=markup,
+            link_preview_options=params.get("link_preview_options"),
+            at=time.monotonic(),
+            edited=old.edited + 1,
+        )
+        with self._cond:
+            self.edits.append(new)
+            self._messages[key] = new
+            self._cond.notify_all()
+        return 200, {"ok": True, "result": self._message_json(new)}
+
+    def _api_editmessagereplymarkup(self, params: JSONDict) -> tuple[int, JSONDict]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        with self._cond:
+            old = self._messages.get(key)
+            if old is None:
+                return 400, _error(400, "Bad Request: message to edit not found")
+            new = Sent(**{**old.__dict__, "reply_markup": params.get("reply_markup")})
+            self._messages[key] = new
+            self._cond.notify_all()
+        return 200, {"ok": True, "result": self._message_json(new)}
+
+    def _api_answercallbackquery(self, params: JSONDict) -> tuple[int, JSONDict]:
+        with self._cond:
+            self.callback_answers.append(params)
+            self._cond.notify_all()
+        return 200, {"ok": True, "result": True}
+
+    def _commands_key(self, params: JSONDict) -> str:
+        scope = params.get("scope") or {"type": "default"}
+        return f"{scope.get('type', 'default')}:{params.get('language_code') or ''}"
+
+    def _api_setmycommands(self, params: JSONDict) -> tuple[int, JSONDict]:
+        with self._cond:
+            self.commands[self._commands_key(params)] = list(params.get("commands") or [])
+            self._cond.notify_all()
+        return 200, {"ok": True, "result": True}
+
+    def _api_getmycommands(self, params: JSONDict) -> tuple[int, JSONDict]:
+        with self._cond:
+            return 200, {"ok": True, "result": self.commands.get(self._commands_key(params), [])}
+
+    def _api_deletemycommands(self, params: JSONDict) -> tuple[int, JSONDict]:
+        with self._cond:
+            self.commands.pop(self._commands_key(params), None)
+        return 200, {"ok": True, "result": True}
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """A fresh fake Bot API server per test."""
+    with FakeTelegram() as server:
+        yield server
