@@ -101,6 +101,25 @@ def _normalise_escapes(part: str, safe: frozenset[str]) -> str:
     return "".join(out)
 
 
+def _remove_dot_segments(path: str) -> str:
+    """``/a/./b/../c`` → ``/a/c`` (RFC 3986 §5.2.4)."""
+    if "." not in path:
+        return path
+    segments = path.split("/")
+    out: list[str] = []
+    for segment in segments:
+        if segment == ".":
+            continue
+        if segment == "..":
+            if len(out) > 1:
+                out.pop()
+            continue
+        out.append(segment)
+    if segments[-1] in (".", ".."):
+        out.append("")
+    return "/".join(out)
+
+
 def canonical_url(url: str) -> str:
     """The one spelling of a URL used for identity.
 
@@ -123,7 +142,8 @@ def canonical_url(url: str) -> str:
     if parts.username is not None:
         userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
         netloc = f"{userinfo}@{netloc}"
-    path = _normalise_escapes(parts.path, _SAFE_PATH) or ("/" if netloc else "")
+    path = _remove_dot_segments(_normalise_escapes(parts.path, _SAFE_PATH))
+    path = path or ("/" if netloc else "")
     pairs: list[str] = []
     for pair in parts.query.replace(";", "&").split("&"):
         if not pair:
@@ -131,8 +151,9 @@ def canonical_url(url: str) -> str:
         name, eq, value = pair.partition("=")
         if _is_tracking(name):
             continue
-        name = _normalise_escapes(name, _SAFE_QUERY)
-        value = _normalise_escapes(value, _SAFE_QUERY)
+        # a space is "+" in a query, whichever way the publisher wrote it
+        name = _normalise_escapes(name, _SAFE_QUERY).replace("%20", "+")
+        value = _normalise_escapes(value, _SAFE_QUERY).replace("%20", "+")
         pairs.append(f"{name}{eq}{value}")
     query = "&".join(sorted(pairs))
     return urlunsplit((scheme, netloc, path, query, ""))

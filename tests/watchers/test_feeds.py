@@ -460,8 +460,9 @@ def test_generated_feeds_round_trip(entries: list[tuple[str, str]], encoding: st
     drafts = [make_item(e, URL, when) for e in parsed.entries]
     assert len({d.key for d in drafts}) == len(entries)
     for draft, (title, summary) in zip(drafts, entries, strict=True):
-        assert draft.title == " ".join(title.replace("<b>", "").split())
-        assert draft.summary == " ".join(summary.replace("<b>", "").split())
+        clean_summary = " ".join(summary.replace("<b>", "").split())
+        assert draft.title == (" ".join(title.replace("<b>", "").split()) or clean_summary)
+        assert draft.summary == clean_summary
 
 
 def test_json_feed() -> None:

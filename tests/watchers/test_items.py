@@ -48,6 +48,12 @@ FEED = "https://www.example-news.ma/feed"
         ("https://example.ma/x?", "https://example.ma/x"),
         ("https://example.ma/x?&&id=1&", "https://example.ma/x?id=1"),
         ("http://[::1]:8000/feed", "http://[::1]:8000/feed"),
+        ("https://example.ma/a/./b/../c", "https://example.ma/a/c"),
+        ("https://example.ma/a/b/..", "https://example.ma/a/"),
+        ("https://example.ma/../a", "https://example.ma/a"),
+        ("https://example.ma/v1.2/file.html", "https://example.ma/v1.2/file.html"),
+        ("https://example.ma/s?q=a%20b", "https://example.ma/s?q=a+b"),
+        ("https://example.ma/s?q=a+b&x=%2B", "https://example.ma/s?q=a+b&x=%2B"),
     ],
 )
 def test_canonical_url(url: str, expected: str) -> None:
@@ -57,7 +63,7 @@ def test_canonical_url(url: str, expected: str) -> None:
 
 _segment = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12
-)
+) | st.sampled_from([".", "..", "%2e", "%7E", "a%20b", "أخبار"])
 _urls = st.builds(
     lambda scheme, host, port, path, query, fragment: (
         f"{scheme}://{host}{port}/{'/'.join(path)}"
