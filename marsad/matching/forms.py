@@ -41,7 +41,10 @@ FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 # Heads of compound personal names written with or without a space (عبد اللطيف / عبداللطيف).
 COMPOUND_HEADS = ("عبد", "ابو", "ابن", "بن", "بو")
 
-_NISBA_ENDINGS = ("", "ه", "ين", "ون", "ات", "ان", "تين", "تان")
+# No feminine dual: الأمريكيتين is "the Americas", not two American women.  The alef is
+# the indefinite accusative (إسبانياً, تعاوناً) once its tanwin is folded away.
+_NISBA_ENDINGS = ("", "ا", "ه", "ين", "ون", "ات", "ان")
+_NISBA_PARADIGM = ("ي", "يا", "يه", "يين", "يون", "يات", "يان", "يتين", "يتان")
 
 
 class Article(Enum):
@@ -95,19 +98,19 @@ def inflections(word: str) -> set[str]:
     n = len(word)
     endings: tuple[str, ...]
     if word.endswith(("يين", "يون", "يات")) and n >= 6:
-        stem, endings = word[:-3], ("ي", "يه", "يين", "يون", "يات", "يان", "يتين", "يتان")
+        stem, endings = word[:-3], _NISBA_PARADIGM
     elif word.endswith("يه") and n >= 5:
-        stem, endings = word[:-2], ("ي", "يه", "يين", "يون", "يات", "يان", "يتين", "يتان")
+        stem, endings = word[:-2], _NISBA_PARADIGM
     elif word.endswith("ي") and n >= 4:
-        stem, endings = word[:-1], ("ي", "يه", "يين", "يون", "يات", "يان", "يتين", "يتان")
+        stem, endings = word[:-1], _NISBA_PARADIGM
     elif word.endswith("ه") and n >= 4:
-        stem, endings = word[:-1], ("ه", "ات", "تان", "تين")
+        stem, endings = word[:-1], ("ه", "ات", "تان", "تين", "تا", "تي")  # construct dual مذكرتي
     elif word.endswith("ات") and n >= 5:
-        stem, endings = word[:-2], ("", "ه", "ات")
+        stem, endings = word[:-2], ("", "ا", "ه", "ات")
     elif word.endswith(("ين", "ون")) and n >= 6:
-        stem, endings = word[:-2], ("", "ه", "ين", "ون", "ات")
+        stem, endings = word[:-2], ("", "ا", "ه", "ين", "ون", "ات")
     else:
-        stem, endings = word, ("", "ه", "ين", "ون", "ان", "ات")
+        stem, endings = word, ("", "ا", "ه", "ين", "ون", "ان", "ات")
     return {word} | {stem + e for e in endings}
 
 

@@ -112,6 +112,12 @@ def _inflected_words(written: _Written, *, pronouns: bool) -> list[tuple[str, ..
     return word_products(written.words, per_word)
 
 
+def _accusative(words: tuple[str, ...], written: _Written) -> bool:
+    """Whether the first word is a derived indefinite accusative (تعاوناً): it never takes ال."""
+    first = words[0]
+    return first != written.words[0] and first.endswith("ا") and not written.words[0].endswith("ا")
+
+
 def _derived_ok(words: tuple[str, ...], written: _Written) -> bool:
     if words == written.words or len(words) != 1:
         return True
@@ -119,88 +125,79 @@ def _derived_ok(words: tuple[str, ...], written: _Written) -> bool:
     return _not_common(words[0], reference) and _not_common(ARTICLE + words[0], reference)
 
 
+def _latin(words: tuple[str, ...], *, inflect: bool) -> list[tuple[str, ...]]:
+    """A Latin-script name as written, and for common nouns with a plural -s (terrorists)."""
+    last = words[-1]
+    if inflect and last.isalpha() and len(last) >= 3 and not last.endswith(("s", "x")):
+        return [words, (*words[:-1], last + "s")]
+    return [words]
+
+
 def entity_patterns(entity: Entity) -> Iterator[Pattern]:
     """Every pattern of an entity: aliases, forms, derived nisba and inflections, excludes."""
     kind = entity.kind
     person = kind is EntityKind.PERSON
+    common_noun = kind in (EntityKind.ORG, EntityKind.TOPIC)
     fuzzy = entity.is_fuzzy
+
+    def pattern(words: tuple[str, ...], raw: str, article: Article, source: Source) -> Pattern:
+        target = Target(entity.id, True, raw, article.prefixes, len(words), source, person)
+        return Pattern(words, target, fuzzy and source in (Source.ALIAS, Source.FORM))
+
     for raw in entity.names():
         written = _written(raw)
         if written is None:
             continue
         if not written.arabic:
-            target = Target(
-                entity.id,
-                True,
-                raw,
-                Article.LATIN.prefixes,
-                len(written.words),
-                Source.ALIAS,
-                person,
-            )
-            yield Pattern(written.words, target, fuzzy)
+            for words in _latin(written.words, inflect=common_noun):
+                yield pattern(words, raw, Article.LATIN, Source.ALIAS)
             continue
         if kind is EntityKind.PLACE:
-            article = Article.ALWAYS if written.article else Article.NEVER
-        else:
-            article = Article.OPTIONAL
+            yield pattern(
+                written.words,
+                raw,
+                Article.ALWAYS if written.article else Article.NEVER,
+                Source.ALIAS,
+            )
+            if entity.derives and len(written.words) == 1:
+                yield from _nisba_patterns(entity, raw, written)
+            continue
         if person:
             variants = _person_variants(written)
-        elif kind is EntityKind.PLACE:
-            variants = [written.words]
         else:
             variants = [
                 w for w in _inflected_words(written, pronouns=True) if _derived_ok(w, written)
             ]
         for words in variants:
-            target = Target(
-                entity.id, True, raw, article.prefixes, len(words), Source.ALIAS, person
-            )
-            yield Pattern(words, target, fuzzy and words == written.words)
-        if kind is EntityKind.PLACE and entity.derives and len(written.words) == 1:
-            yield from _nisba_patterns(entity, raw, written)
+            source = Source.ALIAS if words == written.words else Source.DERIVED
+            article = Article.NEVER if _accusative(words, written) else Article.OPTIONAL
+            yield pattern(words, raw, article, source)
     for raw in entity.forms:
         written = _written(raw)
         if written is None:
             continue
         if not written.arabic:
-            target = Target(
-                entity.id,
-                True,
-                raw,
-                Article.LATIN.prefixes,
-                len(written.words),
-                Source.FORM,
-                person,
-            )
-            yield Pattern(written.words, target)
+            for words in _latin(written.words, inflect=not person):
+                yield pattern(words, raw, Article.LATIN, Source.FORM)
             continue
-        if person:
-            variants = [written.words]  # a nickname is not inflected
-        else:
-            variants = _inflected_words(written, pronouns=kind is not EntityKind.PLACE)
+        # A nickname is not inflected.
+        variants = [written.words] if person else _inflected_words(written, pronouns=common_noun)
         for words in variants:
             if _derived_ok(words, written):
-                target = Target(
-                    entity.id, True, raw, Article.OPTIONAL.prefixes, len(words), Source.FORM, person
-                )
-                yield Pattern(words, target, fuzzy and words == written.words)
+                source = Source.FORM if words == written.words else Source.DERIVED
+                article = Article.NEVER if _accusative(words, written) else Article.OPTIONAL
+                yield pattern(words, raw, article, source)
     for raw in entity.exclude:
         # An exclusion vetoes its inflected forms too (أمريكا اللاتينية / الأمريكيين اللاتينيين).
         written = _written(raw)
         if written is None:
             continue
         if not written.arabic:
-            target = Target(
-                entity.id, True, raw, Article.LATIN.prefixes, len(written.words), Source.EXCLUDE
-            )
-            yield Pattern(written.words, target)
+            for words in _latin(written.words, inflect=True):
+                yield pattern(words, raw, Article.LATIN, Source.EXCLUDE)
             continue
         for words in _inflected_words(written, pronouns=False):
-            target = Target(
-                entity.id, True, raw, Article.OPTIONAL.prefixes, len(words), Source.EXCLUDE
-            )
-            yield Pattern(words, target)
+            yield pattern(words, raw, Article.OPTIONAL, Source.EXCLUDE)
 
 
 def _person_variants(written: _Written) -> list[tuple[str, ...]]:
@@ -222,7 +219,8 @@ def _nisba_patterns(entity: Entity, raw: str, written: _Written) -> Iterator[Pat
     for form in sorted(nisba_forms(base)):
         if not (_not_common(form, reference) and _not_common(ARTICLE + form, reference)):
             continue
-        target = Target(entity.id, True, raw, Article.OPTIONAL.prefixes, 1, Source.DERIVED)
+        article = Article.NEVER if form.endswith("ا") else Article.OPTIONAL
+        target = Target(entity.id, True, raw, article.prefixes, 1, Source.DERIVED)
         yield Pattern((form,), target, entity.is_fuzzy)
 
 
@@ -238,14 +236,14 @@ def term_patterns(term: str) -> Iterator[Pattern]:
         return
     key = term_key(term)
     if not written.arabic:
-        yield Pattern(
-            written.words,
-            Target(key, False, term, Article.LATIN.prefixes, len(written.words), Source.TERM),
-        )
+        for words in _latin(written.words, inflect=True):
+            target = Target(key, False, term, Article.LATIN.prefixes, len(words), Source.TERM)
+            yield Pattern(words, target)
         return
     for words in _inflected_words(written, pronouns=True):
         if _derived_ok(words, written):
-            target = Target(key, False, term, Article.OPTIONAL.prefixes, len(words), Source.TERM)
+            article = Article.NEVER if _accusative(words, written) else Article.OPTIONAL
+            target = Target(key, False, term, article.prefixes, len(words), Source.TERM)
             yield Pattern(words, target)
 
 

@@ -104,3 +104,10 @@ def test_latin(text: str, key: str) -> None:
 def test_an_exclusion_only_vetoes_its_own_entity() -> None:
     recogniser = Recogniser(ENTITIES, ["صلاة"])
     assert keys("صلاة المغرب", recogniser) == {"صلاه"}
+
+
+def test_latin_common_nouns_take_a_plural() -> None:
+    recogniser = Recogniser(ENTITIES, ["drug trafficker"])
+    assert "drug trafficker" in keys("two drug traffickers arrested", recogniser)
+    assert "terrorism" not in keys("Terrorisme", recogniser)
+    assert "hammouchi" not in keys("Hammouchis", recogniser)
