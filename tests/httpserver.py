@@ -538,6 +538,8 @@ def _child_main() -> None:
             elif command == "reset":
                 server.reset()
                 reply = None
+            elif isinstance(command, tuple) and command[0] == "route":
+                reply = server.route(command[1], command[2])
             else:
                 return
 
@@ -545,7 +547,8 @@ def _child_main() -> None:
 class SubprocessHTTPServer:
     """The same server in a child process, so a benchmark's CPU time is the client's alone.
 
-    Routes are fixed at start (Responses and sequences only: functions cannot cross processes).
+    Routes are given at start or with ``route()`` (Responses and sequences only: functions cannot
+    cross processes).
     ``stats()`` returns counts of requests, conditional requests, max in flight and connections.
     The child is a plain ``python -c`` (no multiprocessing), so callers need no ``__main__`` guard.
     """
@@ -580,7 +583,12 @@ class SubprocessHTTPServer:
         except EOFError:
             raise RuntimeError("the test server process died (see its stderr)") from None
 
-    def _ask(self, command: str) -> Any:
+    def route(self, path: str, answer: Response | Sequence[Response]) -> str:
+        """Add or replace a route while the server runs; returns its URL."""
+        url: str = self._ask(("route", path, answer))
+        return url
+
+    def _ask(self, command: object) -> Any:
         assert self._process is not None and self._process.stdin is not None, "not started"
         pickle.dump(command, self._process.stdin)
         self._process.stdin.flush()

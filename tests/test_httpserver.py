@@ -282,8 +282,10 @@ def test_subprocess_server_serves_and_counts() -> None:
         assert client.get(server.url("/a")).content == b"A"
         assert client.get(server.url("/a"), headers={"If-None-Match": '"1"'}).status_code == 304
         assert [client.get(server.url("/seq")).status_code for _ in range(2)] == [500, 200]
+        assert server.route("/later", Response(body=b"L")) == server.url("/later")
+        assert client.get(server.url("/later")).content == b"L"
         stats = server.stats()
-    assert stats["requests"] == 4
+    assert stats["requests"] == 5
     assert stats["conditional"] == 1
     assert stats["errors"] == []
 
