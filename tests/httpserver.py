@@ -91,13 +91,14 @@ class Response:
     ``body`` is sent ``repeat`` times (a 20 MB body is ``Response(body=b"x" * 65536, repeat=320)``
     without holding 20 MB).  ``gzip=True`` compresses ``body`` and adds ``Content-Encoding: gzip``.
     ``etag``/``last_modified`` add those headers and make the route answer 304 to a request whose
-    ``If-None-Match``/``If-Modified-Since`` matches.  Headers given here win over the ones the
+    ``If-None-Match``/``If-Modified-Since`` matches.  ``headers`` may be a list of pairs to repeat
+    a name (two conflicting Content-Type headers, several Set-Cookie).  Headers given here win over the ones the
     server would add (so a test can lie with a wrong Content-Length or Content-Type).
     """
 
     status: int = 200
     body: bytes | str = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] | Sequence[tuple[str, str]] = field(default_factory=dict)
     delay: float = 0.0
     drip: Drip | None = None
     drop: Drop | None = None
@@ -144,8 +145,14 @@ Route = Response | Sequence[Response] | Handler
 
 def redirect(location: str, status: int = 302, **kwargs: Any) -> Response:
     """A redirect response to ``location`` (absolute or relative, sent as given)."""
-    headers = {"Location": location, **dict(kwargs.pop("headers", {}))}
+    headers = [("Location", location), *_header_items(kwargs.pop("headers", {}))]
     return Response(status=status, headers=headers, **kwargs)
+
+
+def _header_items(
+    headers: Mapping[str, str] | Sequence[tuple[str, str]],
+) -> list[tuple[str, str]]:
+    return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
 
 
 def gzip_bomb(decoded_size: int = 50_000_000) -> bytes:
@@ -440,7 +447,8 @@ class HTTPTestServer:
                 reason = HTTPStatus(status).phrase
             except ValueError:
                 reason = "Unknown"
-        given = {name.lower() for name in response.headers}
+        extra = _header_items(response.headers)
+        given = {name.lower() for name, _ in extra}
         headers: list[tuple[str, str]] = []
 
         def add(name: str, value: str) -> None:
@@ -463,7 +471,7 @@ class HTTPTestServer:
         add("Connection", "keep-alive" if keep_alive else "close")
         lines = [f"HTTP/1.1 {status} {reason}"]
         lines += [f"{name}: {value}" for name, value in headers]
-        lines += [f"{name}: {value}" for name, value in response.headers.items()]
+        lines += [f"{name}: {value}" for name, value in extra]
         return ("\r\n".join(lines) + "\r\n\r\n").encode(
             "utf-8"
         )  # raw UTF-8 (an Arabic Location) occurs in the wild

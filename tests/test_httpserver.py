@@ -295,3 +295,14 @@ def test_deflate_body_can_be_served_raw(http_server: HTTPTestServer) -> None:
         "/z", Response(body=zlib.compress(b"data"), headers={"Content-Encoding": "deflate"})
     )
     assert httpx.get(http_server.url("/z")).content == b"data"
+
+
+def test_repeated_header_names(http_server: HTTPTestServer) -> None:
+    http_server.route(
+        "/two",
+        Response(
+            headers=[("Content-Type", "text/xml; charset=utf-8"), ("Content-Type", "text/html")]
+        ),
+    )
+    response = httpx.get(http_server.url("/two"))
+    assert response.headers.get_list("content-type") == ["text/xml; charset=utf-8", "text/html"]
