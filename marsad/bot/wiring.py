@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from marsad.config import Config, load_config
+from marsad.matching.engine import Matcher
+from marsad.matching.rulefile import load_rules
 from marsad.store.engine import open_store
 from marsad.watchers.fetch import Fetcher
-from marsad.watchers.poller import IngestHook, Poller
+from marsad.watchers.ingest import Ingest, Stage
+from marsad.watchers.poller import Poller
 
 
 def utc_now() -> datetime:
@@ -37,15 +44,41 @@ def make_fetcher(config: Config) -> Fetcher:
     )
 
 
+PROCESS_POOL_MIN_SOURCES = 20
+"""From this many sources on, feeds are parsed in a pool of worker processes (one per core):
+parsing is CPU-bound and a thread would leave the second core idle."""
+
+
+@contextlib.contextmanager
+def parse_executor(config: Config) -> Iterator[Executor | None]:
+    """A process pool for feed parsing when there are many sources; else None (a thread)."""
+    cores = os.cpu_count() or 1
+    if len(config.sources) < PROCESS_POOL_MIN_SOURCES or cores < 2:
+        yield None
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
+        yield pool
+
+
+def make_matcher(config: Config) -> Matcher:
+    """The compiled matcher of the configured rule files (RuleError lists every problem)."""
+    return Matcher.compile(load_rules(list(config.rules)))
+
+
 def make_poller(
     config: Config,
     engine: Engine,
     fetcher: Fetcher,
     *,
+    matcher: Matcher | None,
+    stages: Sequence[Stage] = (),
     clock: Callable[[], datetime] = utc_now,
-    on_ingest: IngestHook | None = None,
+    executor: Executor | None = None,
 ) -> Poller:
-    return Poller(config, engine, fetcher, clock=clock, on_ingest=on_ingest)
+    """A poller whose new items are matched (and passed to ``stages``) as they are stored."""
+    ingest = Ingest(config, matcher, stages)
+    return Poller(config, engine, fetcher, clock=clock, on_ingest=ingest, executor=executor)
 
 
 def open_configured_store(config: Config) -> Engine:

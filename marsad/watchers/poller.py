@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -83,6 +84,27 @@ class PollReport:
         return f"{self.source}: {text}"
 
 
+@dataclass(frozen=True)
+class FeedDrafts:
+    """A parsed feed turned into item drafts (what crosses back from a parsing process)."""
+
+    drafts: tuple[ItemDraft, ...]
+    is_feed: bool
+    error: str | None
+
+
+def feed_drafts(
+    body: bytes, headers: Mapping[str, str], url: str, fetched_at: datetime
+) -> FeedDrafts:
+    """Parse a feed and build its item drafts: the CPU-heavy, pure part of a poll.
+
+    A module-level function so it can run in a worker process (see ``Poller(executor=...)``).
+    """
+    parsed = parse_feed(body, dict(headers), url)
+    drafts = tuple(make_item(entry, url, fetched_at) for entry in parsed.entries)
+    return FeedDrafts(drafts, parsed.is_feed, parsed.error)
+
+
 def _to_new_item(draft: ItemDraft) -> NewItem:
     return NewItem(
         key=draft.key,
@@ -109,13 +131,17 @@ class Poller:
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
         on_ingest: IngestHook | None = None,
+        executor: Executor | None = None,
     ) -> None:
+        """``executor``: where feeds are parsed (a process pool uses every core when many
+        sources are polled at once); by default a thread, which keeps the event loop free."""
         self.config = config
         self.engine = engine
         self.fetcher = fetcher
         self.clock = clock
         self.rng = rng or random.Random()
         self.on_ingest = on_ingest
+        self.executor = executor
         self._limit = asyncio.Semaphore(config.polling.concurrency)
         self._running: dict[str, asyncio.Lock] = {}
         self._configs = {source.name: source for source in config.sources}
@@ -177,15 +203,15 @@ class Poller:
             return self._fail(config, now, result.error or str(result.outcome), result)
         if config.kind is SourceKind.PAGE:
             entries, problem = await self._read_page(config, result)
-        else:
-            parsed = await asyncio.to_thread(
-                parse_feed, result.body, result.headers, result.final_url
-            )
-            if not parsed.is_feed or (parsed.error and not parsed.entries):
-                return self._fail(config, now, parsed.error or "no entries", None)
-            entries, problem = list(parsed.entries), parsed.error
-        drafts = [make_item(entry, result.final_url, now) for entry in entries]
-        return self._store(config, result, drafts, problem, now)
+            drafts = [make_item(entry, result.final_url, now) for entry in entries]
+            return self._store(config, result, drafts, problem, now)
+        loop = asyncio.get_running_loop()
+        parsed = await loop.run_in_executor(
+            self.executor, feed_drafts, result.body, dict(result.headers), result.final_url, now
+        )
+        if not parsed.is_feed or (parsed.error and not parsed.drafts):
+            return self._fail(config, now, parsed.error or "no entries", None)
+        return self._store(config, result, parsed.drafts, parsed.error, now)
 
     async def _read_page(
         self, config: SourceConfig, listing: FetchResult

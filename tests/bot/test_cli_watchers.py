@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tests.httpserver import HTTPTestServer, Response
 
+ALERT_TITLE = "حموشي يبحث مع الشرطة الإسبانية تعزيز التعاون في مكافحة الإرهاب"
 FEED_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
 
 
@@ -103,30 +104,39 @@ def test_run_polls_on_schedule_prints_alerts_and_stops_cleanly(
     http_server.route("/broken", Response(status=500))
     config = write_config(tmp_path, http_server, interval="1s")
     env = {k: v for k, v in os.environ.items() if k != "MARSAD_TELEGRAM_TOKEN"}
+    log = (tmp_path / "stderr.log").open("w+", encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "marsad", "run", "--config", str(config)],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,  # a file: a full pipe would block the service
         text=True,
         env=env,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while len(http_server.requests_to("/alpha")) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         http_server.route(
             "/alpha",
-            Response(body=rss(("2", "تفكيك خلية إرهابية"), ("1", "خبر قديم")), headers=FEED_TYPE),
+            Response(
+                body=rss(("3", "أمطار رعدية مرتقبة"), ("2", ALERT_TITLE), ("1", "خبر قديم")),
+                headers=FEED_TYPE,
+            ),
         )
         seen = len(http_server.requests_to("/alpha"))
         while len(http_server.requests_to("/alpha")) < seen + 2 and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
+        out, _ = process.communicate(timeout=30)
+        log.seek(0)
+        err = log.read()
+        log.close()
     assert process.returncode == 0, err
-    assert "تفكيك خلية إرهابية" in out
+    assert ALERT_TITLE in out  # a new item that fires a shipped rule is alerted
+    assert "why: " in out
+    assert "أمطار رعدية مرتقبة" not in out  # a new item that fires no rule is not
     assert "خبر قديم" not in out  # the backlog is never alerted
     assert "first poll: backlog" in out
     assert "below one minute" in err

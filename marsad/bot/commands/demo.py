@@ -8,10 +8,13 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from marsad.bot.wiring import load_and_warn, make_fetcher, make_poller, utc_now
+from sqlalchemy import Engine
+
+from marsad.bot.wiring import load_and_warn, make_fetcher, make_matcher, make_poller, utc_now
 from marsad.config import Config, DatabaseConfig, SourceConfig
 from marsad.demo.server import FEEDS, HELD_BACK, DemoServer
-from marsad.store.engine import open_store
+from marsad.store.engine import open_store, session
+from marsad.store.matches import MatchKind, matches_of
 from marsad.watchers.poller import PollReport
 
 HELP = "run the whole pipeline offline on bundled sample feeds (three outlets)"
@@ -31,15 +34,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _print_reports(title: str, reports: list[PollReport], config: Config) -> None:
+def _print_reports(title: str, reports: list[PollReport], config: Config, engine: Engine) -> None:
     print(f"\n== {title} ==")
+    with session(engine) as s:
+        matched = matches_of(s, [i.id or 0 for r in reports for i in r.new_items])
     for report in reports:
         print(f"  {report.summary()}")
         for item in report.new_items:
             when = item.published_at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
-            mark = "backlog" if item.backlog else "NEW → alert"
+            found = matched.get(item.id or 0, {})
+            rules = found.get(MatchKind.RULE, [])
+            fired = "NEW → alert" if rules else "new, no rule fired"
+            mark = "backlog" if item.backlog else fired
             print(f"    [{mark}] {when}  {item.title}")
             print(f"        {item.url}")
+            entities = found.get(MatchKind.ENTITY, [])
+            if entities or rules:
+                print(
+                    f"        entities: {', '.join(entities) or '-'}; "
+                    f"rules: {', '.join(rules) or '-'}"
+                )
 
 
 async def _demo(config: Config, database: Path) -> None:
@@ -54,13 +68,15 @@ async def _demo(config: Config, database: Path) -> None:
         engine = open_store(config.database.url)
         try:
             async with make_fetcher(config) as fetcher:
-                poller = make_poller(config, engine, fetcher, clock=utc_now)
+                poller = make_poller(
+                    config, engine, fetcher, matcher=make_matcher(config), clock=utc_now
+                )
                 first = await poller.poll_all()
-                _print_reports("poll 1: first poll of three new outlets", first, config)
+                _print_reports("poll 1: first poll of three new outlets", first, config, engine)
                 server.stage = 2
                 print(f"\n   … {HELD_BACK} publishes a new item …")
                 second = await poller.poll_all()
-                _print_reports("poll 2: the next poll", second, config)
+                _print_reports("poll 2: the next poll", second, config, engine)
         finally:
             engine.dispose()
     print(f"\nstore: {database}")

@@ -9,8 +9,18 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from marsad.bot.wiring import load_and_warn, make_fetcher, make_poller, open_configured_store
+from marsad.bot.wiring import (
+    load_and_warn,
+    make_fetcher,
+    make_matcher,
+    make_poller,
+    open_configured_store,
+    parse_executor,
+)
 from marsad.config import Config
+from marsad.matching.engine import Matcher
+from marsad.store.engine import session
+from marsad.store.matches import MatchKind, matches_of
 from marsad.store.tables import Item
 from marsad.watchers.poller import PollReport, PollStatus
 
@@ -38,32 +48,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def item_json(source: str, item: Item) -> dict[str, object]:
+Matched = dict[int, dict[MatchKind, list[str]]]
+
+
+def item_json(source: str, item: Item, matched: Matched) -> dict[str, object]:
     """The DESIGN §5 shape of one polled item."""
+    found = matched.get(item.id or 0, {})
     return {
         "source": source,
         "url": item.url,
         "title": item.title,
         "published": item.published_at.isoformat(),
         "story": None,
-        "rules": [],
-        "entities": [],
+        "rules": found.get(MatchKind.RULE, []),
+        "entities": found.get(MatchKind.ENTITY, []),
         "backlog": item.backlog,
     }
 
 
-def item_line(source: str, item: Item, tz: ZoneInfo) -> str:
+def item_line(source: str, item: Item, matched: Matched, tz: ZoneInfo) -> str:
     when = item.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     mark = " [backlog]" if item.backlog else ""
-    return f"{when}  {source}{mark}  {item.title}  {item.url}"
+    rules = matched.get(item.id or 0, {}).get(MatchKind.RULE, [])
+    why = f"  → {', '.join(rules)}" if rules else ""
+    return f"{when}  {source}{mark}  {item.title}  {item.url}{why}"
 
 
-async def _poll(config: Config, include_disabled: bool) -> list[PollReport]:
+async def _poll(
+    config: Config, matcher: Matcher, include_disabled: bool
+) -> tuple[list[PollReport], Matched]:
     engine = open_configured_store(config)
     try:
-        async with make_fetcher(config) as fetcher:
-            poller = make_poller(config, engine, fetcher)
-            return await poller.poll_all(include_disabled=include_disabled, force=True)
+        with parse_executor(config) as executor:
+            async with make_fetcher(config) as fetcher:
+                poller = make_poller(config, engine, fetcher, matcher=matcher, executor=executor)
+                reports = await poller.poll_all(include_disabled=include_disabled, force=True)
+        with session(engine) as s:
+            ids = [item.id or 0 for report in reports for item in report.new_items]
+            return reports, matches_of(s, ids)
     finally:
         engine.dispose()
 
@@ -73,14 +95,16 @@ def run(args: argparse.Namespace) -> int:
     if not config.sources:
         print("no sources configured: add [[sources]] to the configuration", file=sys.stderr)
         return 0
+    matcher = make_matcher(config)  # rule errors stop us before any request is made
     started = datetime.now()
-    reports = asyncio.run(_poll(config, args.include_disabled))
+    reports, matched = asyncio.run(_poll(config, matcher, args.include_disabled))
     for report in reports:
         for item in report.new_items:
             if args.json:
-                print(json.dumps(item_json(report.source, item), ensure_ascii=False))
+                line = json.dumps(item_json(report.source, item, matched), ensure_ascii=False)
             else:
-                print(item_line(report.source, item, config.tz))
+                line = item_line(report.source, item, matched, config.tz)
+            print(line)
     sys.stdout.flush()
     seconds = (datetime.now() - started).total_seconds()
     total = sum(len(report.new_items) for report in reports)

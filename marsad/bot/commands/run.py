@@ -12,8 +12,10 @@ from marsad.bot.console import ConsoleAlerts
 from marsad.bot.wiring import (
     load_and_warn,
     make_fetcher,
+    make_matcher,
     make_poller,
     open_configured_store,
+    parse_executor,
     utc_now,
 )
 from marsad.config import Config
@@ -36,18 +38,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def serve(config: Config, stop: asyncio.Event) -> None:
     """Run the watchers until ``stop`` is set."""
+    matcher = make_matcher(config)
     engine = open_configured_store(config)
-    console = ConsoleAlerts(config, sys.stdout)
+    console = ConsoleAlerts(config, engine, sys.stdout)
     try:
-        async with make_fetcher(config) as fetcher:
-            poller = make_poller(config, engine, fetcher)
-            scheduler = SourceScheduler(poller, clock=utc_now, on_report=console.report)
-            scheduler.start()
-            if not config.sources:
-                log.warning("no sources configured: add [[sources]] to the configuration")
-            await stop.wait()
-            log.info("stopping: waiting for polls in flight")
-            await scheduler.stop()
+        with parse_executor(config) as executor:
+            async with make_fetcher(config) as fetcher:
+                poller = make_poller(config, engine, fetcher, matcher=matcher, executor=executor)
+                scheduler = SourceScheduler(poller, clock=utc_now, on_report=console.report)
+                scheduler.start()
+                if not config.sources:
+                    log.warning("no sources configured: add [[sources]] to the configuration")
+                await stop.wait()
+                log.info("stopping: waiting for polls in flight")
+                await scheduler.stop()
     finally:
         engine.dispose()
 

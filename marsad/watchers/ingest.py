@@ -1,0 +1,68 @@
+"""What happens to new items inside the transaction that stores them: match, then later stages.
+
+Each new item is matched once against every active query (rule files and subscriptions, one
+compiled matcher), its rule and entity matches are stored, and the result is handed to the
+stages that follow (stories, fan-out) in the same transaction, so an item is never stored
+without its matches or its alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from marsad.config import Config
+from marsad.matching.engine import Matcher, MatchInput, MatchResult
+from marsad.store.matches import record_matches
+from marsad.store.tables import Item, Source
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """A newly stored item and what it matched (None when no matcher is configured)."""
+
+    item: Item
+    source: Source
+    result: MatchResult | None
+
+
+Stage = Callable[[Session, Sequence[Ingested]], None]
+"""A later stage of ingest (stories, fan-out), run in the same transaction."""
+
+
+class Ingest:
+    """The poller's ``on_ingest`` hook: match new items, store matches, run the later stages."""
+
+    def __init__(
+        self, config: Config, matcher: Matcher | None, stages: Sequence[Stage] = ()
+    ) -> None:
+        self.matcher = matcher
+        self.stages = list(stages)
+        self._tags = {source.name: source.tags for source in config.sources}
+
+    def match(self, source: Source, item: Item) -> MatchResult | None:
+        if self.matcher is None:
+            return None
+        return self.matcher.match(
+            MatchInput(
+                id=str(item.id),
+                title=item.title,
+                summary=item.summary,
+                text=item.text,
+                source=source.name,
+                tags=self._tags.get(source.name, ()),
+            )
+        )
+
+    def __call__(self, session: Session, source: Source, items: list[Item]) -> None:
+        ingested = []
+        for item in items:
+            result = self.match(source, item)
+            if result is not None and item.id is not None:
+                record_matches(session, item.id, result.rules, result.entities)
+            ingested.append(Ingested(item, source, result))
+        session.flush()
+        for stage in self.stages:
+            stage(session, ingested)
