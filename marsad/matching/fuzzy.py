@@ -15,10 +15,27 @@ from itertools import combinations
 
 from rapidfuzz.distance import OSA
 
-# Letter pairs that writers confuse (ة/ه, أ/ا, ى/ي are already folded away).
+# Letter pairs that writers confuse (ة/ه, أ/ا, ى/ي are already folded away; a hamza seat
+# is often written as its plain letter: الجزاير for الجزائر).
 _CONFUSABLE = frozenset(
     frozenset(p)
-    for p in ("سص", "تط", "دض", "ذز", "زظ", "ضظ", "ذد", "ثس", "كق", "ها", "حه", "عء", "اء")
+    for p in (
+        "سص",
+        "تط",
+        "دض",
+        "ذز",
+        "زظ",
+        "ضظ",
+        "ذد",
+        "ثس",
+        "كق",
+        "ها",
+        "حه",
+        "عء",
+        "اء",
+        "ءي",
+        "ءو",
+    )
 )
 # Letters that differ only in their dots: a slip of the pen or of OCR.
 _DOT_FAMILIES = ("بتثني", "جحخ", "دذ", "رز", "سش", "صض", "طظ", "عغ", "فق")

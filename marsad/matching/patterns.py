@@ -55,6 +55,7 @@ class Target:
     words: int
     source: Source
     person: bool = False
+    cased: bool = False  # an upper-case Latin acronym (UK, US, DGSN): only upper case matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,12 @@ def _derived_ok(words: tuple[str, ...], written: _Written) -> bool:
     return _not_common(words[0], reference) and _not_common(ARTICLE + words[0], reference)
 
 
+def is_acronym(raw: str) -> bool:
+    """Whether a Latin alias is an upper-case acronym (US is not the pronoun "us")."""
+    letters = [c for c in raw if c.isalpha()]
+    return 0 < len(letters) <= 5 and raw.isupper()
+
+
 def _latin(words: tuple[str, ...], *, inflect: bool) -> list[tuple[str, ...]]:
     """A Latin-script name as written, and for common nouns with a plural -s (terrorists)."""
     last = words[-1]
@@ -141,7 +148,8 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
     fuzzy = entity.is_fuzzy
 
     def pattern(words: tuple[str, ...], raw: str, article: Article, source: Source) -> Pattern:
-        target = Target(entity.id, True, raw, article.prefixes, len(words), source, person)
+        cased = article is Article.LATIN and is_acronym(raw)
+        target = Target(entity.id, True, raw, article.prefixes, len(words), source, person, cased)
         return Pattern(words, target, fuzzy and source in (Source.ALIAS, Source.FORM))
 
     for raw in entity.names():

@@ -141,6 +141,8 @@ class Recogniser:
             for i in range(f.token_start, f.token_end)
         }
         found.extend(self._fuzzy_hits(words, covered))
+        if any(f.target.cased for f in found):
+            found = [f for f in found if not f.target.cased or _upper_case(scanned, f)]
         hits = []
         for f in _one_per_span(_apply_excludes(found)):
             start = scanned.span(f.token_start)[0]
@@ -229,6 +231,12 @@ class Recogniser:
                     continue
                 best[target.key] = _Found(0, 1, len(prefix), target, match.distance)
         return tuple(best.values())
+
+
+def _upper_case(scanned: Scanned, found: _Found) -> bool:
+    start = scanned.span(found.token_start)[0]
+    end = scanned.span(found.token_end - 1)[1]
+    return scanned.text[start:end].isupper()
 
 
 def _clitic_reading(joined: str, token_begin: int, stem_begin: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from marsad.matching.entities import Entity, EntityKind
 from marsad.matching.recognise import Recogniser
 from tests.matching._entities import ENTITIES, hits_of, keys
 
@@ -111,3 +112,23 @@ def test_latin_common_nouns_take_a_plural() -> None:
     assert "drug trafficker" in keys("two drug traffickers arrested", recogniser)
     assert "terrorism" not in keys("Terrorisme", recogniser)
     assert "hammouchi" not in keys("Hammouchis", recogniser)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("talks between the UK and Morocco", True),
+        ("the U.K. and Morocco", False),
+        ("Uk officials", False),
+        ("join uk", False),
+    ],
+)
+def test_an_upper_case_acronym_matches_only_in_upper_case(text: str, found: bool) -> None:
+    assert ("uk" in keys(text)) == found
+
+
+def test_a_hamza_seat_written_as_its_letter_is_a_variant() -> None:
+    algeria = Entity("dz", EntityKind.PLACE, "الجزائر", ("الجزائر",))
+    recogniser = Recogniser([algeria])
+    assert keys("الجزاير", recogniser) == {"dz"}
+    assert keys("الجزائريين", recogniser) == {"dz"}
