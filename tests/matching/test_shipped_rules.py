@@ -230,6 +230,8 @@ def test_rules_fire_on_their_stories(matcher: Matcher, title: str, text: str, ru
         "وزير الداخلية السعودي يستقبل نظيره الفرنسي",
         "التعاون الاقتصادي بين المغرب وإسبانيا في مجال الطاقة",
         "حموشي يترأس حفل تخرج أفواج الشرطة",
+        "المغرب وإسبانيا والبرتغال يتعاونون في تنظيم مونديال 2030 وبناء الملاعب",
+        "شركات التأمين تستعد لكأس أمم إفريقيا",
     ],
 )
 def test_no_security_cooperation_alert_on_ordinary_news(matcher: Matcher, text: str) -> None:
