@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import marsad
 from marsad.watchers.fetch import Fetcher, FetchOutcome, FetchResult, redact_url
@@ -590,3 +592,62 @@ async def test_arabic_article_urls(http_server: HTTPTestServer, fetcher: Fetcher
     assert result.permanent_url == http_server.url(
         "/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1/%D8%AA%D8%B9%D8%A7%D9%88%D9%86-%D8%A3%D9%85%D9%86%D9%8A"
     )
+
+
+# -- invariants over many generated answers ---------------------------------------------------
+
+
+def expected_outcome(status: int, has_location: bool, retry_after: str | None) -> FetchOutcome:
+    if 200 <= status < 300:
+        return FetchOutcome.OK
+    if status == 304:
+        return FetchOutcome.NOT_MODIFIED
+    if status == 410:
+        return FetchOutcome.GONE
+    if status == 429 or (status == 503 and retry_after is not None):
+        return FetchOutcome.RATE_LIMITED
+    if status in (301, 302, 303, 307, 308) and has_location:
+        return FetchOutcome.OK  # followed to a route that answers 200
+    return FetchOutcome.HTTP_ERROR
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    status=st.integers(min_value=200, max_value=599),
+    has_location=st.booleans(),
+    retry_after=st.none() | st.just("30"),
+    body=st.binary(max_size=3000),
+    gzipped=st.booleans(),
+    framing=st.sampled_from(list(Framing)),
+    cap=st.integers(min_value=0, max_value=3000),
+)
+def test_any_answer_maps_to_its_outcome_and_never_raises(
+    status: int,
+    has_location: bool,
+    retry_after: str | None,
+    body: bytes,
+    gzipped: bool,
+    framing: Framing,
+    cap: int,
+) -> None:
+    headers = [("Retry-After", retry_after)] if retry_after else []
+    if has_location:
+        headers.append(("Location", "/landing"))
+    with HTTPTestServer() as server:
+        server.route("/x", Response(status=status, headers=headers, body=body))
+        server.route("/landing", Response(body=body, gzip=gzipped, framing=framing))
+
+        async def go() -> FetchResult:
+            async with Fetcher(max_bytes=cap) as fetcher:
+                return await fetcher.fetch(server.url("/x"))
+
+        result = asyncio.run(go())
+    expected = expected_outcome(status, has_location, retry_after)
+    served = b"" if status == 204 else body  # 204 never carries a body
+    if expected is FetchOutcome.OK and len(served) > cap:
+        expected = FetchOutcome.TOO_LARGE
+    assert result.outcome is expected
+    if expected is FetchOutcome.OK:
+        assert result.body == served
+    assert (result.error is None) == result.ok
+    assert server.errors == []
