@@ -117,8 +117,18 @@ def present_of(hits: Sequence[Hit]) -> dict[Key, list[Span]]:
     return present
 
 
-def explain(matcher: Matcher, item: MatchInput, result: MatchResult, ansi: bool = False) -> str:
-    """The full explanation of one item: hits in context, then the rules and queries that fired."""
+def explain(
+    matcher: Matcher,
+    item: MatchInput,
+    result: MatchResult,
+    ansi: bool = False,
+    why_not: Sequence[str] = (),
+) -> str:
+    """The full explanation of one item: hits in context, then the rules and queries that fired.
+
+    ``why_not`` names rules to show even when they did not fire, with a ✓ after the parts the
+    text satisfies, so the missing part stands out.
+    """
     lines: list[str] = []
     by_field: dict[str, list[Hit]] = defaultdict(list)
     for hit in result.hits:
@@ -147,4 +157,13 @@ def explain(matcher: Matcher, item: MatchInput, result: MatchResult, ansi: bool 
             lines.append(f"      {annotate(matcher.compiled(ident).node, present)}")
     elif matcher.rules:
         lines.append("no rule fired.")
+    for ident in why_not:
+        if ident in fired:
+            continue
+        compiled = matcher.compiled(ident)
+        reason = "not fired"
+        if compiled.sources:
+            reason += f" (limited to sources {', '.join(sorted(compiled.sources))})"
+        lines.append(f"{ident}: {reason}")
+        lines.append(f"      {annotate(compiled.node, present)}")
     return "\n".join(lines)

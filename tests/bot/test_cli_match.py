@@ -318,3 +318,19 @@ def test_explain_highlights_in_bold_on_a_terminal() -> None:
     assert context("x" * 100 + " حموشي " + "y" * 100, 101, 106, width=10) == (
         "…xxxxxxxxx «حموشي» yyyyyyyyy…"
     )
+
+
+def test_explain_says_which_part_of_a_rule_is_missing(
+    rules: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(
+        ["explain", "--rules", str(rules), "--rule", "coop", "حموشي في إسبانيا"],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0
+    assert "no rule fired." in out
+    assert "coop: not fired" in out
+    assert "@hammouchi ✓ AND @spain ✓ AND تعاون\n" in out + "\n"
+    with pytest.raises(SystemExit, match="no rule nope"):
+        main(["explain", "--rules", str(rules), "--rule", "nope", "نص"])

@@ -26,6 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_rules_argument(parser)
     parser.add_argument("--file", metavar="F", default=None, help="read the text from a file")
     parser.add_argument("--title", default="", help="a title to match along with the text")
+    parser.add_argument(
+        "--rule",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="also show why this rule did not fire (repeatable)",
+    )
     parser.add_argument("text", nargs="*", help='the text to explain, or "-" for stdin')
 
 
@@ -47,8 +54,11 @@ def _text(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     text = _text(args)
     matcher = load_matcher(args)
+    unknown = [ident for ident in args.rule if ident not in matcher.rules]
+    if unknown:
+        raise SystemExit(f"marsad explain: no rule {', '.join(unknown)} in the rule files")
     item = MatchInput(id="text", title=args.title, text=text)
     result = matcher.match(item)
     ansi = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    print(explain(matcher, item, result, ansi=ansi))
+    print(explain(matcher, item, result, ansi=ansi, why_not=args.rule))
     return 0
