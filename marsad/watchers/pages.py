@@ -108,6 +108,11 @@ _DATE_META = (
     ("name", "sailthru.date"),
     ("name", "parsely-pub-date"),
 )
+_BYLINE_DATE_XPATH = (
+    "(//article | //main | //*[@itemprop='articleBody'])//*[self::time"
+    " or contains(translate(@class, 'DATE', 'date'), 'date')"
+    " or contains(translate(@class, 'TIME', 'time'), 'time')]"
+)
 # Below this many characters, a text without a title is navigation debris, not an article.
 MIN_TEXT = 80
 # trafilatura reads the clock for its upper date bound; ours is checked later against fetch time.
@@ -285,6 +290,12 @@ def published_date(doc: Any) -> datetime | None:
         "//article//time/@datetime | //time[@itemprop='datePublished']/@datetime"
     ):
         moment = parse_date(str(value))
+        if moment:
+            return moment
+    # A date written in the article's own byline ("الثلاثاء 4 مارس 2025 - 09:15"); never
+    # the page header's "today" date, which sits outside the article.
+    for node in doc.xpath(_BYLINE_DATE_XPATH)[:10]:
+        moment = parse_date(node.text_content())
         if moment:
             return moment
     return None

@@ -213,7 +213,7 @@ def test_extract_arabic_article() -> None:
         ("", None),
     ],
 )
-def test_article_dates(date_markup: str, expected: datetime | None) -> None:
+def test_article_dates_from_metadata(date_markup: str, expected: datetime | None) -> None:
     page = (
         ARTICLE.replace(
             '<meta property="article:published_time" content="2025-03-04T09:15:00+01:00">',
@@ -286,3 +286,32 @@ def test_same_site_under_a_second_level_country_domain() -> None:
     )
     links = find_article_links(page.encode(), {}, "https://www.example.co.ma/akhbar", None)
     assert links == ["https://news.example.co.ma/2025/03/04/khabar-awwal-hona"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        (
+            '<span class="post-date">الثلاثاء 4 مارس 2025 - 09:15</span>',
+            datetime(2025, 3, 4, 9, 15, tzinfo=UTC),
+        ),
+        ("<time>١٣ شتنبر ٢٠٢٥</time>", datetime(2025, 9, 13, tzinfo=UTC)),
+        ('<span class="Date">04/03/2025 10:00</span>', datetime(2025, 3, 4, 10, tzinfo=UTC)),
+        ('<span class="author">كريم العلوي</span>', None),
+    ],
+)
+def test_article_date_written_in_the_byline(byline: str, expected: datetime | None) -> None:
+    """Only the article's byline counts, not the header's date of the day."""
+    page = (
+        ARTICLE.replace(
+            '<meta property="article:published_time" content="2025-03-04T09:15:00+01:00">', ""
+        )
+        .replace('<time datetime="2025-03-04T09:15:00+01:00">4 مارس 2025</time>', byline)
+        .replace("<header>", '<header><span class="today-date">الخميس 1 يناير 2026</span>')
+        .replace("/2025/03/04/", "/")
+    )
+    entry = extract_article(
+        page.encode("utf-8"), HTML_UTF8, "https://www.jarida.example.ma/akhbar/x"
+    )
+    assert entry is not None
+    assert entry.published == expected
