@@ -243,6 +243,13 @@ def test_external_dtd_is_never_read(tmp_path: Path) -> None:
             "HTML page (it advertises a feed at https://akhbar.example.ma/rss.xml)",
         ),
         (b"<html><body><p>503 Service Unavailable</p></body></html>", {}, "HTML page"),
+        (
+            b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0'
+            b' Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+            b'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>x</p></body></html>',
+            {"content-type": "application/rss+xml"},
+            "HTML page",
+        ),
         (b'{"name": "not a feed", "items": []}', {}, "JSON that is not a JSON Feed"),
         (b"[1, 2, 3]", {}, "JSON"),
         (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', {}, "malformed JSON"),
@@ -254,6 +261,7 @@ def test_external_dtd_is_never_read(tmp_path: Path) -> None:
     ids=[
         "html-with-feed-link",
         "html-error-page",
+        "xhtml",
         "json",
         "json-list",
         "json-broken",
