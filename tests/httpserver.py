@@ -78,10 +78,12 @@ class Framing(StrEnum):
 
 @dataclass(frozen=True)
 class Drip:
-    """Send the body ``size`` bytes at a time, waiting ``every`` seconds before each piece."""
+    """Send the body ``size`` bytes at a time, waiting ``every`` seconds before each piece;
+    with ``head=True`` the status line and headers are dripped too."""
 
     size: int = 1
     every: float = 0.1
+    head: bool = False
 
 
 @dataclass(frozen=True)
@@ -429,7 +431,13 @@ class HTTPTestServer:
                 writer.write(head[: max(len(head) // 2, 1)])
                 await writer.drain()
                 raise _DisconnectError
-            writer.write(head)
+            if response.drip and response.drip.head:
+                for piece in _pieces(head, 1, response.drip.size):
+                    await asyncio.sleep(response.drip.every)
+                    writer.write(piece)
+                    await writer.drain()
+            else:
+                writer.write(head)
             if send_body:
                 await self._write_body(response, writer)
             await writer.drain()

@@ -306,3 +306,11 @@ def test_repeated_header_names(http_server: HTTPTestServer) -> None:
     )
     response = httpx.get(http_server.url("/two"))
     assert response.headers.get_list("content-type") == ["text/xml; charset=utf-8", "text/html"]
+
+
+def test_drip_can_include_the_head(http_server: HTTPTestServer) -> None:
+    http_server.route("/slowhead", Response(body=b"ok", drip=Drip(size=4, every=0.05, head=True)))
+    sock = raw_get(http_server, "/slowhead")
+    first = sock.recv(65536)
+    assert 0 < len(first) <= 4  # the status line itself arrives in pieces
+    assert httpx.get(http_server.url("/slowhead")).content == b"ok"

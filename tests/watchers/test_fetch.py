@@ -236,8 +236,9 @@ async def test_gzip_bomb_stops_at_the_cap(http_server: HTTPTestServer) -> None:
         Response(body=b"x" * 100, drip=Drip(size=1, every=0.2)),
         Response(body=b"x" * 100, drip=Drip(size=1, every=0.2), framing=Framing.CHUNKED),
         Response(body=RSS, delay=3),
+        Response(body=RSS, drip=Drip(size=1, every=0.1, head=True)),
     ],
-    ids=["drip", "drip-chunked", "delay-before-headers"],
+    ids=["drip", "drip-chunked", "delay-before-headers", "drip-headers"],
 )
 async def test_total_deadline(http_server: HTTPTestServer, response: Response) -> None:
     result = await fetch_once(http_server, response, timeout=timedelta(seconds=1))
