@@ -86,6 +86,7 @@ _CONTENT_XPATH = (
     "ancestor::*[self::article or self::main or self::h1 or self::h2 or self::h3"
     " or self::h4 or @role='main' or @itemprop='articleBody']"
 )
+_HEADING_INSIDE = ".//*[self::h1 or self::h2 or self::h3 or self::h4]"
 _FILE_EXTENSIONS = re.compile(
     r"\.(jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|docx?|xlsx?|css|js|xml)$", re.IGNORECASE
 )
@@ -205,7 +206,7 @@ def _anchors(doc: Any, selector: str | None) -> Iterator[tuple[Any, bool]]:
     for anchor in doc.iter("a"):
         if anchor.get("href") is None or _in_boilerplate(anchor):
             continue
-        yield anchor, bool(anchor.xpath(_CONTENT_XPATH))
+        yield anchor, bool(anchor.xpath(_CONTENT_XPATH) or anchor.xpath(_HEADING_INSIDE))
 
 
 def find_article_links(

@@ -315,3 +315,19 @@ def test_article_date_written_in_the_byline(byline: str, expected: datetime | No
     )
     assert entry is not None
     assert entry.published == expected
+
+
+def test_links_wrapping_headlines_count_as_content() -> None:
+    page = """<html><body>
+    <div class="featured"><h2><a href="/2025/03/04/khabar-mumayyaz-fi-alwajiha">مميز</a></h2></div>
+    <div class="list">
+      <div class="post"><a href="/2025/03/04/khabar-thani-fi-alqaima"><h3>خبر ثان</h3><img src="a.jpg"></a></div>
+      <div class="post"><a href="/2025/03/04/khabar-thalith-fi-alqaima"><h3>خبر ثالث</h3></a></div>
+      <div class="post"><a href="/2025/03/04/rabit-bila-unwan-wadih">صورة فقط</a></div>
+    </div></body></html>"""
+    links = find_article_links(page.encode(), {}, "https://site.example.ma/", None)
+    assert links == [
+        "https://site.example.ma/2025/03/04/khabar-mumayyaz-fi-alwajiha",
+        "https://site.example.ma/2025/03/04/khabar-thani-fi-alqaima",
+        "https://site.example.ma/2025/03/04/khabar-thalith-fi-alqaima",
+    ]
