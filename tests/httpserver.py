@@ -334,10 +334,12 @@ class HTTPTestServer:
         return [r for r in self.requests if r.route == route]
 
     def reset(self) -> None:
-        """Forget recorded requests and the concurrency high-water mark (routes stay)."""
+        """Forget recorded requests, the concurrency high-water mark and the count of connections
+        opened (routes and their sequence positions stay)."""
         with self._lock:
             self._requests.clear()
             self.max_in_flight = self.in_flight
+            self.connections = 0
 
     # -- serving -------------------------------------------------------------------------------
 
