@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marsad.watchers.pages import extract_article, find_article_links, looks_like_article
 
@@ -331,3 +333,21 @@ def test_links_wrapping_headlines_count_as_content() -> None:
         "https://site.example.ma/2025/03/04/khabar-thani-fi-alqaima",
         "https://site.example.ma/2025/03/04/khabar-thalith-fi-alqaima",
     ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    doc=st.sampled_from([LISTING, ARTICLE]),
+    cut=st.integers(0, 6000),
+    junk=st.binary(max_size=40),
+    content_type=st.sampled_from([None, "text/html", "text/html; charset=utf-16", "image/png"]),
+)
+def test_broken_pages_never_raise(
+    doc: str, cut: int, junk: bytes, content_type: str | None
+) -> None:
+    body = doc.encode("utf-8")[:cut] + junk
+    headers = {"content-type": content_type} if content_type else {}
+    links = find_article_links(body, headers, BASE, None)
+    assert all(link.startswith("https://") for link in links)
+    entry = extract_article(body, headers, ARTICLE_URL)
+    assert entry is None or entry.text
