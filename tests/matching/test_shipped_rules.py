@@ -119,6 +119,14 @@ def test_the_shipped_rules_validate_and_cover_the_beat(matcher: Matcher) -> None
         ("تأمين كأس أمم إفريقيا", "afcon"),
         ("احتضان مراكش للجمعية العامة للإنتربول", "interpol-general-assembly"),
         ("تأهل المنتخب إلى كأس العالم", "worldcup"),
+        ("استقبل محمد ياسين المنصوري نظيره", "mansouri"),
+        ("أشرف الجنرال محمد حرمو على الحفل", "haramou"),
+        ("معلومات دقيقة وفرتها المخابرات المغربية", "ma-intelligence"),
+        ("دورية لعناصر القوات المساعدة", "auxiliary-forces"),
+        ("أنقذت البحرية الملكية مهاجرين", "royal-navy"),
+        ("حجزت الجمارك المغربية شحنة", "ma-customs"),
+        ("حجز شحنة بميناء طنجة المتوسط", "morocco-cities"),
+        ("عبر معبر باب سبتة", "ceuta-melilla"),
     ],
 )
 def test_mentions_are_recognised(matcher: Matcher, text: str, entity: str) -> None:
@@ -157,6 +165,9 @@ def test_mentions_are_recognised(matcher: Matcher, text: str, entity: str) -> No
         ("نادي الشرطة العراقي", "police"),
         ("join us in London", "usa"),
         ("le commerce mondial", "worldcup"),
+        ("تمزق الرباط الصليبي للاعب", "morocco-cities"),
+        ("دموع العيون", "morocco-cities"),
+        ("قال أحمد المنصوري", "mansouri"),
     ],
 )
 def test_look_alikes_are_not_mentions(matcher: Matcher, text: str, entity: str) -> None:
@@ -211,6 +222,21 @@ def test_look_alikes_are_not_mentions(matcher: Matcher, text: str, entity: str) 
             "حجز",
             "حجز الدرك الملكي أطنانا من الشيرا كانت موجهة إلى إسبانيا",
             "drug-trafficking-international",
+        ),
+        (
+            "حجز",
+            "إحباط تهريب أطنان من الشيرا بميناء طنجة المتوسط كانت موجهة إلى إسبانيا",
+            "drug-trafficking-international",
+        ),
+        (
+            "الهجرة",
+            "أحبطت البحرية الملكية محاولة للهجرة السرية نحو سبتة المحتلة",
+            "migration-morocco-europe",
+        ),
+        (
+            "خلية",
+            "تفكيك خلية إرهابية بطنجة بناء على معلومات المخابرات المغربية",
+            "counter-terrorism-morocco",
         ),
         (
             "أمن الكان",
