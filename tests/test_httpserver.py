@@ -234,7 +234,7 @@ def test_keep_alive_reuses_one_connection(http_server: HTTPTestServer) -> None:
 
 
 def test_counts_requests_in_flight(http_server: HTTPTestServer) -> None:
-    http_server.route("/wait", Response(delay=0.5))
+    http_server.route("/wait", Response(delay=1.0))
     with ThreadPoolExecutor(8) as pool:
         statuses = list(
             pool.map(lambda _: httpx.get(http_server.url("/wait")).status_code, [0] * 8)
