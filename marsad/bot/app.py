@@ -1,0 +1,230 @@
+"""The python-telegram-bot application: commands, buttons, daily digests, and ``run_bot``.
+
+``base_url`` (``[telegram] base_url``) is handed to PTB as is: PTB appends the token, so a
+self-hosted Bot API server is written ``http://127.0.0.1:8081/bot`` (like the default
+``https://api.telegram.org/bot``).  The token is never logged: PTB's and httpx's loggers that
+print request URLs are kept at WARNING, and a filter masks the token in any log record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    filters,
+)
+
+from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_stories
+from marsad.bot.handlers import callbacks, digest, listing, mute, start_help, status, subscribe
+from marsad.bot.handlers.access import AccessPolicy
+from marsad.bot.handlers.common import SERVICES_KEY, Context, Handler, Services, command
+from marsad.bot.wiring import utc_now
+from marsad.config import Config
+from marsad.errors import MarsadError, RuleError
+from marsad.matching.engine import Matcher
+from marsad.store.chats import query_subscriptions
+from marsad.store.engine import session as open_session
+
+log = logging.getLogger(__name__)
+
+DIGEST_TICK_SECONDS = 60.0
+"""How often due daily digests are looked for (a digest goes out within a minute of its time)."""
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command: its handler, whether it is for admins, and its menu descriptions."""
+
+    name: str
+    handler: Handler
+    en: str
+    ar: str
+    admin: bool = False
+    start: bool = False
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "start", start_help.start, "Register and show help", "التسجيل والمساعدة", start=True
+    ),
+    CommandSpec("help", start_help.help_, "How to use Marsad", "طريقة الاستعمال", start=True),
+    CommandSpec("subscribe", subscribe.subscribe, "Follow a rule, @entity or query", "متابعة"),
+    CommandSpec("unsubscribe", listing.unsubscribe, "Stop following N (or all)", "إلغاء متابعة"),
+    CommandSpec("list", listing.list_, "This chat's subscriptions", "الاشتراكات"),
+    CommandSpec("rules", listing.rules, "Rules and entities to follow", "القواعد والكيانات"),
+    CommandSpec("digest", digest.digest, "Digest: [PERIOD] [QUERY]", "ملخص الأخبار"),
+    CommandSpec("mute", mute.mute, "Pause alerts [DURATION]", "إيقاف التنبيهات مؤقتا"),
+    CommandSpec("resume", mute.resume, "Resume alerts", "استئناف التنبيهات"),
+    CommandSpec(
+        "status", status.status, "Sources and queue (admins)", "الحالة (للمشرفين)", admin=True
+    ),
+)
+
+
+class TokenFilter(logging.Filter):
+    """Masks the bot token in every record that passes through a handler."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg = message.replace(self.token, "<token>")
+            record.args = None
+        return True
+
+
+def protect_token(token: str) -> TokenFilter:
+    """Install the token mask on the root handlers and quieten URL-logging libraries."""
+    mask = TokenFilter(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(mask)
+    for name in ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot"):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
+    return mask
+
+
+def install_subscriptions(engine: Engine, matcher: Matcher) -> int:
+    """Load every stored query subscription into the live matcher; returns how many.
+
+    Call before the first poll so new items meet every subscription.  A query the current rule
+    files no longer accept (an entity was removed) is logged and left out.
+    """
+    count = 0
+    with open_session(engine) as s:
+        for row in query_subscriptions(s):
+            try:
+                subscribe.install(matcher, row)
+                count += 1
+            except RuleError as error:
+                log.warning("subscription %s (%r) no longer valid: %s", row.id, row.target, error)
+    return count
+
+
+async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register the command menu, in English by default and in Arabic for Arabic users."""
+    bot = application.bot
+    scope = BotCommandScopeDefault()
+    await bot.set_my_commands([BotCommand(c.name, c.en) for c in COMMANDS], scope=scope)
+    await bot.set_my_commands(
+        [BotCommand(c.name, c.ar) for c in COMMANDS], scope=scope, language_code="ar"
+    )
+
+
+async def _on_error(update: object, context: Context) -> None:
+    error = context.error
+    if isinstance(error, MarsadError):
+        log.error("handler failed: %s", error.show())
+    else:
+        log.error("handler failed", exc_info=error)
+
+
+async def _digest_tick(context: Context) -> None:
+    svc = context.application.bot_data[SERVICES_KEY]
+    assert isinstance(svc, Services)
+    try:
+        await digest.scheduled_digests(svc)
+    except Exception:
+        log.exception("daily digests failed; retrying at the next tick")
+
+
+def build_application(
+    config: Config,
+    engine: Engine,
+    matcher: Matcher,
+    token: str,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    story_of: StoryOf = items_are_stories,
+    story_members: StoryMembers = item_as_story,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The configured Application with every handler and the daily-digest job."""
+    builder = Application.builder().token(token).post_init(set_commands)
+    if config.telegram.base_url:
+        builder = builder.base_url(config.telegram.base_url)
+    application = builder.build()
+    application.bot_data[SERVICES_KEY] = Services(
+        config=config,
+        engine=engine,
+        matcher=matcher,
+        clock=clock,
+        policy=AccessPolicy.from_config(config.telegram),
+        story_of=story_of,
+        story_members=story_members,
+    )
+    kinds = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+    for spec in COMMANDS:
+        callback = command(spec.handler, admin=spec.admin, start=spec.start)
+        application.add_handler(CommandHandler(spec.name, callback, filters=kinds))
+    application.add_handler(CallbackQueryHandler(callbacks.on_button))
+    application.add_error_handler(_on_error)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _digest_tick, interval=DIGEST_TICK_SECONDS, first=1.0, name="daily-digests"
+        )
+    return application
+
+
+async def run_bot(
+    config: Config,
+    engine: Engine,
+    matcher: Matcher,
+    stop: asyncio.Event,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    story_of: StoryOf = items_are_stories,
+    story_members: StoryMembers = item_as_story,
+    poll_timeout: float = 10.0,
+) -> None:
+    """Run the bot until ``stop`` is set: commands, buttons, daily digests and the outbox sender.
+
+    Raises MarsadError when the token variable is unset.
+    """
+    from marsad.bot.delivery.sender import Sender
+
+    token = config.telegram.token()
+    if token is None:
+        raise MarsadError(f"no Telegram token in ${config.telegram.token_env}")
+    mask = protect_token(token)
+    install_subscriptions(engine, matcher)
+    application = build_application(
+        config,
+        engine,
+        matcher,
+        token,
+        clock=clock,
+        story_of=story_of,
+        story_members=story_members,
+    )
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
+        )
+        sender = Sender(application.bot, engine, clock=clock)
+        sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping the bot")
+            await application.updater.stop()
+            await application.stop()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(sending, timeout=30)
+    for handler in logging.getLogger().handlers:
+        handler.removeFilter(mask)

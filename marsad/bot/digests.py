@@ -1,0 +1,365 @@
+"""Digests: the stories of a period that match a chat's subscriptions (or one query), grouped.
+
+Shared by ``/digest``, the daily scheduled digest and ``marsad digest``.  Items of the period are
+matched again with the live matcher (so a subscription added a minute ago, or an ad-hoc query,
+sees the whole period), grouped into stories, each story shown once under the first
+subscription it matches, groups in subscription order, stories ranked by number of outlets then
+recency.  Rendering splits at line boundaries under Telegram's limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
+
+from sqlmodel import Session, col, select
+
+from marsad.config import Config
+from marsad.matching.engine import Matcher, MatchInput, MatchResult
+from marsad.store.chats import DIGEST_OFF, Chat, Subscription, SubscriptionKind
+from marsad.store.stories import Story
+from marsad.store.tables import Item, Source
+
+DEFAULT_PERIOD = timedelta(hours=24)
+MATCH_CHUNK = 100
+"""Items matched between two yields to the event loop (about 40 ms of work)."""
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One thing a digest looks for: a rule, an entity or a query id of the live matcher."""
+
+    label: str
+    kind: SubscriptionKind
+    target: str
+
+    def fires(self, result: MatchResult) -> bool:
+        if self.kind is SubscriptionKind.RULE:
+            return self.target in result.rules
+        if self.kind is SubscriptionKind.ENTITY:
+            return self.target in result.entities
+        return self.target in result.queries
+
+
+def selector_of(matcher: Matcher, subscription: Subscription) -> Selector:
+    """The selector of a stored subscription, labelled for people."""
+    kind = SubscriptionKind(subscription.kind)
+    if kind is SubscriptionKind.RULE:
+        rule = matcher.rules.get(subscription.target)
+        label = rule.title if rule is not None else subscription.target
+        return Selector(label, kind, subscription.target)
+    if kind is SubscriptionKind.ENTITY:
+        entity = matcher.entities.get(subscription.target)
+        label = entity.name if entity is not None else f"@{subscription.target}"
+        return Selector(label, kind, subscription.target)
+    return Selector(subscription.target, kind, subscription.query_id)
+
+
+def rule_selectors(matcher: Matcher) -> list[Selector]:
+    """Every rule of the rule files (the console digest without a query)."""
+    return [Selector(rule.title, SubscriptionKind.RULE, rule.id) for rule in matcher.rules.values()]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stored item of the period, with its source's name."""
+
+    item: Item
+    source: str
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """One story in a digest."""
+
+    story_id: int
+    title: str
+    url: str
+    source: str
+    outlets: int
+    published: datetime
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    stories: tuple[StoryLine, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    since: datetime
+    until: datetime
+    groups: tuple[Group, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(group.stories) for group in self.groups)
+
+
+StoryOf = Callable[[Session, Sequence[Item]], Mapping[int, int]]
+"""Item id → story id for the given items (items of no story are their own story)."""
+
+
+def items_are_stories(session: Session, items: Sequence[Item]) -> Mapping[int, int]:
+    """Each item's story; an item stored before stories existed is a story of its own
+    (keyed by its negated id, so it never collides with a story id)."""
+    return {item.id or 0: item.story_id or -(item.id or 0) for item in items}
+
+
+def story_outlets(session: Session, story_ids: Sequence[int]) -> dict[int, int]:
+    """How many outlets each story has (over its whole life, not only the digest's period)."""
+    wanted = [story for story in story_ids if story > 0]
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.exec(select(Story.id, Story.outlets).where(col(Story.id).in_(chunk)))
+        found.update({story or 0: outlets for story, outlets in rows})
+    return found
+
+
+StoryMembers = Callable[[Session, int], list[Row]]
+"""The items (with their sources) of one story, first reported first."""
+
+
+def item_as_story(session: Session, story_id: int) -> list[Row]:
+    """The items of a story, earliest first (a negative id is the lone item of that id)."""
+    where = col(Item.story_id) == story_id if story_id > 0 else col(Item.id) == -story_id
+    found = session.exec(
+        select(Item, Source.name)
+        .join(Source, col(Source.id) == col(Item.source_id))
+        .where(where)
+        .order_by(col(Item.published_at), col(Item.id))
+    ).all()
+    return [Row(item, name) for item, name in found]
+
+
+def source_tags(config: Config) -> dict[str, tuple[str, ...]]:
+    """Each configured source's tags, for rules limited to some sources."""
+    return {source.name: source.tags for source in config.sources}
+
+
+def load_rows(session: Session, since: datetime, until: datetime) -> list[Row]:
+    """Items published (or, with no date, fetched) in ``[since, until)``, oldest first."""
+    statement = (
+        select(Item, Source.name)
+        .join(Source, col(Source.id) == col(Item.source_id))
+        .where(col(Item.published_at) >= since, col(Item.published_at) < until)
+        .order_by(col(Item.published_at), col(Item.id))
+    )
+    return [Row(item, name) for item, name in session.exec(statement).all()]
+
+
+def match_input(row: Row, tags: Mapping[str, tuple[str, ...]]) -> MatchInput:
+    item = row.item
+    return MatchInput(
+        id=str(item.id),
+        title=item.title,
+        summary=item.summary,
+        text=item.text,
+        source=row.source,
+        tags=tags.get(row.source, ()),
+    )
+
+
+def match_rows(
+    matcher: Matcher, rows: Sequence[Row], tags: Mapping[str, tuple[str, ...]]
+) -> list[MatchResult]:
+    return [matcher.match(match_input(row, tags)) for row in rows]
+
+
+async def match_rows_async(
+    matcher: Matcher, rows: Sequence[Row], tags: Mapping[str, tuple[str, ...]]
+) -> list[MatchResult]:
+    """Like ``match_rows`` but yields to the event loop between chunks (alerts keep flowing)."""
+    results: list[MatchResult] = []
+    for start in range(0, len(rows), MATCH_CHUNK):
+        results.extend(match_rows(matcher, rows[start : start + MATCH_CHUNK], tags))
+        await asyncio.sleep(0)
+    return results
+
+
+def build(
+    since: datetime,
+    until: datetime,
+    rows: Sequence[Row],
+    results: Sequence[MatchResult],
+    selectors: Sequence[Selector],
+    story_of: Mapping[int, int],
+    outlets: Mapping[int, int] | None = None,
+) -> Digest:
+    """Group matched rows into stories under the first selector each story matches."""
+    by_story: dict[int, list[tuple[Row, MatchResult]]] = {}
+    for row, result in zip(rows, results, strict=True):
+        story = story_of.get(row.item.id or 0, row.item.id or 0)
+        by_story.setdefault(story, []).append((row, result))
+    grouped: dict[int, list[StoryLine]] = {index: [] for index in range(len(selectors))}
+    for story, members in by_story.items():
+        index = _first_selector(selectors, [result for _, result in members])
+        if index is None:
+            continue
+        first = members[0][0]
+        grouped[index].append(
+            StoryLine(
+                story_id=story,
+                title=first.item.title,
+                url=first.item.url,
+                source=first.source,
+                outlets=max(len({row.source for row, _ in members}), (outlets or {}).get(story, 0)),
+                published=max(row.item.published_at for row, _ in members),
+            )
+        )
+    groups = []
+    for index, selector in enumerate(selectors):
+        lines = sorted(grouped[index], key=lambda s: (-s.outlets, -s.published.timestamp()))
+        if lines:
+            groups.append(Group(selector.label, tuple(lines)))
+    return Digest(since, until, tuple(groups))
+
+
+def _first_selector(selectors: Sequence[Selector], results: Sequence[MatchResult]) -> int | None:
+    for index, selector in enumerate(selectors):
+        if any(selector.fires(result) for result in results):
+            return index
+    return None
+
+
+@dataclass
+class AdHocQuery:
+    """A query installed in the live matcher for one digest, removed afterwards."""
+
+    matcher: Matcher
+    text: str
+    query_id: str = ""
+
+    def __enter__(self) -> Selector:
+        self.query_id = f"digest:{uuid.uuid4().hex}"
+        self.matcher.add_query(self.query_id, self.text)
+        return Selector(self.text, SubscriptionKind.QUERY, self.query_id)
+
+    def __exit__(self, *exc: object) -> None:
+        self.matcher.remove_query(self.query_id)
+
+
+def collect(
+    session: Session,
+    matcher: Matcher,
+    tags: Mapping[str, tuple[str, ...]],
+    selectors: Sequence[Selector],
+    since: datetime,
+    until: datetime,
+    story_of: StoryOf = items_are_stories,
+) -> Digest:
+    """The digest of ``[since, until)`` for ``selectors`` (synchronous: the console)."""
+    rows = load_rows(session, since, until)
+    results = match_rows(matcher, rows, tags)
+    return _build(session, since, until, rows, results, selectors, story_of)
+
+
+async def collect_async(
+    session: Session,
+    matcher: Matcher,
+    tags: Mapping[str, tuple[str, ...]],
+    selectors: Sequence[Selector],
+    since: datetime,
+    until: datetime,
+    story_of: StoryOf = items_are_stories,
+) -> Digest:
+    """The same as ``collect``, yielding to the event loop while matching (the bot)."""
+    rows = load_rows(session, since, until)
+    results = await match_rows_async(matcher, rows, tags)
+    return _build(session, since, until, rows, results, selectors, story_of)
+
+
+def _build(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    rows: Sequence[Row],
+    results: Sequence[MatchResult],
+    selectors: Sequence[Selector],
+    story_of: StoryOf,
+) -> Digest:
+    stories = story_of(session, [row.item for row in rows])
+    outlets = story_outlets(session, sorted(set(stories.values())))
+    return build(since, until, rows, results, selectors, stories, outlets)
+
+
+# -- the daily schedule --------------------------------------------------------------------
+
+
+def digest_time(chat: Chat, default: time) -> time | None:
+    """The chat's daily digest time (None when it stopped its digest)."""
+    if chat.digest_time == DIGEST_OFF:
+        return None
+    if chat.digest_time:
+        hours, minutes = chat.digest_time.split(":")
+        return time(int(hours), int(minutes))
+    return default
+
+
+def last_slot(now: datetime, at: time, tz: tzinfo) -> datetime:
+    """The latest moment at or before ``now`` when the clock in ``tz`` showed ``at``."""
+    local = now.astimezone(tz)
+    slot = datetime.combine(local.date(), at, tzinfo=tz)
+    if slot > local:
+        slot = datetime.combine(local.date() - timedelta(days=1), at, tzinfo=tz)
+    return slot
+
+
+def due(chat: Chat, now: datetime, default: time, tz: tzinfo) -> datetime | None:
+    """The slot whose digest ``chat`` is owed now, or None.
+
+    A chat is owed the latest slot that came after both its registration and its last digest:
+    a new chat waits for the next slot; after downtime one late digest is sent, not a backlog.
+    """
+    at = digest_time(chat, default)
+    if at is None or chat.muted(now):
+        return None
+    slot = last_slot(now, at, tz)
+    reference = chat.digest_sent_at or chat.registered_at
+    return slot if slot > reference else None
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def story_line_html(story: StoryLine, tz: tzinfo) -> str:
+    when = story.published.astimezone(tz).strftime("%d/%m %H:%M")
+    more = f" · +{story.outlets - 1}" if story.outlets > 1 else ""
+    url = html.escape(story.url, quote=True)
+    title = _esc(story.title.replace("\n", " "))
+    return f'• <a href="{url}">{title}</a> — {_esc(story.source)}{more} · {when}'
+
+
+def render_html(digest: Digest, head: str, tz: tzinfo) -> str:
+    """The digest as Telegram HTML: ``head``, then each group's bold label and its stories."""
+    lines = [f"<b>{_esc(head)}</b>"]
+    for group in digest.groups:
+        lines.append("")
+        lines.append(f"<b>{_esc(group.label)}</b>")
+        lines.extend(story_line_html(story, tz) for story in group.stories)
+    return "\n".join(lines)
+
+
+def render_plain(digest: Digest, tz: tzinfo) -> Iterator[str]:
+    """The digest as console lines."""
+    since = digest.since.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    yield f"Digest since {since}: {digest.count} stories"
+    for group in digest.groups:
+        yield ""
+        yield f"== {group.label}"
+        for story in group.stories:
+            when = story.published.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            more = f" (+{story.outlets - 1} sources)" if story.outlets > 1 else ""
+            yield f"  {when}  {story.source}{more}"
+            yield f"    {story.title}"
+            yield f"    {story.url}"

@@ -1,0 +1,226 @@
+"""Fan-out: turn newly stored, matched items into at most one alert per story per chat.
+
+Runs inside the transaction that stores the items (the ingest pipeline calls ``fan_out``), so an
+item is never stored without its alerts.  For each item: which subscriptions fired (rules by id,
+entities by id, query subscriptions by their matcher id ``sub:<id>``), skipping muted chats,
+muted subscriptions, chats not allowed, and items from a source's first poll (backlog).  The
+outbox refuses a second alert for the same story in a chat (dedup key ``story:<id>``); when that
+happens and the story has gained outlets, the sent alert is edited to show "+N sources" instead.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from marsad.bot.delivery import outbox
+from marsad.bot.delivery.format import _LABELS, Alert, Lang, format_alert
+from marsad.bot.handlers.access import AccessPolicy
+from marsad.bot.handlers.callbacks import Button, data
+from marsad.matching.engine import Matcher, MatchResult
+from marsad.store.chats import Chat, Language, Subscription, SubscriptionKind, active_subscriptions
+from marsad.store.delivery import OutboxKind, OutboxRow
+from marsad.store.tables import Item
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A newly stored item, the story it joined or started, and what it matched."""
+
+    item: Item
+    source: str
+    story_id: int
+    outlets: int
+    result: MatchResult
+
+
+@dataclass(frozen=True)
+class FanOutReport:
+    alerts: int = 0
+    edits: int = 0
+    skipped_backlog: int = 0
+
+
+@dataclass(frozen=True)
+class Fired:
+    """The subscriptions of one chat that one item fired."""
+
+    chat: Chat
+    subscriptions: tuple[Subscription, ...]
+
+
+class Index:
+    """Active subscriptions indexed by what fires them."""
+
+    def __init__(self, pairs: Sequence[tuple[Chat, Subscription]]) -> None:
+        self.by_key: dict[tuple[SubscriptionKind, str], list[tuple[Chat, Subscription]]] = (
+            defaultdict(list)
+        )
+        for chat, sub in pairs:
+            kind = SubscriptionKind(sub.kind)
+            key = sub.query_id if kind is SubscriptionKind.QUERY else sub.target
+            self.by_key[(kind, key)].append((chat, sub))
+
+    def fired(self, result: MatchResult) -> list[Fired]:
+        found: dict[int, tuple[Chat, list[Subscription]]] = {}
+        keys = [
+            *((SubscriptionKind.RULE, r) for r in result.rules),
+            *((SubscriptionKind.ENTITY, e) for e in result.entities),
+            *((SubscriptionKind.QUERY, q) for q in result.queries),
+        ]
+        for key in keys:
+            for chat, sub in self.by_key.get(key, ()):
+                entry = found.setdefault(chat.chat_id, (chat, []))
+                if sub not in entry[1]:
+                    entry[1].append(sub)
+        return [
+            Fired(chat, tuple(sorted(subs, key=lambda s: s.number)))
+            for chat, subs in found.values()
+        ]
+
+
+def why(matcher: Matcher | None, subscription: Subscription) -> str:
+    """How a subscription is named in an alert's "why" line: its number and what it follows."""
+    kind = SubscriptionKind(subscription.kind)
+    name = subscription.target
+    if kind is SubscriptionKind.RULE and matcher is not None and name in matcher.rules:
+        name = matcher.rules[name].title
+    elif kind is SubscriptionKind.ENTITY:
+        entity = matcher.entities.get(name) if matcher is not None else None
+        name = entity.name if entity is not None else f"@{name}"
+    return f"#{subscription.number} {name}"
+
+
+def snippet_of(arrival: Arrival) -> tuple[str, list[tuple[int, int]]]:
+    """The field to quote (summary, else article text) and the matched spans in it."""
+    field = "summary" if arrival.item.summary.strip() else "text"
+    text = arrival.item.summary if field == "summary" else arrival.item.text
+    spans = [(hit.start, hit.end) for hit in arrival.result.hits if hit.field == field]
+    return text, spans
+
+
+def alert_for(arrival: Arrival, fired: Fired, matcher: Matcher | None) -> Alert:
+    """What the alert of ``arrival`` says to the chat of ``fired``."""
+    names = []
+    for entity_id in arrival.result.entities:
+        entity = matcher.entities.get(entity_id) if matcher is not None else None
+        names.append(entity.name if entity is not None else entity_id)
+    snippet, spans = snippet_of(arrival)
+    return Alert(
+        title=arrival.item.title,
+        outlet=arrival.source,
+        published=arrival.item.published_at,
+        link=arrival.item.url,
+        snippet=snippet,
+        spans=spans,
+        why=tuple(why(matcher, sub) for sub in fired.subscriptions),
+        entities=tuple(names),
+        extra_sources=max(arrival.outlets - 1, 0),
+        lang=Lang(fired.chat.lang.value),
+    )
+
+
+_MORE = re.compile(r" · \+\d+ [^·\n]*$")
+
+
+def with_extra_sources(text: str, extra: int, language: Language) -> str:
+    """An alert's text with its "+N sources" (on the outlet line, the second) set to ``extra``."""
+    lines = text.split("\n")
+    if len(lines) < 2 or extra < 1:
+        return text
+    label = html.escape(_LABELS[Lang(language.value)]["sources"])
+    lines[1] = _MORE.sub("", lines[1]) + f" · +{extra} {label}"
+    return "\n".join(lines)
+
+
+def buttons_for(arrival: Arrival, fired: Fired, language: Language) -> list[list[dict[str, str]]]:
+    """Mute the (first) subscription that fired; open the story's other sources."""
+    mute = "🔕 كتم هذا الاشتراك" if language is Language.AR else "🔕 Mute this subscription"
+    more = "📰 مصادر أخرى" if language is Language.AR else "📰 Other sources"
+    first = fired.subscriptions[0]
+    return [
+        [
+            {"text": mute, "callback_data": data(Button.MUTE, first.id or 0)},
+            {"text": more, "callback_data": data(Button.SOURCES, arrival.story_id)},
+        ]
+    ]
+
+
+def fan_out(
+    session: Session,
+    arrivals: Sequence[Arrival],
+    now: datetime,
+    *,
+    matcher: Matcher | None = None,
+    policy: AccessPolicy | None = None,
+    tz: ZoneInfo | None = None,
+) -> FanOutReport:
+    """Enqueue the alerts (and "+N sources" edits) the arrivals call for; returns counts."""
+    tz = tz or ZoneInfo("UTC")
+    index = Index(active_subscriptions(session, now))
+    alerts = edits = backlog = 0
+    for arrival in arrivals:
+        if arrival.item.backlog:
+            backlog += 1
+            continue
+        for fired in index.fired(arrival.result):
+            chat_id = fired.chat.chat_id
+            if policy is not None and not policy.chat_allowed(chat_id):
+                continue
+            rendered = format_alert(alert_for(arrival, fired, matcher), tz)
+            row = outbox.enqueue(
+                session,
+                chat_id,
+                OutboxKind.ALERT,
+                rendered.html,
+                rendered.plain,
+                now=now,
+                story_id=arrival.story_id,
+                dedup_key=outbox.story_key(arrival.story_id),
+                buttons=buttons_for(arrival, fired, fired.chat.lang),
+                preview_url=rendered.preview_url,
+            )
+            if row is not None:
+                alerts += 1
+        if arrival.outlets > 1:
+            edits += grow(session, arrival.story_id, arrival.outlets, now)
+    return FanOutReport(alerts, edits, backlog)
+
+
+def grow(session: Session, story_id: int, outlets: int, now: datetime) -> int:
+    """Show "+N sources" on every alert already queued or sent for the story; returns edits.
+
+    The alert keeps the words of the item that triggered it; only its outlet line changes.
+    """
+    alerts = session.exec(
+        select(OutboxRow)
+        .where(OutboxRow.story_id == story_id, OutboxRow.kind == OutboxKind.ALERT.value)
+        .order_by(col(OutboxRow.id))
+    ).all()
+    count = 0
+    seen: set[int] = set()
+    for alert in alerts:
+        if alert.chat_id in seen:
+            continue
+        seen.add(alert.chat_id)
+        chat = session.exec(select(Chat).where(col(Chat.chat_id) == alert.chat_id)).first()
+        if chat is not None and chat.muted(now):
+            continue
+        language = chat.lang if chat is not None else Language.AR
+        text_html = with_extra_sources(alert.text_html, outlets - 1, language)
+        if text_html == alert.text_html:
+            continue
+        text_plain = with_extra_sources(alert.text_plain, outlets - 1, language)
+        if outbox.enqueue_edit(session, alert.chat_id, story_id, text_html, text_plain, now=now):
+            count += 1
+    return count

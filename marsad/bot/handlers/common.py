@@ -1,0 +1,214 @@
+"""What every command handler shares: the services, the request, access checks and replies.
+
+A handler is an async function ``(services, request) -> Reply | None``.  The wrapper made by
+``command()`` checks access (refusals are answered politely and logged), registers the chat,
+and sends the reply as HTML without link previews.  Handlers open short database sessions and
+commit before any network call, so no SQLite write lock is held while Telegram answers.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_stories
+from marsad.bot.handlers.access import AccessPolicy, Verdict
+from marsad.bot.handlers.texts import Say, say
+from marsad.config import Config
+from marsad.matching.engine import Matcher
+from marsad.store.chats import ChatInfo, ChatType, Language, get_chat, register_chat
+from marsad.store.engine import session as open_session
+
+log = logging.getLogger("marsad.bot")
+
+Context = ContextTypes.DEFAULT_TYPE
+SERVICES_KEY = "marsad.services"
+MAX_MESSAGE = 4096
+
+
+@dataclass
+class Services:
+    """The application's parts the handlers use (one instance, in ``bot_data``)."""
+
+    config: Config
+    engine: Engine
+    matcher: Matcher
+    clock: Callable[[], datetime]
+    policy: AccessPolicy
+    story_of: StoryOf = items_are_stories
+    story_members: StoryMembers = item_as_story
+
+    def session(self) -> Session:
+        return open_session(self.engine)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One command as the handler needs it: who, where, in which language, with what text."""
+
+    chat_id: int
+    user_id: int | None
+    language: Language
+    args: str
+    chat_type: ChatType = ChatType.PRIVATE
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer: one or more HTML messages, the last one with optional buttons."""
+
+    texts: tuple[str, ...]
+    markup: InlineKeyboardMarkup | None = field(default=None)
+
+    @classmethod
+    def of(cls, *texts: str, markup: InlineKeyboardMarkup | None = None) -> Reply:
+        return cls(tuple(texts), markup)
+
+
+Handler = Callable[[Services, Request], Awaitable[Reply | None]]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def services(context: Context) -> Services:
+    value = context.application.bot_data[SERVICES_KEY]
+    assert isinstance(value, Services)
+    return value
+
+
+def esc(text: object) -> str:
+    """HTML-escape anything shown to a chat."""
+    return html.escape(str(text), quote=False)
+
+
+def utf16_length(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_lines(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split ``text`` into messages under ``limit`` at line boundaries (a longer line is cut).
+
+    Every line of the bot's HTML closes its own tags, so a line boundary never splits a tag.
+    """
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while utf16_length(line) > limit:
+            cut = limit
+            while utf16_length(line[:cut]) > limit:
+                cut -= 1
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:]
+        candidate = f"{current}\n{line}" if current else line
+        if utf16_length(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        parts.append(current)
+    return [part for part in parts if part.strip()]
+
+
+def chat_info(update: Update, language: Language | None = None) -> ChatInfo:
+    """The chat of an update, with the language of the person writing (Arabic by default)."""
+    chat = update.effective_chat
+    assert chat is not None
+    user = update.effective_user
+    code = user.language_code if user is not None else None
+    title = chat.title or chat.full_name
+    kinds = {kind.value: kind for kind in ChatType}
+    kind = kinds.get(str(chat.type), ChatType.PRIVATE)
+    return ChatInfo(chat.id, kind, title, language or Language.from_code(code))
+
+
+def command_args(update: Update) -> str:
+    """The text after the command word (``/subscribe@bot a AND b`` → ``a AND b``)."""
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def send_reply(context: Context, chat_id: int, reply: Reply) -> None:
+    """Send every text of ``reply`` (split under Telegram's limit) as HTML, without previews."""
+    texts = [part for text in reply.texts for part in split_lines(text)]
+    for index, text in enumerate(texts):
+        await context.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_markup=reply.markup if index == len(texts) - 1 else None,
+        )
+
+
+def _known_language(services_: Services, chat_id: int) -> Language | None:
+    with services_.session() as s:
+        chat = get_chat(s, chat_id)
+        return chat.lang if chat is not None else None
+
+
+def ensure_chat(services_: Services, update: Update, *, refresh_language: bool) -> Language:
+    """Register the chat if new (or refresh its language); return the language to answer in."""
+    with services_.session() as s:
+        known = get_chat(s, update.effective_chat.id if update.effective_chat else 0)
+        keep = None if refresh_language or known is None else known.lang
+        info = chat_info(update, keep)
+        chat, _ = register_chat(s, info, services_.clock())
+        s.commit()
+        return chat.lang
+
+
+def command(handler: Handler, *, admin: bool = False, start: bool = False) -> Callback:
+    """Wrap ``handler`` with access checks, chat registration and reply sending.
+
+    ``start`` refreshes the chat's language from the person writing (``/start``, ``/help``).
+    """
+
+    async def callback(update: Update, context: Context) -> None:
+        found = update.effective_chat
+        if found is None:
+            return
+        svc = services(context)
+        user = update.effective_user
+        user_id = user.id if user is not None else None
+        verdict = svc.policy.check(found.id, user_id, admin=admin)
+        name = getattr(handler, "__name__", "command")
+        if verdict is not Verdict.ALLOWED:
+            log.warning(
+                "refused %s from user %s in chat %s: %s", name, user_id, found.id, verdict.value
+            )
+            language = _known_language(svc, found.id) or chat_info(update).language
+            key = Say.ADMIN_ONLY if verdict is Verdict.NOT_ADMIN else Say.REFUSED
+            text = say(language, key, chat_id=found.id)
+            await send_reply(context, found.id, Reply.of(text))
+            return
+        if admin and not svc.policy.chat_allowed(found.id):
+            language = _known_language(svc, found.id) or chat_info(update).language
+        else:
+            language = ensure_chat(svc, update, refresh_language=start)
+        request = Request(found.id, user_id, language, command_args(update), chat_info(update).type)
+        reply = await handler(svc, request)
+        if reply is not None:
+            await send_reply(context, found.id, reply)
+
+    callback.__name__ = getattr(handler, "__name__", "command")
+    return callback
+
+
+def bullet_lines(lines: Sequence[str]) -> str:
+    return "\n".join(f"• {line}" for line in lines)

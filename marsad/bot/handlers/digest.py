@@ -1,0 +1,208 @@
+"""``/digest``: the stories of a period matching this chat's subscriptions or a query.
+
+/digest                  last 24h, this chat's subscriptions
+/digest 7d               last 7 days
+/digest 24h @spain       last 24h, an ad-hoc query (any query of the rule language)
+/digest حموشي             a query alone: last 24h
+/digest time 07:30       the daily digest's time for this chat (in the configured timezone)
+/digest off | /digest on stop the daily digest | back to the configured default time
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from marsad.bot import digests
+from marsad.bot.delivery import outbox
+from marsad.bot.delivery.split import split_message
+from marsad.bot.handlers.common import Reply, Request, Services, esc
+from marsad.bot.handlers.subscribe import query_error_html
+from marsad.bot.handlers.texts import Say, say
+from marsad.errors import RuleError
+from marsad.store.chats import DIGEST_OFF, Chat, Language, all_chats, get_chat, subscriptions
+from marsad.store.delivery import OutboxKind
+from marsad.units import parse_duration
+
+TAG = re.compile(r"<[^>]+>")
+CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+MAX_PERIOD = timedelta(days=31)
+
+
+class Action(StrEnum):
+    SHOW = "show"
+    SET_TIME = "time"
+    OFF = "off"
+    ON = "on"
+    USAGE = "usage"
+
+
+@dataclass(frozen=True)
+class DigestArgs:
+    """``/digest``'s arguments, read."""
+
+    action: Action
+    period: timedelta = digests.DEFAULT_PERIOD
+    query: str = ""
+    time: str = ""
+
+
+def parse_args(text: str) -> DigestArgs:
+    """Read ``[PERIOD] [QUERY]``, ``time HH:MM``, ``off`` or ``on``."""
+    words = text.split()
+    if not words:
+        return DigestArgs(Action.SHOW)
+    head = words[0].lower()
+    if head in {"off", "stop", "إيقاف"} and len(words) == 1:
+        return DigestArgs(Action.OFF)
+    if head in {"on", "تشغيل"} and len(words) == 1:
+        return DigestArgs(Action.ON)
+    if head in {"time", "at", "الساعة", "موعد"}:
+        clock = CLOCK.fullmatch(words[1]) if len(words) == 2 else None
+        if clock is None:
+            return DigestArgs(Action.USAGE)
+        return DigestArgs(Action.SET_TIME, time=f"{int(clock.group(1)):02d}:{clock.group(2)}")
+    try:
+        period = parse_duration(words[0])
+    except ValueError:
+        return DigestArgs(Action.SHOW, query=" ".join(words))
+    return DigestArgs(Action.SHOW, period=min(period, MAX_PERIOD), query=" ".join(words[1:]))
+
+
+def visible(html_text: str) -> str:
+    """The plain-text fallback of a digest part (tags removed, entities decoded)."""
+    return html.unescape(TAG.sub("", html_text))
+
+
+def when(moment: datetime, services: Services) -> str:
+    return moment.astimezone(services.config.tz).strftime("%Y-%m-%d %H:%M")
+
+
+async def build_for_chat(
+    services: Services, chat_id: int, since: datetime, until: datetime
+) -> digests.Digest | None:
+    """The digest of a chat's (unmuted) subscriptions; None when it has none."""
+    with services.session() as s:
+        chat = get_chat(s, chat_id)
+        rows = [row for row in subscriptions(s, chat) if not row.muted] if chat else []
+        if not rows:
+            return None
+        selectors = [digests.selector_of(services.matcher, row) for row in rows]
+        return await digests.collect_async(
+            s,
+            services.matcher,
+            digests.source_tags(services.config),
+            selectors,
+            since,
+            until,
+            services.story_of,
+        )
+
+
+def render(services: Services, digest: digests.Digest, language: Language) -> str:
+    since = when(digest.since, services)
+    if not digest.count:
+        return say(language, Say.DIGEST_EMPTY, since=since)
+    head = say(language, Say.DIGEST_HEAD, since=since, count=digest.count)
+    return digests.render_html(digest, head, services.config.tz)
+
+
+async def digest(services: Services, request: Request) -> Reply:
+    language = request.language
+    args = parse_args(request.args)
+    if args.action is Action.USAGE:
+        return Reply.of(say(language, Say.DIGEST_USAGE))
+    if args.action is not Action.SHOW:
+        return set_schedule(services, request, args)
+    now = services.clock()
+    since = now - args.period
+    if args.query:
+        try:
+            with (
+                digests.AdHocQuery(services.matcher, args.query) as selector,
+                services.session() as s,
+            ):
+                found = await digests.collect_async(
+                    s,
+                    services.matcher,
+                    digests.source_tags(services.config),
+                    [selector],
+                    since,
+                    now,
+                    services.story_of,
+                )
+        except RuleError as error:
+            return Reply.of(
+                say(language, Say.BAD_QUERY) + "\n" + query_error_html(error, args.query)
+            )
+        return Reply.of(render(services, found, language))
+    built = await build_for_chat(services, request.chat_id, since, now)
+    if built is None:
+        return Reply.of(say(language, Say.DIGEST_NO_SUBS))
+    return Reply.of(render(services, built, language))
+
+
+def set_schedule(services: Services, request: Request, args: DigestArgs) -> Reply:
+    language = request.language
+    with services.session() as s:
+        chat = get_chat(s, request.chat_id)
+        assert chat is not None
+        chat.digest_time = {Action.OFF: DIGEST_OFF, Action.ON: None}.get(args.action, args.time)
+        s.add(chat)
+        s.commit()
+        shown = _time_of(chat, services)
+    if args.action is Action.OFF:
+        return Reply.of(say(language, Say.DIGEST_OFF))
+    return Reply.of(say(language, Say.DIGEST_TIME_SET, time=esc(shown)))
+
+
+def _time_of(chat: Chat, services: Services) -> str:
+    at = digests.digest_time(chat, services.config.digest.time)
+    return at.strftime("%H:%M") if at is not None else DIGEST_OFF
+
+
+async def scheduled_digests(services: Services) -> int:
+    """Queue the daily digest of every chat whose time has come; returns how many were queued.
+
+    Each digest goes through the outbox (paced, never lost) with a dedup key naming its slot,
+    so a restart or a second tick never sends one twice.  A chat without subscriptions is
+    skipped silently; one whose subscriptions matched nothing gets a one-line "nothing new".
+    """
+    now = services.clock()
+    default = services.config.digest.time
+    tz = services.config.tz
+    with services.session() as s:
+        owed = [
+            (chat.chat_id, slot)
+            for chat in all_chats(s)
+            if services.policy.chat_allowed(chat.chat_id)
+            and (slot := digests.due(chat, now, default, tz)) is not None
+        ]
+    queued = 0
+    for chat_id, slot in owed:
+        built = await build_for_chat(services, chat_id, slot - digests.DEFAULT_PERIOD, now)
+        with services.session() as s:
+            chat = get_chat(s, chat_id)
+            if chat is None:
+                continue
+            if built is not None:
+                text = render(services, built, chat.lang)
+                key = f"digest:{slot.astimezone(tz):%Y-%m-%dT%H:%M}"
+                for number, part in enumerate(split_message(text, html=True), start=1):
+                    outbox.enqueue(
+                        s,
+                        chat_id,
+                        OutboxKind.DIGEST,
+                        part,
+                        visible(part),
+                        now=now,
+                        dedup_key=f"{key}:{number}",
+                    )
+                queued += 1
+            chat.digest_sent_at = slot
+            s.add(chat)
+            s.commit()
+    return queued

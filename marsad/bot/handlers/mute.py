@@ -1,0 +1,45 @@
+"""``/mute [DURATION]`` and ``/resume``: pause this chat's alerts (by default until ``/resume``).
+
+A muted chat gets no alerts and no scheduled digest; ``/digest`` still answers on demand.
+Alerts for stories that arrive while muted are not sent later (a pause, not a delay).
+"""
+
+from __future__ import annotations
+
+from marsad.bot.handlers.common import Reply, Request, Services, esc
+from marsad.bot.handlers.texts import Say, say
+from marsad.store.chats import FOREVER, get_chat
+from marsad.units import parse_duration
+
+
+async def mute(services: Services, request: Request) -> Reply:
+    language = request.language
+    now = services.clock()
+    if request.args:
+        try:
+            duration = parse_duration(request.args.split()[0])
+        except ValueError:
+            return Reply.of(say(language, Say.BAD_DURATION, value=esc(request.args)))
+        until = now + duration
+    else:
+        until = FOREVER
+    with services.session() as s:
+        chat = get_chat(s, request.chat_id)
+        assert chat is not None
+        chat.muted_until = until
+        s.add(chat)
+        s.commit()
+    if until == FOREVER:
+        return Reply.of(say(language, Say.MUTED_FOREVER))
+    shown = until.astimezone(services.config.tz).strftime("%Y-%m-%d %H:%M")
+    return Reply.of(say(language, Say.MUTED_UNTIL, until=shown))
+
+
+async def resume(services: Services, request: Request) -> Reply:
+    with services.session() as s:
+        chat = get_chat(s, request.chat_id)
+        assert chat is not None
+        chat.muted_until = None
+        s.add(chat)
+        s.commit()
+    return Reply.of(say(request.language, Say.RESUMED))

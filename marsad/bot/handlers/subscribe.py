@@ -1,0 +1,129 @@
+"""``/subscribe QUERY``: follow a rule id, an ``@entity`` or any query of the rule language.
+
+An invalid query is answered with the problem and where it is (never a stack trace); a valid one
+with what it will match and how many stories of the last 7 days it would have matched.  A query
+subscription is added to the live matcher as ``sub:<id>`` at once, no restart needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from marsad.bot import digests
+from marsad.bot.handlers.common import Reply, Request, Services, esc
+from marsad.bot.handlers.texts import Say, say
+from marsad.errors import RuleError
+from marsad.matching.engine import Matcher
+from marsad.matching.query import QueryError
+from marsad.store.chats import (
+    Language,
+    Subscription,
+    SubscriptionKind,
+    add_subscription,
+    find_subscription,
+    get_chat,
+)
+
+log = logging.getLogger(__name__)
+
+PREVIEW_PERIOD = timedelta(days=7)
+ENTITY_REF = re.compile(r"@([a-z0-9_-]+)")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a ``/subscribe`` argument follows."""
+
+    kind: SubscriptionKind
+    target: str
+
+
+def classify(matcher: Matcher, text: str) -> Target:
+    """A rule id, a lone known ``@entity``, or else a query (validated: RuleError if invalid)."""
+    text = " ".join(text.split())
+    if text in matcher.rules:
+        return Target(SubscriptionKind.RULE, text)
+    lone = ENTITY_REF.fullmatch(text.lower())
+    if lone and lone.group(1) in matcher.entities:
+        return Target(SubscriptionKind.ENTITY, lone.group(1))
+    matcher.describe(text)  # raises RuleError with the position of the problem
+    return Target(SubscriptionKind.QUERY, text)
+
+
+def query_error_html(error: RuleError, query: str) -> str:
+    """The problem, and the query with a marker at the faulty column."""
+    if isinstance(error, QueryError):
+        column = max(error.column, 1) - 1
+        marked = f"{esc(query[:column])}<b>⟵{esc(query[column:] or ' ')}</b>"
+        return f"{esc(error.message)} (column {error.column})\n<code>{esc(query)}</code>\n{marked}"
+    return "\n".join(
+        esc(problem.message) + (f" — {esc(problem.hint)}" if problem.hint else "")
+        for problem in error.problems
+    )
+
+
+def describe(matcher: Matcher, target: Target) -> str:
+    """What a subscription will match, in a few escaped lines."""
+    if target.kind is SubscriptionKind.RULE:
+        rule = matcher.rules[target.target]
+        return f"<b>{esc(rule.title)}</b>\n{esc(matcher.describe(rule.query))}"
+    if target.kind is SubscriptionKind.ENTITY:
+        return esc(matcher.describe(f"@{target.target}"))
+    return esc(matcher.describe(target.target))
+
+
+def label(subscription: Subscription, language: Language) -> str:
+    """How ``/list`` shows a subscription."""
+    kind = SubscriptionKind(subscription.kind)
+    if kind is SubscriptionKind.ENTITY:
+        return f"<code>@{esc(subscription.target)}</code>"
+    name = {SubscriptionKind.RULE: Say.KIND_RULE, SubscriptionKind.QUERY: Say.KIND_QUERY}[kind]
+    return f"{say(language, name)} <code>{esc(subscription.target)}</code>"
+
+
+def install(matcher: Matcher, subscription: Subscription) -> None:
+    """Put a query subscription into the live matcher (rules and entities need nothing)."""
+    if subscription.kind == SubscriptionKind.QUERY.value:
+        matcher.add_query(subscription.query_id, subscription.target)
+
+
+async def subscribe(services: Services, request: Request) -> Reply:
+    language = request.language
+    if not request.args:
+        return Reply.of(say(language, Say.SUBSCRIBE_USAGE))
+    try:
+        target = classify(services.matcher, request.args)
+    except RuleError as error:
+        log.info("chat %s: invalid query %r: %s", request.chat_id, request.args, error)
+        return Reply.of(say(language, Say.BAD_QUERY) + "\n" + query_error_html(error, request.args))
+    now = services.clock()
+    with services.session() as s:
+        chat = get_chat(s, request.chat_id)
+        assert chat is not None  # registered by the command wrapper
+        existing = find_subscription(s, chat, target.kind, target.target)
+        if existing is not None:
+            return Reply.of(say(language, Say.ALREADY, number=existing.number))
+        row = add_subscription(s, chat, target.kind, target.target, now)
+        install(services.matcher, row)
+        s.commit()
+    log.info("chat %s subscribed to %s %r", request.chat_id, target.kind.value, target.target)
+    selector = digests.selector_of(services.matcher, row)
+    with services.session() as s:
+        preview = await digests.collect_async(
+            s,
+            services.matcher,
+            digests.source_tags(services.config),
+            [selector],
+            now - PREVIEW_PERIOD,
+            now,
+            services.story_of,
+        )
+    lines = [
+        say(language, Say.SUBSCRIBED, number=row.number, what=label(row, language)),
+        describe(services.matcher, target),
+        say(language, Say.WOULD_HAVE, count=preview.count),
+    ]
+    return Reply.of("\n\n".join(lines))
