@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from marsad.bot.commands.match import add_rules_argument, load_matcher
+from marsad.bot.commands.match import add_rules_argument, load_matcher, utf8_streams
 from marsad.matching.engine import MatchInput
 from marsad.matching.explain import explain
 
@@ -52,6 +52,7 @@ def _text(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    utf8_streams()
     text = _text(args)
     matcher = load_matcher(args)
     unknown = [ident for ident in args.rule if ident not in matcher.rules]

@@ -174,7 +174,16 @@ def _lines(stream: IO[str]) -> Iterator[tuple[int, str, int]]:
         yield number, line, done
 
 
+def utf8_streams() -> None:
+    """JSON lines and Arabic text are UTF-8 whatever the locale says."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace" if stream is sys.stderr else "strict")
+
+
 def run(args: argparse.Namespace) -> int:
+    utf8_streams()
     matcher = load_matcher(args)
     labels = None
     if args.labels:
