@@ -11,6 +11,7 @@ Grammar, loosest binding first (so ``a OR b c NEAR/3 d NOT e`` is
     atom    := "(" or ")" | '"' phrase '"' | "@" entity-id | word
 
 Operators are written in capitals; ``and``/``or``/``not`` in lower case are ordinary words.
+The Arabic conjunctions written as separate words, ``و`` and ``أو``, are AND and OR.
 The parser knows nothing of entities except through an optional ``resolve`` callback: a bare
 word, a run of adjacent bare words, or a quoted phrase that is an alias of a known entity
 becomes a reference to that entity.  Columns are 1-based, counted in characters of the query.
@@ -27,6 +28,8 @@ from marsad.errors import Problem, RuleError
 MAX_NEAR = 100
 ENTITY_ID = re.compile(r"[a-z0-9_-]+")
 _OPERATORS = {"AND", "OR", "NOT"}
+# Typed in Telegram, "حموشي و إسبانيا" means AND: a lone و or أو is never a useful search word.
+_ARABIC_OPERATORS = {"و": "AND", "أو": "OR", "او": "OR"}
 _NEAR = re.compile(r"NEAR/(\d+)$")
 _NEAR_LIKE = re.compile(r"NEAR(/.*)?$")
 # Characters that end a bare word: space, parentheses, quotes (straight and typographic).
@@ -165,6 +168,8 @@ def _lex(query: str) -> Iterator[_Token]:
             i = j
             if word in _OPERATORS:
                 yield _Token(word, word, column)
+            elif word in _ARABIC_OPERATORS:
+                yield _Token(_ARABIC_OPERATORS[word], word, column)
             elif _NEAR_LIKE.match(word):
                 found = _NEAR.match(word)
                 if not found:

@@ -60,6 +60,10 @@ def resolve(text: str) -> str | None:
         ("a OR b OR c", "a OR b OR c"),
         ("a AND (b AND c)", "a AND b AND c"),
         ("  a\n  AND\tb ", "a AND b"),
+        # lone Arabic conjunctions are operators (attached و is part of the word)
+        ("حموشي و إسبانيا", "حموشي AND إسبانيا"),
+        ("فرنسا أو إسبانيا", "فرنسا OR إسبانيا"),
+        ("فرنسا او إسبانيا وتعاون", "فرنسا OR إسبانيا AND وتعاون"),
     ],
 )
 def test_valid_queries_and_their_meaning(query: str, canonical: str) -> None:
@@ -138,6 +142,7 @@ def test_resolved_reference_remembers_what_was_typed() -> None:
         ("a OR NOT b", 1, "at least one term that is not under NOT"),
         ("حموشي AND", 10, "AND needs a term after it"),
         ("a NOT", 6, "NOT needs a term after it"),
+        ("حموشي و", 8, "AND needs a term after it"),
     ],
 )
 def test_syntax_errors_point_at_the_column(query: str, column: int, message: str) -> None:
