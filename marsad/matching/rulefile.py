@@ -104,7 +104,8 @@ def _combine(readers: list[_FileReader], problems: list[Problem]) -> RuleSet:
         problems.extend(reader.problems)
     problems.extend(_duplicates(entities, "entity"))
     problems.extend(_duplicates(rules, "rule"))
-    known = {entity.id for entity in entities}
+    # An entity with another mistake still counts as defined: one error, not two.
+    known = {ident for reader in readers for ident in reader.entity_ids}
     for reader in readers:
         problems.extend(reader.check_references(known))
     if problems:
@@ -143,6 +144,7 @@ class _FileReader:
         self.entities: list[Entity] = []
         self.rules: list[Rule] = []
         self._parsed: list[tuple[Rule, int]] = []  # rule and its table index, for references
+        self.entity_ids: set[str] = set()
 
     # -- positions ----------------------------------------------------------------------------
 
@@ -317,6 +319,8 @@ class _FileReader:
     def read_entity(self, index: int, table: Mapping[str, Any]) -> None:
         ident = self._id("entity", index, table)
         label = ident or f"#{index + 1}"
+        if ident is not None:
+            self.entity_ids.add(ident)
         self._unknown("entity", index, label, table, _ENTITY_KEYS)
         kind: EntityKind | None = None
         raw_kind = table.get("kind")

@@ -200,3 +200,11 @@ def test_parse_rules_from_text() -> None:
     ruleset = parse_rules(GOOD, "inline")
     assert [r.id for r in ruleset.rules] == ["ma-es", "minimal"]
     assert ruleset.rules[0].file == "inline"
+
+
+def test_a_broken_entity_is_still_known_to_the_rules(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        '[[entity]]\nid = "x"\nkind = "country"\nname = "س"\n[[rule]]\nid = "r"\nquery = "@x"\n',
+    )
+    assert len(found) == 1 and "'country' is not a kind" in found[0]
