@@ -29,7 +29,6 @@ _CONFUSABLE = frozenset(
         "ذد",
         "ثس",
         "كق",
-        "ها",
         "حه",
         "عء",
         "اء",
@@ -58,6 +57,7 @@ def _similar_pairs() -> frozenset[frozenset[str]]:
 
 
 _SIMILAR = _similar_pairs()
+_FINAL_PAIR = frozenset("ها")  # a final ة written ا (بوريطا)
 _ARABIC_LONG_VOWELS = frozenset("اوي")
 _LATIN_VOWELS = frozenset("aeiouy")
 
@@ -82,10 +82,18 @@ def _deletions(word: str, depth: int) -> set[str]:
 
 
 def cheap_edit(a: str, b: str) -> bool:
-    """Whether a and b differ by one edit of the kinds real spelling variation makes."""
+    """Whether a and b differ by one edit of the kinds real spelling variation makes.
+
+    A confusable letter (final ة written ا too), a doubled letter, or a long vowel between
+    two consonants (هولاندا); a long vowel next to another one makes another word's
+    pattern (المواني is not الماني).
+    """
     if len(a) == len(b):
         diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return len(diffs) == 1 and frozenset((a[diffs[0]], b[diffs[0]])) in _CONFUSABLE
+        if len(diffs) != 1:
+            return False
+        pair = frozenset((a[diffs[0]], b[diffs[0]]))
+        return pair in _CONFUSABLE or (pair == _FINAL_PAIR and diffs[0] == len(a) - 1)
     longer, shorter = (a, b) if len(a) > len(b) else (b, a)
     if len(longer) - len(shorter) != 1:
         return False
@@ -93,10 +101,11 @@ def cheap_edit(a: str, b: str) -> bool:
     for i, char in enumerate(longer):
         if longer[:i] + longer[i + 1 :] != shorter:
             continue
-        doubled = (i > 0 and longer[i - 1] == char) or (
-            i + 1 < len(longer) and longer[i + 1] == char
-        )
-        if char in vowels or doubled:
+        before = longer[i - 1] if i > 0 else ""
+        after = longer[i + 1] if i + 1 < len(longer) else ""
+        if char in (before, after):
+            return True  # a doubled letter
+        if char in vowels and before not in vowels and after not in vowels:
             return True
     return False
 

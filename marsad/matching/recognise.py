@@ -34,6 +34,13 @@ from marsad.matching.patterns import (
 # from VARIANT_FLOOR (الأماني "wishes", 3.4, one alef from الألماني).
 TYPO_FLOOR = 2.0
 VARIANT_FLOOR = 3.0
+# ... or when it is this close (in Zipf points) to the name form's own frequency.
+# (Rarer candidates than GAP_MIN are too rare for the comparison to mean anything.)
+TYPO_GAP = 2.5
+VARIANT_GAP = 1.0
+GAP_MIN = 1.5
+# Neither the name form nor the candidate may be shorter than this for a fuzzy hit.
+FUZZY_MIN_LENGTH = 5
 _FUZZY_CACHE_LIMIT = 200_000
 # A token this common, and CLITIC_MARGIN Zipf points more common than the stem a clitic
 # reading would leave, is a word of its own.
@@ -218,16 +225,19 @@ class Recogniser:
             if not word.startswith(prefix):
                 continue
             stem = word[len(prefix) :]
-            if len(stem) < 4 or stem in self._stems:
+            if len(stem) < FUZZY_MIN_LENGTH or stem in self._stems:
                 continue
             for match in self._fuzzy.lookup(stem):
                 target = match.form.payload
                 assert isinstance(target, Target)
                 if prefix not in target.prefixes or target.key in best:
                     continue
-                if target.person and end_trimmed(stem, match.form.form):
+                form = match.form.form
+                if _first_letter(stem) != _first_letter(form):
+                    continue  # a changed first letter is another word (بولندي is not ب+هولندي)
+                if target.person and end_trimmed(stem, form):
                     continue
-                if _is_ordinary(word, stem, variant=match.cheap):
+                if _is_ordinary(word, stem, form, variant=match.cheap):
                     continue
                 best[target.key] = _Found(0, 1, len(prefix), target, match.distance)
         return tuple(best.values())
@@ -264,10 +274,28 @@ def _clitic_reading_of(token: str, stem_length: int) -> bool:
     return True
 
 
-def _is_ordinary(word: str, stem: str, *, variant: bool) -> bool:
-    """Whether a fuzzy candidate is an ordinary word rather than a misspelt name."""
-    common = max(zipf(stem), zipf(word))
-    return common >= (VARIANT_FLOOR if variant else TYPO_FLOOR)
+def _first_letter(word: str) -> str:
+    """The first letter, after ال when the word has one (اليمانية is not ألمانية)."""
+    return word[2] if word.startswith(ARTICLE) and len(word) > 2 else word[0]
+
+
+@lru_cache(maxsize=100_000)
+def _is_ordinary(word: str, stem: str, form: str, *, variant: bool) -> bool:
+    """Whether a fuzzy candidate is an ordinary word rather than a misspelt name.
+
+    It is when the token, or what is left of it after proclitics (الموانئ is ال + موانئ,
+    "ports"), is common; or when the candidate is nearly as common as the name form itself:
+    misspellings are a small fraction of a name's uses, real words are not.
+    """
+    floor, gap = (VARIANT_FLOOR, VARIANT_GAP) if variant else (TYPO_FLOOR, TYPO_GAP)
+    readings = (
+        word[len(p) :] for p in ALL_PREFIXES if word.startswith(p) and len(word) > len(p) + 1
+    )
+    if max(map(zipf, readings)) >= floor:
+        return True
+    candidate = max(zipf(word), zipf(stem))
+    own = max(zipf(form), zipf(ARTICLE + form))
+    return candidate >= GAP_MIN and candidate >= own - gap
 
 
 def _prefer_whole_tokens(found: list[_Found]) -> list[_Found]:
