@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cssselect import GenericTranslator, SelectorError
+
 from marsad.errors import ConfigError, Problem
 from marsad.units import parse_duration, parse_size
 
@@ -322,6 +324,15 @@ def _timezone(value: Any) -> str:
     return text
 
 
+def _css_selector(value: Any) -> str:
+    text = _nonempty(value)
+    try:
+        GenericTranslator().css_to_xpath(text)
+    except SelectorError as exc:
+        raise ValueError(f"{text!r} is not a valid CSS selector ({exc})") from None
+    return text
+
+
 def _http_url(value: Any) -> str:
     text = _nonempty(value)
     parts = urlsplit(text)
@@ -415,7 +426,7 @@ def _read_sources(reader: _Reader, data: Mapping[str, Any]) -> tuple[SourceConfi
                 interval=interval,
                 language=reader.get(table, "language", prefix, None, _nonempty),
                 tags=reader.get(table, "tags", prefix, (), _string_list),
-                selector=reader.get(table, "selector", prefix, None, _nonempty),
+                selector=reader.get(table, "selector", prefix, None, _css_selector),
                 priority=reader.get(table, "priority", prefix, 0, _int),
                 enabled=reader.get(table, "enabled", prefix, True, _bool),
             )

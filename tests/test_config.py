@@ -105,6 +105,10 @@ tags = ["press", "ma"]
             "sources[0].kind: 'rss' is not one of feed | page",
         ),
         ("rules = ['nowhere/']", "rules[0]: 'nowhere/' does not exist"),
+        (
+            "[[sources]]\nname = 'A'\nurl = 'https://a/'\nkind = 'page'\nselector = 'h2 >> a['",
+            "config.toml:5: sources[0].selector: 'h2 >> a[' is not a valid CSS selector",
+        ),
         ("[polling\n", "config.toml:1:9: not valid TOML"),
     ],
 )

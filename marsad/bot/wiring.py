@@ -19,6 +19,7 @@ from marsad.store.engine import open_store
 from marsad.watchers.fetch import Fetcher
 from marsad.watchers.ingest import Ingest, Stage
 from marsad.watchers.poller import Poller
+from marsad.watchers.stories_ingest import StoryAssigner
 
 
 def utc_now() -> datetime:
@@ -40,6 +41,7 @@ def make_fetcher(config: Config) -> Fetcher:
         timeout=config.polling.timeout,
         max_bytes=config.polling.max_bytes,
         per_host=config.polling.per_host,
+        max_connections=config.polling.concurrency,
         user_agent=config.polling.user_agent or None,
     )
 
@@ -76,8 +78,10 @@ def make_poller(
     clock: Callable[[], datetime] = utc_now,
     executor: Executor | None = None,
 ) -> Poller:
-    """A poller whose new items are matched (and passed to ``stages``) as they are stored."""
-    ingest = Ingest(config, matcher, stages)
+    """A poller whose new items are matched, put in stories, then passed to ``stages``."""
+    kinds = {e.id: str(e.kind) for e in matcher.entities.values()} if matcher else None
+    stories = StoryAssigner.for_config(config, kinds)
+    ingest = Ingest(config, matcher, [stories, *stages])
     return Poller(config, engine, fetcher, clock=clock, on_ingest=ingest, executor=executor)
 
 

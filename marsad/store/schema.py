@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from marsad.store import chats, delivery, matches, tables
+from marsad.store import chats, delivery, matches, page_links, stories, tables
 
 METADATA = SQLModel.metadata
 
-__all__ = ["METADATA", "chats", "delivery", "matches", "tables"]
+__all__ = ["METADATA", "chats", "delivery", "matches", "page_links", "stories", "tables"]

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from marsad.config import Config, SourceConfig, SourceKind
 from marsad.store.engine import session as open_session
 from marsad.store.items import NewItem, add_items, known_keys
+from marsad.store.page_links import remember_links, seen_links
 from marsad.store.sources import enable_source, record_failure, record_success, sync_sources
 from marsad.store.tables import Item, Source
 from marsad.watchers.backoff import next_regular_poll, plan_after_failure
@@ -202,9 +203,9 @@ class Poller:
         if not result.ok:
             return self._fail(config, now, result.error or str(result.outcome), result)
         if config.kind is SourceKind.PAGE:
-            entries, problem = await self._read_page(config, result)
+            entries, done, problem = await self._read_page(config, result)
             drafts = [make_item(entry, result.final_url, now) for entry in entries]
-            return self._store(config, result, drafts, problem, now)
+            return self._store(config, result, drafts, problem, now, page_links=done)
         loop = asyncio.get_running_loop()
         parsed = await loop.run_in_executor(
             self.executor, feed_drafts, result.body, dict(result.headers), result.final_url, now
@@ -215,34 +216,50 @@ class Poller:
 
     async def _read_page(
         self, config: SourceConfig, listing: FetchResult
-    ) -> tuple[list[Entry], str | None]:
-        """Find article links on a listing page and fetch each article not stored yet."""
-        links = find_article_links(
-            listing.body, listing.headers, listing.final_url, config.selector
-        )
+    ) -> tuple[list[Entry], list[str], str | None]:
+        """Find article links on a listing page and fetch each one not fetched before.
+
+        Returns the entries, the listing links done with (stored or permanently useless; they
+        are remembered with the items so they are not fetched again) and a warning.
+        """
+        try:
+            links = find_article_links(
+                listing.body, listing.headers, listing.final_url, config.selector
+            )
+        except ValueError as exc:  # a selector the configuration check let through
+            return [], [], f"cannot read the listing page: {exc}"
+        if not links:
+            return [], [], "no article links found on the page"
+        source_id = self._ids[config.name]
         keyed = {f"url:{canonical_url(link)}": link for link in links}
         with open_session(self.engine) as s:
             known = known_keys(s, keyed)
-        todo = [link for key, link in keyed.items() if key not in known]
-        todo = todo[:MAX_ARTICLES_PER_PAGE_POLL]
+            seen = seen_links(s, source_id, [canonical_url(link) for link in links])
+        todo = [
+            link
+            for key, link in keyed.items()
+            if key not in known and canonical_url(link) not in seen
+        ][:MAX_ARTICLES_PER_PAGE_POLL]
         results = await asyncio.gather(*(self.fetcher.fetch(link) for link in todo))
         entries: list[Entry] = []
+        done: list[str] = []
         failures: list[str] = []
         for link, result in zip(todo, results, strict=True):
             if not result.ok:
                 failures.append(f"{link}: {result.error}")
+                if result.outcome in (FetchOutcome.GONE, FetchOutcome.TOO_LARGE):
+                    done.append(canonical_url(link))
                 continue
             entry = extract_article(result.body, result.headers, result.final_url)
+            done.append(canonical_url(link))
             if entry is None:
                 failures.append(f"{link}: no article text found")
             else:
                 entries.append(entry)
-        if not links:
-            return [], "no article links found on the page"
         problem = None
         if failures:
             problem = f"{len(failures)} of {len(todo)} articles failed (first: {failures[0]})"
-        return entries, problem
+        return entries, done, problem
 
     def _store(
         self,
@@ -251,6 +268,7 @@ class Poller:
         drafts: Sequence[ItemDraft],
         problem: str | None,
         now: datetime,
+        page_links: Sequence[str] = (),
     ) -> PollReport:
         interval = self.config.interval_of(config)
         next_poll = next_regular_poll(now, interval, self.config.polling.jitter, self.rng.random())
@@ -265,6 +283,8 @@ class Poller:
                 fetched_at=now,
                 backlog=backlog,
             )
+            if page_links:
+                remember_links(s, source.id or 0, page_links, now)
             if self.on_ingest is not None and new:
                 self.on_ingest(s, source, new)
             record_success(
