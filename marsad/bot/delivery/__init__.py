@@ -1,0 +1,1 @@
+"""Delivery to Telegram: the outbox, the sender that drains it, message formatting."""

@@ -1,0 +1,448 @@
+"""The sender: drains the outbox to Telegram, losing nothing and doubling at most once.
+
+Each pass claims due rows in one short transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL:
+``FOR UPDATE SKIP LOCKED``), at most one per chat and no more than the global token bucket allows,
+marks them SENDING and sets each chat's next allowed send time (1 s for a private chat, 3 s for a
+group: 20 a minute).  Each claimed row then makes exactly one Telegram call, and its outcome is
+written back: SENT with the message id, or PENDING again for the next part of a split message or
+a retry, or a chat-level change.  Telegram's errors are handled by kind (``outcomes.py``).
+
+A row found SENDING when the sender starts (a crash between the call and the commit), or whose
+call timed out after the request was written, may or may not have reached the chat: it is resent
+once, and if that resend is ambiguous too it is given up rather than risk a second duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, or_
+from sqlmodel import Session, col, select
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.request import HTTPXRequest
+
+from marsad.bot.delivery.outbox import chat_state, migrate_chat, pause_chat
+from marsad.bot.delivery.outcomes import Outcome, OutcomeKind, classify
+from marsad.bot.delivery.split import TELEGRAM_LIMIT, split_message, utf16_length
+from marsad.store.delivery import ChatDelivery, OutboxKind, OutboxRow, OutboxState
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+PauseHook = Callable[[Session, int, str], None]
+MigrateHook = Callable[[Session, int, int], None]
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Telegram's limits: about 30 messages/s overall, 1/s per chat, 20/min per group."""
+
+    per_second: float = 30.0
+    burst: float = 30.0
+    private_interval: timedelta = timedelta(seconds=1)
+    group_interval: timedelta = timedelta(seconds=3)
+
+    def interval(self, chat_id: int) -> timedelta:
+        return self.group_interval if chat_id < 0 else self.private_interval
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Called in the sender's transaction so the chat tables change with the delivery state."""
+
+    on_pause: PauseHook | None = None  # (session, chat_id, reason)
+    on_migrate: MigrateHook | None = None  # (session, old_chat_id, new_chat_id)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What one Telegram call needs, copied out of the claiming transaction."""
+
+    row_id: int
+    chat_id: int
+    kind: OutboxKind
+    text: str
+    parse_mode: str | None
+    buttons: list[list[dict[str, str]]] | None
+    preview_url: str | None
+    target_message_id: int | None
+    first_part: bool
+
+
+def make_bot(token: str, base_url: str = "", *, read_timeout: float = 10.0, pool: int = 64) -> Bot:
+    """A Bot with a connection pool big enough for paced fan-out (PTB's default is one)."""
+    request = HTTPXRequest(
+        connection_pool_size=pool, read_timeout=read_timeout, write_timeout=read_timeout
+    )
+    if base_url:
+        return Bot(token, base_url=base_url, request=request)
+    return Bot(token, request=request)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TokenBucket:
+    """Allows ``rate`` events a second with bursts of ``burst``, on the injected clock."""
+
+    def __init__(self, rate: float, burst: float, now: datetime) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = burst
+        self.updated = now
+
+    def available(self, now: datetime) -> int:
+        elapsed = max(0.0, (now - self.updated).total_seconds())
+        self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
+        self.updated = now
+        return int(self.tokens)
+
+    def take(self, count: int) -> None:
+        self.tokens -= count
+
+    def wait_seconds(self) -> float:
+        return max(0.0, (1.0 - self.tokens) / self.rate)
+
+
+def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    b["text"], url=b.get("url"), callback_data=b.get("callback_data")
+                )
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
+
+
+class Sender:
+    """Drains the outbox; ``run`` until stopped, or ``send_due`` for one pass (tests)."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        engine: Engine,
+        *,
+        clock: Clock = _utcnow,
+        pacing: Pacing = Pacing(),
+        hooks: Hooks = Hooks(),
+        max_in_flight: int = 32,
+        max_attempts: int = 12,
+        lease: timedelta = timedelta(minutes=5),
+        idle: float = 0.25,
+    ) -> None:
+        self.bot, self.engine, self.clock = bot, engine, clock
+        self.pacing, self.hooks = pacing, hooks
+        self.max_in_flight, self.max_attempts = max_in_flight, max_attempts
+        self.lease, self.idle = lease, idle
+        self.bucket = TokenBucket(pacing.per_second, pacing.burst, clock())
+        self._in_flight: dict[int, asyncio.Task[bool]] = {}  # chat id → its one call
+        self._wake = asyncio.Event()
+        self._recovered: datetime | None = None
+        self._dialect = engine.dialect.name
+
+    # ------------------------------------------------------------------ driving
+    def wake(self) -> None:
+        """New rows were committed: look now rather than at the next idle tick."""
+        self._wake.set()
+
+    async def send_due(self) -> int:
+        """One pass: claim what is due now, send it, record outcomes; messages Telegram took."""
+        tasks = await self._pass()
+        results = await asyncio.gather(*tasks)
+        return sum(results)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until ``stop`` is set; waits for calls in flight before returning."""
+        stopper = asyncio.create_task(self._stop_watch(stop))
+        try:
+            while not stop.is_set():
+                claimed = await self._pass()
+                if claimed:
+                    continue
+                delay = self.idle
+                if self.bucket.tokens < 1:
+                    delay = min(delay, self.bucket.wait_seconds())
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.005))
+        finally:
+            stopper.cancel()
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def _stop_watch(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()
+
+    async def _pass(self) -> list[asyncio.Task[bool]]:
+        now = self.clock()
+        if self._recovered is None or now - self._recovered > self.lease / 2:
+            # at start-up every SENDING row is a crash's leftover; later, only expired leases
+            await asyncio.to_thread(self._recover, now, self._recovered is None)
+            self._recovered = now
+        free = self.max_in_flight - len(self._in_flight)
+        limit = min(free, self.bucket.available(now))
+        if limit <= 0:
+            return []
+        claimed = await asyncio.to_thread(self._claim, now, limit, frozenset(self._in_flight))
+        self.bucket.take(len(claimed))
+        tasks = []
+        for item in claimed:
+            task = asyncio.create_task(self._send(item))
+            self._in_flight[item.chat_id] = task
+            task.add_done_callback(functools.partial(self._done, item.chat_id))
+            tasks.append(task)
+        return tasks
+
+    def _done(self, chat_id: int, _task: object) -> None:
+        self._in_flight.pop(chat_id, None)
+        self._wake.set()
+
+    # ------------------------------------------------------------------ database
+    def _session(self) -> Session:
+        session = Session(self.engine, expire_on_commit=False)
+        if self._dialect == "sqlite":
+            # Take the write lock first, so two senders never claim the same row.
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        return session
+
+    def _recover(self, now: datetime, everything: bool) -> None:
+        """Rows left SENDING by a crash (or held past the lease) are ambiguous: resend once."""
+        with self._session() as session:
+            query = select(OutboxRow).where(OutboxRow.state == OutboxState.SENDING.value)
+            if not everything:
+                query = query.where(col(OutboxRow.claimed_at) < now - self.lease)
+            for row in session.exec(query).all():
+                self._ambiguous(row, "the sender stopped while sending")
+                session.add(row)
+            session.commit()
+
+    def _ambiguous(self, row: OutboxRow, reason: str) -> None:
+        if row.kind == OutboxKind.EDIT.value or row.unconfirmed == 0:
+            row.unconfirmed += 1
+            row.state = OutboxState.PENDING.value
+            row.last_error = f"{reason}; outcome unknown, resending once"
+        else:
+            row.state = OutboxState.FAILED.value
+            row.last_error = f"{reason}; outcome unknown twice, not resent again"
+        log.warning("outbox row %s to chat %s: %s", row.id, row.chat_id, row.last_error)
+
+    def _claim(self, now: datetime, limit: int, busy: frozenset[int]) -> list[Claimed]:
+        with self._session() as session:
+            query = (
+                select(OutboxRow)
+                .outerjoin(ChatDelivery, col(ChatDelivery.chat_id) == col(OutboxRow.chat_id))
+                .where(
+                    OutboxRow.state == OutboxState.PENDING.value,
+                    col(OutboxRow.due_at) <= now,
+                    col(ChatDelivery.paused_at).is_(None),
+                    or_(
+                        col(ChatDelivery.next_send_at).is_(None),
+                        col(ChatDelivery.next_send_at) <= now,
+                    ),
+                )
+                .order_by(col(OutboxRow.id))
+                .limit(limit * 4 + len(busy))
+            )
+            if self._dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=OutboxRow)
+            chosen: dict[int, OutboxRow] = {}
+            for row in session.exec(query).all():
+                if row.chat_id in busy or row.chat_id in chosen:
+                    continue
+                chosen[row.chat_id] = row
+                if len(chosen) >= limit:
+                    break
+            claimed = []
+            for row in chosen.values():
+                item = self._prepare(session, row)
+                if item is None:
+                    continue
+                row.state = OutboxState.SENDING.value
+                row.claimed_at = now
+                row.attempts += 1
+                session.add(row)
+                state = chat_state(session, row.chat_id)
+                state.next_send_at = now + self.pacing.interval(row.chat_id)
+                session.add(state)
+                claimed.append(item)
+            session.commit()
+            return claimed
+
+    def _prepare(self, session: Session, row: OutboxRow) -> Claimed | None:
+        """The call for ``row``'s next message; None when it cannot go now."""
+        assert row.id is not None
+        text = row.text_plain if row.plain else row.text_html
+        parse_mode = None if row.plain else ParseMode.HTML.value
+        kind = OutboxKind(row.kind)
+        target = row.target_message_id
+        if kind is OutboxKind.EDIT:
+            if target is None:
+                alert = session.exec(
+                    select(OutboxRow)
+                    .where(
+                        OutboxRow.chat_id == row.chat_id,
+                        OutboxRow.story_id == row.story_id,
+                        OutboxRow.kind == OutboxKind.ALERT.value,
+                    )
+                    .order_by(col(OutboxRow.id).desc())
+                ).first()
+                if alert is None or alert.state in (OutboxState.PENDING, OutboxState.SENDING):
+                    return None  # edit once the alert is out
+                if alert.state != OutboxState.SENT.value or not alert.message_ids:
+                    row.state = OutboxState.CANCELLED.value
+                    row.last_error = "the alert to edit was not sent"
+                    session.add(row)
+                    return None
+                target = alert.message_ids[0]
+                row.target_message_id = target
+            if utf16_length(text) > TELEGRAM_LIMIT:
+                text = split_message(text, TELEGRAM_LIMIT - 1, html=not row.plain)[0] + "…"
+            return Claimed(row.id, row.chat_id, kind, text, parse_mode, row.buttons,
+                           row.preview_url, target, True)  # fmt: skip
+        parts = split_message(text, row.split_limit or TELEGRAM_LIMIT, html=not row.plain)
+        index = len(row.message_ids)
+        if index >= len(parts):  # every part went out; only the bookkeeping was missing
+            row.state = OutboxState.SENT.value
+            session.add(row)
+            return None
+        last = index == len(parts) - 1
+        return Claimed(
+            row_id=row.id,
+            chat_id=row.chat_id,
+            kind=kind,
+            text=parts[index],
+            parse_mode=parse_mode,
+            buttons=row.buttons if last else None,
+            preview_url=row.preview_url,
+            target_message_id=target,
+            first_part=index == 0,
+        )
+
+    # ------------------------------------------------------------------ Telegram
+    async def _send(self, item: Claimed) -> bool:
+        try:
+            outcome = Outcome(OutcomeKind.SENT, message_id=await self._call(item))
+        except Exception as exc:
+            outcome = classify(exc)
+            if outcome.kind is OutcomeKind.BUG:
+                log.exception("sending outbox row %s failed unexpectedly", item.row_id)
+        await asyncio.to_thread(self._finish, item, outcome)
+        return outcome.kind in (OutcomeKind.SENT, OutcomeKind.UNCHANGED)
+
+    async def _call(self, item: Claimed) -> int:
+        markup = _markup(item.buttons)
+        if item.kind is OutboxKind.EDIT:
+            assert item.target_message_id is not None
+            edited = await self.bot.edit_message_text(
+                item.text,
+                chat_id=item.chat_id,
+                message_id=item.target_message_id,
+                parse_mode=item.parse_mode,
+                reply_markup=markup,
+                link_preview_options=self._preview(item),
+            )
+            return edited.message_id if not isinstance(edited, bool) else item.target_message_id
+        message = await self.bot.send_message(
+            item.chat_id,
+            item.text,
+            parse_mode=item.parse_mode,
+            reply_markup=markup,
+            link_preview_options=self._preview(item),
+            reply_to_message_id=item.target_message_id if item.first_part else None,
+            allow_sending_without_reply=True if item.target_message_id else None,
+        )
+        return message.message_id
+
+    def _preview(self, item: Claimed) -> LinkPreviewOptions:
+        if item.preview_url and item.first_part:
+            return LinkPreviewOptions(url=item.preview_url, prefer_small_media=True)
+        return LinkPreviewOptions(is_disabled=True)
+
+    def _finish(self, item: Claimed, outcome: Outcome) -> None:
+        now = self.clock()
+        with self._session() as session:
+            row = session.get(OutboxRow, item.row_id)
+            if row is None or row.state != OutboxState.SENDING.value:
+                session.rollback()
+                return
+            state = chat_state(session, row.chat_id)
+            kind = outcome.kind
+            row.last_error = outcome.detail or None
+            if kind in (OutcomeKind.SENT, OutcomeKind.UNCHANGED):
+                new_id = outcome.message_id
+                if new_id is not None and row.kind != OutboxKind.EDIT.value:
+                    row.message_ids = [*row.message_ids, new_id]
+                done = row.kind == OutboxKind.EDIT.value or len(row.message_ids) >= self._parts(row)
+                row.state = (OutboxState.SENT if done else OutboxState.PENDING).value
+                row.sent_at = now if done else row.sent_at
+                row.attempts = row.attempts if done else 0
+                row.unconfirmed = row.unconfirmed if done else 0  # at most one resend per part
+                state.failures = 0
+            elif kind is OutcomeKind.RETRY_AFTER:
+                row.state = OutboxState.PENDING.value
+                row.attempts -= 1  # flood control is not the row's fault
+                state.next_send_at = now + timedelta(seconds=outcome.retry_after)
+            elif kind is OutcomeKind.BLOCKED:
+                row.state = OutboxState.PENDING.value
+                pause_chat(session, row.chat_id, outcome.detail, now=now)
+                if self.hooks.on_pause is not None:
+                    self.hooks.on_pause(session, row.chat_id, outcome.detail)
+            elif kind is OutcomeKind.MIGRATED:
+                assert outcome.new_chat_id is not None
+                row.state = OutboxState.PENDING.value
+                migrate_chat(session, row.chat_id, outcome.new_chat_id)
+                if self.hooks.on_migrate is not None:
+                    self.hooks.on_migrate(session, item.chat_id, outcome.new_chat_id)
+            elif kind is OutcomeKind.AS_PLAIN:
+                row.state = OutboxState.PENDING.value
+                row.plain = True
+                row.attempts -= 1
+            elif kind is OutcomeKind.TOO_LONG:
+                limit = (row.split_limit or TELEGRAM_LIMIT) * 3 // 4
+                row.split_limit = limit
+                row.state = (OutboxState.PENDING if limit >= 256 else OutboxState.FAILED).value
+            elif kind is OutcomeKind.CANCEL:
+                row.state = OutboxState.CANCELLED.value
+            elif kind is OutcomeKind.AMBIGUOUS:
+                self._ambiguous(row, outcome.detail)
+                self._back_off(state, row, now)
+            elif kind in (OutcomeKind.RETRY, OutcomeKind.BUG):
+                row.state = OutboxState.PENDING.value
+                self._back_off(state, row, now)
+                if row.attempts >= self.max_attempts:
+                    row.state = OutboxState.FAILED.value
+            else:  # FAIL
+                row.state = OutboxState.FAILED.value
+            if row.state == OutboxState.FAILED.value:
+                log.warning(
+                    "outbox row %s to chat %s failed: %s", row.id, row.chat_id, row.last_error
+                )
+            session.add(row)
+            session.add(state)
+            session.commit()
+
+    def _parts(self, row: OutboxRow) -> int:
+        text = row.text_plain if row.plain else row.text_html
+        return len(split_message(text, row.split_limit or TELEGRAM_LIMIT, html=not row.plain))
+
+    def _back_off(self, state: ChatDelivery, row: OutboxRow, now: datetime) -> None:
+        state.failures += 1
+        seconds = min(2.0 ** (state.failures - 1), 300.0)
+        state.next_send_at = now + timedelta(seconds=seconds)
+
+
+__all__ = ["Claimed", "Hooks", "Pacing", "Sender", "TokenBucket", "make_bot"]
