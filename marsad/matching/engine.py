@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from marsad.errors import Problem, RuleError
 from marsad.matching.entities import Entity
@@ -201,11 +202,9 @@ class Matcher:
         return matcher
 
     @classmethod
-    def from_paths(cls, paths: Sequence[object]) -> Matcher:
+    def from_paths(cls, paths: Sequence[Path | str]) -> Matcher:
         """Load rule files or folders and compile them."""
-        from pathlib import Path
-
-        return cls.compile(load_rules([Path(str(p)) for p in paths]))
+        return cls.compile(load_rules([Path(p) for p in paths]))
 
     def _parse(self, query: str, file: str, line: int | None, key: str) -> Node:
         node = parse(query, self.recogniser.entity_for_alias)
@@ -285,8 +284,12 @@ class Matcher:
             seen.add(ref.id)
             entity = self.entities[ref.id]
             names = list(dict.fromkeys((*entity.aliases, *entity.forms)))
-            shown = "، ".join(names[:8]) + (" …" if len(names) > 8 else "")
-            lines.append(f"@{entity.id} — {entity.name}: {shown}")
+            shown = "، ".join(names[:8]) + (f" (+{len(names) - 8})" if len(names) > 8 else "")
+            extras = [
+                label for label, on in (("nisba", entity.derives), ("typos", entity.is_fuzzy)) if on
+            ]
+            more = f" [+{', '.join(extras)}]" if extras else ""
+            lines.append(f"@{entity.id} — {entity.name}: {shown}{more}")
         words = list(dict.fromkeys(term.text for term in terms(node)))
         if words:
             lines.append("words: " + "، ".join(words))
