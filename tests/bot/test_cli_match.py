@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from marsad.bot.cli import main
 
@@ -334,3 +336,41 @@ def test_explain_says_which_part_of_a_rule_is_missing(
     assert "@hammouchi ✓ AND @spain ✓ AND تعاون\n" in out + "\n"
     with pytest.raises(SystemExit, match="no rule nope"):
         main(["explain", "--rules", str(rules), "--rule", "nope", "نص"])
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(
+                lambda i, t: json.dumps({"id": i, "text": t}, ensure_ascii=False),
+                st.integers(0, 10**6),
+                st.text(alphabet="حموشي إسبانيا تعاون الحشيش abc،.\n", max_size=40),
+            ),
+            st.text(alphabet='{}[]":,ab1 ', min_size=1, max_size=12).filter(lambda t: t.strip()),
+        ),
+        max_size=8,
+    )
+)
+def test_every_non_blank_input_line_gets_exactly_one_output_line_in_order(
+    rules: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lines: list[str],
+) -> None:
+    code, out, _ = run(
+        ["match", "--rules", str(rules), "--output", "-"], capsys, monkeypatch, "\n".join(lines)
+    )
+    outputs = [json.loads(line) for line in out.splitlines()]
+    assert len(outputs) == len(lines)
+    bad = 0
+    for number, (line, output) in enumerate(zip(lines, outputs, strict=True), 1):
+        if "error" in output:
+            bad += 1
+            assert output["line"] == number
+        else:
+            assert output["id"] == json.loads(line)["id"]
+    assert code == (1 if bad else 0)

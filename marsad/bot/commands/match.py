@@ -32,6 +32,7 @@ Each input line is an object with "id" and any of "title", "summary", "text" (op
 with offsets into the original field. A line that cannot be read gives
   {"id", "line", "error"}
 instead, is reported on stderr, and makes the exit status 1 once every line is done.
+Blank lines are skipped.
 
 With --labels FILE (lines {"id", "entities": [...], "rules": [...]}, rules optional) the rules are
 scored: precision and recall per entity and rule, then the misses and false alarms in context.
