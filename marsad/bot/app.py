@@ -153,7 +153,7 @@ def build_application(
     story_members: StoryMembers = item_as_story,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The configured Application with every handler and the daily-digest job."""
-    builder = Application.builder().token(token).post_init(set_commands)
+    builder = Application.builder().token(token)
     if config.telegram.base_url:
         builder = builder.base_url(config.telegram.base_url)
     application = builder.build()
@@ -177,6 +177,26 @@ def build_application(
             _digest_tick, interval=DIGEST_TICK_SECONDS, first=1.0, name="daily-digests"
         )
     return application
+
+
+async def start_application(
+    application: Application[Any, Any, Any, Any, Any, Any], poll_timeout: float = 10.0
+) -> None:
+    """After ``initialize``: register the command menu, start handlers and long polling."""
+    await set_commands(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0.0, timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
+    )
+
+
+async def stop_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Stop polling and the handlers (``shutdown`` follows when the context exits)."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
 
 
 async def run_bot(
@@ -211,19 +231,14 @@ async def run_bot(
         story_members=story_members,
     )
     async with application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
-        )
+        await start_application(application, poll_timeout)
         sender = Sender(application.bot, engine, clock=clock)
         sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
         try:
             await stop.wait()
         finally:
             log.info("stopping the bot")
-            await application.updater.stop()
-            await application.stop()
+            await stop_application(application)
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(sending, timeout=30)
     for handler in logging.getLogger().handlers:

@@ -1,0 +1,126 @@
+"""Commands through the real PTB Application and the fake Bot API: start, subscribe, list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from marsad.matching.engine import MatchInput
+from marsad.store.chats import Chat, Subscription
+from tests.bot.conftest import Bot, until
+
+PRIVATE = 501
+
+
+async def test_start_registers_the_chat_and_answers_in_its_language(bot: Bot) -> None:
+    [arabic] = await bot.say(PRIVATE, "/start", language_code="ar-MA")
+    [english] = await bot.say(502, "/help", language_code="en")
+    assert "سُجلت هذه المحادثة" in arabic and "/subscribe @hammouchi" in arabic
+    assert arabic.startswith("مرحبا")
+    assert english.startswith("Marsad watches the news")
+    with bot.world.session() as s:
+        chats = {c.chat_id: (c.type, c.language) for c in s.exec(select(Chat)).all()}
+    assert chats == {PRIVATE: ("private", "ar"), 502: ("private", "en")}
+
+
+async def test_the_command_menu_is_registered_in_both_languages(bot: Bot) -> None:
+    await until(lambda: "default:ar" in bot.server.commands)
+    english = [c["command"] for c in bot.server.commands["default:"]]
+    assert english == [
+        "start", "help", "subscribe", "unsubscribe", "list", "rules", "digest", "mute",
+        "resume", "status",
+    ]  # fmt: skip
+    assert bot.server.commands["default:ar"][2]["description"] == "متابعة"
+
+
+async def test_subscribe_to_an_entity_says_what_it_matches_and_counts_the_last_week(
+    bot: Bot,
+) -> None:
+    world = bot.world
+    world.add_item("حموشي يستقبل سفير إسبانيا بالرباط", ago=timedelta(days=2))
+    world.add_item("لقاء ثان مع حموشي حول الهجرة", ago=timedelta(days=3), source="Wasit")
+    world.add_item("حموشي في زيارة قديمة", ago=timedelta(days=9))
+    world.add_item("أمطار غزيرة في الشمال", ago=timedelta(days=1))
+    [reply] = await bot.say(PRIVATE, "/subscribe @hammouchi")
+    assert reply.startswith("تم الاشتراك رقم 1")
+    assert "عبد اللطيف حموشي" in reply and "Hammouchi" in reply
+    assert "كان سيطابق 2 خبرا في الأيام السبعة الأخيرة" in reply
+
+
+async def test_a_query_subscription_takes_effect_in_the_live_matcher_at_once(bot: Bot) -> None:
+    [reply] = await bot.say(PRIVATE, "/subscribe حموشي AND الإرهاب", language_code="en")
+    assert reply.startswith("Subscribed as 1")
+    assert "@hammouchi AND @terrorism" in reply
+    with bot.world.session() as s:
+        [sub] = s.exec(select(Subscription)).all()
+    result = bot.world.matcher.match(
+        MatchInput(id="x", title="حموشي يتحدث عن مكافحة الإرهاب في المنطقة")
+    )
+    assert result.queries == (f"sub:{sub.id}",)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("حموشي AND (إسبانيا", "'(' is never closed (column 11)"),
+        ("@hamouchi", "did you mean @hammouchi?"),
+        ("NOT حموشي", "a query needs at least one term that is not under NOT"),
+        ("حموشي NEAR/x إسبانيا", "write NEAR/N with a number of words"),
+    ],
+)
+async def test_an_invalid_query_gets_the_problem_and_its_place_not_a_traceback(
+    bot: Bot, query: str, expected: str
+) -> None:
+    [reply] = await bot.say(PRIVATE, f"/subscribe {query}")
+    assert reply.startswith("لم أفهم الاستعلام")
+    assert expected in reply
+    assert "Traceback" not in reply
+    with bot.world.session() as s:
+        assert s.exec(select(Subscription)).all() == []
+
+
+async def test_subscribe_to_a_rule_list_unsubscribe_and_numbers_stay_stable(bot: Bot) -> None:
+    await bot.say(PRIVATE, "/subscribe ma-es-security")
+    await bot.say(PRIVATE, "/subscribe @spain")
+    await bot.say(PRIVATE, "/subscribe حموشي OR Hammouchi")
+    [again] = await bot.say(PRIVATE, "/subscribe @spain")
+    assert again == "هذا الاشتراك موجود من قبل برقم 2."
+    [listed] = await bot.say(PRIVATE, "/list")
+    assert listed.splitlines() == [
+        "اشتراكات هذه المحادثة:",
+        "1. القاعدة ma-es-security",
+        "2. @spain",
+        "3. الاستعلام حموشي OR Hammouchi",
+    ]
+    [removed] = await bot.say(PRIVATE, "/unsubscribe 2 7")
+    assert removed.splitlines() == ["أُلغي: @spain", "لا يوجد اشتراك بالرقم 7؛ انظر /list"]
+    [listed] = await bot.say(PRIVATE, "/list")
+    assert [line.split(".")[0] for line in listed.splitlines()[1:]] == ["1", "3"]
+    [removed] = await bot.say(PRIVATE, "/unsubscribe all")
+    assert len(removed.splitlines()) == 2
+    result = bot.world.matcher.match(MatchInput(id="x", title="حموشي"))
+    assert result.queries == ()
+
+
+async def test_rules_lists_rules_and_entities(bot: Bot) -> None:
+    [reply] = await bot.say(PRIVATE, "/rules")
+    assert "ma-es-security — التعاون الأمني المغربي الإسباني" in reply
+    assert "@spain — إسبانيا" in reply
+
+
+async def test_groups_have_their_own_subscriptions(bot: Bot) -> None:
+    await bot.say(PRIVATE, "/subscribe @spain")
+    [reply] = await bot.say(-200, "/subscribe@marsad_test_bot @hammouchi", user_id=PRIVATE)
+    assert reply.startswith("تم الاشتراك رقم 1")
+    [group_list] = await bot.say(-200, "/list", user_id=PRIVATE)
+    assert "@hammouchi" in group_list and "@spain" not in group_list
+    with bot.world.session() as s:
+        group = s.exec(select(Chat).where(Chat.chat_id == -200)).one()
+    assert group.type == "group" and group.title == "Chat -200"
+
+
+async def test_a_channel_post_command_is_answered(bot: Bot) -> None:
+    [reply] = await bot.say(-1009, "/subscribe @spain", chat_type="channel")
+    assert reply.startswith("تم الاشتراك رقم 1")
