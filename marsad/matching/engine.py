@@ -209,6 +209,17 @@ class Matcher:
     def _parse(self, query: str, file: str, line: int | None, key: str) -> Node:
         node = parse(query, self.recogniser.entity_for_alias)
         problems = []
+        for term in terms(node):
+            if not leaf_key(term)[1]:
+                problems.append(
+                    Problem(
+                        file,
+                        f"{term.text!r} has no letters or digits to match (query column "
+                        f"{term.column})",
+                        key=key,
+                        line=line,
+                    )
+                )
         for ref in entity_refs(node):
             if ref.id not in self.entities:
                 close = difflib.get_close_matches(ref.id, sorted(self.entities), n=1, cutoff=0.6)

@@ -30,8 +30,9 @@ ENTITY_ID = re.compile(r"[a-z0-9_-]+")
 _OPERATORS = {"AND", "OR", "NOT"}
 # Typed in Telegram, "حموشي و إسبانيا" means AND: a lone و or أو is never a useful search word.
 _ARABIC_OPERATORS = {"و": "AND", "أو": "OR", "او": "OR"}
-_NEAR = re.compile(r"NEAR/(\d+)$")
-_NEAR_LIKE = re.compile(r"NEAR(/.*)?$")
+_NEAR = re.compile(r"NEAR/(\d+)$", re.IGNORECASE)
+# "NEAR" alone, or near/... in any case, is an attempt at the operator, not a search word.
+_NEAR_LIKE = re.compile(r"NEAR$|(?i:near)/")
 # Characters that end a bare word: space, parentheses, quotes (straight and typographic).
 _STOP = set(' \t\r\n()"“”«»')
 _QUOTES_OPEN = {'"': '"', "“": "”", "«": "»", "”": "“"}

@@ -198,6 +198,7 @@ def test_replacing_a_query_keeps_one_version() -> None:
         ("@spian AND x", "unknown entity @spian"),
         ("إسبانيا AND (", "expected a word"),
         ("NOT حموشي", "at least one term"),
+        ("حموشي AND ،", "'،' has no letters or digits to match (query column 11)"),
     ],
 )
 def test_bad_queries_are_refused_with_a_reason(query: str, error: str) -> None:
