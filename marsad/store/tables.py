@@ -52,6 +52,9 @@ class Item(SQLModel, table=True):
     date_missing: bool = Field(default=False)
     fetched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     backlog: bool = Field(default=False, description="found by the first poll of its source")
+    story_id: int | None = Field(
+        default=None, foreign_key="stories.id", index=True, ondelete="SET NULL"
+    )
 
 
 __all__ = ["Item", "SQLModel", "Source"]

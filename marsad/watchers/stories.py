@@ -1,0 +1,505 @@
+"""Story clustering: which earlier item, if any, reports the same event as a new one.
+
+Pure: no I/O and no clock (times come with the items, the eviction cut-off from the caller).
+An item is reduced to a fingerprint of its normalised title and lead (the Arabic folding of
+``matching``, a light clitic strip, function words dropped); candidates come from exact-duplicate
+keys (canonical URL, guid, identical text), a MinHash-LSH index of the content words and, when
+entities are known, items with the same entity set; each candidate is then confirmed by exact
+set similarity and vetoed on the details that tell two similar events apart (another weekday,
+other figures, another partner in the same headline template, conflicting entities).
+Precision comes first: when in doubt, an item starts a story of its own.
+"""
+
+from __future__ import annotations
+
+import heapq
+import zlib
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from datasketch import MinHash, MinHashLSH
+
+from marsad.matching.normalise import normalise
+from marsad.watchers.story_words import STOPWORDS, WEEKDAYS, stem
+
+LEAD_WORDS = 60
+"""Words of the lead (summary, else article text) read after the title: enough to tell
+events apart, short enough that a long article and a short summary of it stay comparable."""
+NUM_PERM = 128
+LSH_BANDS = (42, 3)
+"""42 bands of 3 rows: content-word Jaccard 0.35 is found 84% of the time, 0.45 98%, while
+unrelated items (Jaccard <= 0.1) come back as candidates less than 4% of the time."""
+COMMON_SHARE = 0.05
+COMMON_MIN_ITEMS = 30
+COMMON_MIN_COUNT = 10
+
+
+class Reason(StrEnum):
+    """Why an item joined an earlier item's story."""
+
+    URL = "same canonical URL"
+    GUID = "same guid"
+    TEXT = "identical title and lead"
+    NEAR_COPY = "near copy"
+    REWRITE = "rewrite"
+    CONTAINED = "shorter version"
+    ENTITIES = "same entities, overlapping wording"
+    CROSS_LANGUAGE = "same entities, other language"
+
+
+class Veto(StrEnum):
+    """Why two similar items are nevertheless different events."""
+
+    ENTITIES = "conflicting entities"
+    WEEKDAY = "different weekdays"
+    NUMBERS = "different figures"
+    TITLE_SLOT = "same headline template, another name"
+
+
+class Script(StrEnum):
+    ARABIC = "arabic"
+    LATIN = "latin"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The confirmation thresholds (docs/stories.md explains each value)."""
+
+    near_copy: float = 0.5
+    """Jaccard of word 3-shingles, and of distinctive words: a copy with light edits (any outlet,
+    anywhere in the window)."""
+    rewrite: float = 0.45
+    """Jaccard of content words: another outlet's rewrite (reordered, reworded in part)."""
+    contained: float = 0.8
+    """Share of the shorter text's content words found in the longer (dropped paragraphs)."""
+    contained_jaccard: float = 0.25
+    """...with at least this Jaccard, so that a short text made of boilerplate does not join."""
+    entity_rewrite: float = 0.2
+    """Content-word Jaccard enough when both items name exactly the same entities."""
+    entity_count: int = 3
+    entity_gap: timedelta = timedelta(hours=24)
+    min_words: int = 8
+    """Fewer content words than this: only an exact or near copy joins (titles are too short)."""
+    min_shingles: int = 5
+    rewrite_gap: timedelta = timedelta(hours=36)
+    """Rewrites come within hours; beyond this only near copies join (a template a day later is
+    usually another event)."""
+    cross_language_gap: timedelta = timedelta(hours=18)
+    cross_language_entities: int = 3
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """What clustering needs to know about one stored item."""
+
+    id: int
+    source: int
+    published: datetime
+    title: str
+    lead: str = ""
+    canonical_url: str | None = None
+    guid: str | None = None
+    entities: frozenset[str] | None = None
+    parties: frozenset[str] | None = None
+    """The entities that name the parties (persons, places); two items that each name a party
+    the other does not are different events. None: every entity counts as a party."""
+
+    @property
+    def party_set(self) -> frozenset[str] | None:
+        return self.parties if self.parties is not None else self.entities
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """The comparable form of an item's title and lead."""
+
+    words: frozenset[int]
+    shingles: frozenset[int]
+    title: tuple[str, ...]
+    numbers: frozenset[str]
+    weekdays: frozenset[int]
+    text_key: int | None
+    script: Script
+
+
+def _hash(token: str) -> int:
+    return zlib.crc32(token.encode())
+
+
+def _tokens(text: str) -> list[str]:
+    return normalise(text).split()
+
+
+def _drop_repeated_title(title: list[str], lead: list[str]) -> list[str]:
+    if title and lead[: len(title)] == title:
+        return lead[len(title) :]
+    return lead
+
+
+def _is_year(token: str) -> bool:
+    return len(token) == 4 and 1900 <= int(token) <= 2100
+
+
+def fingerprint(title: str, lead: str = "") -> Fingerprint:
+    """Fingerprint of ``title`` and the first ``LEAD_WORDS`` words of ``lead``."""
+    title_tokens = _tokens(title)
+    lead_tokens = _drop_repeated_title(title_tokens, _tokens(lead))[:LEAD_WORDS]
+    tokens = title_tokens + lead_tokens
+    stems = [stem(token) for token in tokens]
+    content = [s for s in stems if len(s) > 1 and s not in STOPWORDS and not s.isdigit()]
+    numbers = frozenset(t for t in tokens if t.isdigit() and not _is_year(t))
+    weekdays = frozenset(WEEKDAYS[t] for t in tokens if t in WEEKDAYS)
+    shingles = frozenset(_hash(" ".join(content[i : i + 3])) for i in range(len(content) - 2))
+    arabic = sum(1 for t in tokens if "\u0600" <= t[0] <= "\u06ff")
+    text_key = _hash(" ".join(tokens)) if len(content) >= DEFAULT_THRESHOLDS.min_words else None
+    return Fingerprint(
+        words=frozenset(_hash(word) for word in content),
+        shingles=shingles,
+        title=tuple(s for s in (stem(t) for t in title_tokens) if s not in STOPWORDS),
+        numbers=numbers,
+        weekdays=weekdays,
+        text_key=text_key,
+        script=Script.ARABIC if arabic * 2 >= len(tokens) else Script.LATIN,
+    )
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An indexed item: its fingerprint kept compact (arrays of hashes, not sets)."""
+
+    id: int
+    source: int
+    published: datetime
+    story: int
+    words: array[int]
+    shingles: array[int]
+    title: tuple[str, ...]
+    numbers: frozenset[str]
+    weekdays: frozenset[int]
+    script: Script
+    entities: frozenset[str] | None
+    parties: frozenset[str] | None
+    keys: tuple[str, ...]
+
+    @staticmethod
+    def of(item: StoryItem, print_: Fingerprint, story: int, keys: tuple[str, ...]) -> Stored:
+        return Stored(
+            id=item.id,
+            source=item.source,
+            published=item.published,
+            story=story,
+            words=array("I", sorted(print_.words)),
+            shingles=array("I", sorted(print_.shingles)),
+            title=print_.title,
+            numbers=print_.numbers,
+            weekdays=print_.weekdays,
+            script=print_.script,
+            entities=item.entities,
+            parties=item.party_set,
+            keys=keys,
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of comparing a new item with one candidate."""
+
+    same: bool
+    score: float
+    reason: Reason | None = None
+    veto: Veto | None = None
+
+
+def _overlap(query: frozenset[int], stored: Sequence[int]) -> tuple[float, float]:
+    """Jaccard and containment (of the smaller set) between a query set and a stored array."""
+    if not query or not stored:
+        return 0.0, 0.0
+    shared = len(query.intersection(stored))
+    return shared / (len(query) + len(stored) - shared), shared / min(len(query), len(stored))
+
+
+def _distinctive(words: Iterable[int], common: Common) -> list[int]:
+    if common.limit is None:
+        return list(words)
+    return [word for word in words if common.counts.get(word, 0) <= common.limit]
+
+
+@dataclass(frozen=True)
+class Common:
+    """How many indexed items use each word; above ``limit`` a word is boilerplate (an
+    official's full title, the agency's sign-off) and says nothing about which event it is."""
+
+    counts: Mapping[int, int] = field(default_factory=dict)
+    limit: int | None = None
+
+
+def _edit_distance_at_most_one(a: str, b: str) -> bool:
+    """True when one insertion, deletion, substitution or swap of neighbours turns a into b."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1 :]
+
+
+def _spelling_variant(a: str, b: str) -> bool:
+    """A typo or inflection of the same word, not another word in the same slot."""
+    if len(a) >= 4 and len(b) >= 4 and _edit_distance_at_most_one(a, b):
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) <= 2
+
+
+def _title_slot_swap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Same headline with one or two words replaced by unrelated ones (another partner, city)."""
+    if len(a) != len(b) or len(a) < 3:
+        return False
+    swapped = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if not 1 <= len(swapped) <= 2:
+        return False
+    return any(not _spelling_variant(x, y) for x, y in swapped)
+
+
+def _veto(new: StoryItem, print_: Fingerprint, old: Stored) -> Veto | None:
+    mine, theirs = new.party_set, old.parties
+    if mine and theirs and mine - theirs and theirs - mine:
+        return Veto.ENTITIES
+    if print_.weekdays and old.weekdays and not print_.weekdays & old.weekdays:
+        return Veto.WEEKDAY
+    if print_.numbers and old.numbers and not print_.numbers & old.numbers:
+        return Veto.NUMBERS
+    if _title_slot_swap(print_.title, old.title):
+        return Veto.TITLE_SLOT
+    return None
+
+
+def compare(
+    new: StoryItem,
+    print_: Fingerprint,
+    old: Stored,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    common: Common = Common(),
+) -> Verdict:
+    """Whether ``new`` reports the same event as the indexed ``old`` (exact duplicates aside).
+
+    Word overlap is measured on distinctive words only (see ``Common``)."""
+    gap = abs(new.published - old.published)
+    if print_.script is not old.script:
+        return _cross_language(new, old, gap, thresholds)
+    words = frozenset(_distinctive(print_.words, common))
+    old_words = _distinctive(old.words, common)
+    jaccard, contained = _overlap(words, old_words)
+    near, _ = _overlap(print_.shingles, old.shingles)
+    score = max(jaccard, near)
+    veto = _veto(new, print_, old)
+    if veto is not None:
+        return Verdict(False, score, veto=veto)
+    smaller_shingles = min(len(print_.shingles), len(old.shingles))
+    if (
+        near >= thresholds.near_copy
+        and jaccard >= thresholds.near_copy
+        and smaller_shingles >= thresholds.min_shingles
+    ):
+        return Verdict(True, score, Reason.NEAR_COPY)
+    smaller = min(len(words), len(old_words))
+    if new.source == old.source or gap > thresholds.rewrite_gap or smaller < thresholds.min_words:
+        return Verdict(False, score)
+    if jaccard >= thresholds.rewrite:
+        return Verdict(True, score, Reason.REWRITE)
+    if contained >= thresholds.contained and jaccard >= thresholds.contained_jaccard:
+        return Verdict(True, score, Reason.CONTAINED)
+    if (
+        gap <= thresholds.entity_gap
+        and _entities_agree(new.entities, old.entities, thresholds.entity_count)
+        and jaccard >= thresholds.entity_rewrite
+    ):
+        return Verdict(True, score, Reason.ENTITIES)
+    return Verdict(False, score)
+
+
+def _entities_agree(a: frozenset[str] | None, b: frozenset[str] | None, least: int) -> bool:
+    """Both name the same entities, and enough of them (official, partner, topic...)."""
+    return bool(a and a == b and len(a) >= least)
+
+
+def _cross_language(new: StoryItem, old: Stored, gap: timedelta, limits: Thresholds) -> Verdict:
+    """Arabic and French/English reports of one event share no words; only entities link them."""
+    if new.source == old.source or gap > limits.cross_language_gap:
+        return Verdict(False, 0.0)
+    shared = new.entities if new.entities == old.entities else None
+    if shared and len(shared) >= limits.cross_language_entities:
+        return Verdict(True, 0.3, Reason.CROSS_LANGUAGE)
+    return Verdict(False, 0.0)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where a new item goes: an earlier item's story, or (``story`` None) a new story."""
+
+    story: int | None
+    matched: int | None = None
+    reason: Reason | None = None
+    score: float = 0.0
+
+
+def _guid_key(guid: str | None) -> str | None:
+    """A guid distinctive enough to identify an article across feeds (not a bare number)."""
+    if guid is None:
+        return None
+    guid = guid.strip()
+    return f"guid:{guid}" if len(guid) >= 16 and not guid.isdigit() else None
+
+
+def _exact_keys(item: StoryItem, print_: Fingerprint) -> tuple[tuple[str, Reason], ...]:
+    keys: list[tuple[str, Reason]] = []
+    if item.canonical_url:
+        keys.append((f"url:{item.canonical_url}", Reason.URL))
+    guid = _guid_key(item.guid)
+    if guid is not None:
+        keys.append((guid, Reason.GUID))
+    if print_.text_key is not None:
+        keys.append((f"text:{print_.text_key:08x}", Reason.TEXT))
+    return tuple(keys)
+
+
+@dataclass
+class StoryIndex:
+    """The items of the last ``window``, searchable for the story a new item belongs to.
+
+    Bounded: ``evict`` drops items published before a cut-off (the caller passes
+    ``now - window``). Not thread-safe; one writer.
+    """
+
+    window: timedelta
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
+    _items: dict[int, Stored] = field(default_factory=dict)
+    _exact: dict[str, int] = field(default_factory=dict)
+    _by_entities: dict[frozenset[str], dict[int, None]] = field(default_factory=dict)
+    _expiry: list[tuple[datetime, int]] = field(default_factory=list)
+    _counts: dict[int, int] = field(default_factory=dict)
+    _lsh: MinHashLSH = field(init=False)
+    _template: MinHash = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
+        self._template = MinHash(num_perm=NUM_PERM, hashfunc=int)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._items
+
+    def story_of(self, item_id: int) -> int | None:
+        stored = self._items.get(item_id)
+        return stored.story if stored is not None else None
+
+    def common(self) -> Common:
+        """Which words are boilerplate now: used by more than ``COMMON_SHARE`` of the items
+        (once there are ``COMMON_MIN_ITEMS`` to judge from)."""
+        if len(self._items) < COMMON_MIN_ITEMS:
+            return Common()
+        return Common(self._counts, max(COMMON_MIN_COUNT, int(COMMON_SHARE * len(self._items))))
+
+    def _minhash(self, words: Iterable[int]) -> MinHash:
+        minhash = MinHash(
+            num_perm=NUM_PERM,
+            hashfunc=int,
+            permutations=self._template.permutations,
+            scheme=self._template.scheme,
+        )
+        minhash.update_batch(list(words))
+        return minhash
+
+    def find(self, item: StoryItem, print_: Fingerprint | None = None) -> Assignment:
+        """The story ``item`` belongs to among the indexed items (``story`` None: a new one)."""
+        print_ = print_ or fingerprint(item.title, item.lead)
+        for key, reason in _exact_keys(item, print_):
+            found = self._exact.get(key)
+            if found is not None and found in self._items:
+                return Assignment(self._items[found].story, found, reason, 1.0)
+        candidates: set[int] = set()
+        if print_.words:
+            candidates.update(self._lsh.query(self._minhash(print_.words)))
+        if item.entities and len(item.entities) >= 2:
+            candidates.update(self._by_entities.get(item.entities, ()))
+        common = self.common()
+        best = Assignment(None)
+        for candidate in candidates:
+            old = self._items.get(candidate)
+            if old is None or abs(item.published - old.published) > self.window:
+                continue
+            verdict = compare(item, print_, old, self.thresholds, common)
+            better = verdict.score > best.score or (
+                verdict.score == best.score and best.matched is not None and old.id < best.matched
+            )
+            if verdict.same and better:
+                best = Assignment(old.story, old.id, verdict.reason, verdict.score)
+        return best
+
+    def add(self, item: StoryItem, story: int, print_: Fingerprint | None = None) -> None:
+        """Index ``item`` as a member of ``story`` (re-adding an indexed item is a no-op)."""
+        if item.id in self._items:
+            return
+        print_ = print_ or fingerprint(item.title, item.lead)
+        keys = tuple(key for key, _ in _exact_keys(item, print_))
+        stored = Stored.of(item, print_, story, keys)
+        self._items[item.id] = stored
+        counts = self._counts
+        for word in print_.words:
+            counts[word] = counts.get(word, 0) + 1
+        for key in keys:
+            self._exact.setdefault(key, item.id)
+        if print_.words:
+            self._lsh.insert(item.id, self._minhash(print_.words), check_duplication=False)
+        if item.entities and len(item.entities) >= 2:
+            self._by_entities.setdefault(item.entities, {})[item.id] = None
+        heapq.heappush(self._expiry, (item.published, item.id))
+
+    def assign(self, item: StoryItem, new_story: int) -> Assignment:
+        """Find ``item``'s story and index it there; ``new_story`` is used when none fits."""
+        print_ = fingerprint(item.title, item.lead)
+        found = self.find(item, print_)
+        self.add(item, found.story if found.story is not None else new_story, print_)
+        return found
+
+    def evict(self, before: datetime) -> int:
+        """Drop the items published before ``before``; returns how many left the index."""
+        dropped = 0
+        while self._expiry and self._expiry[0][0] < before:
+            _, item_id = heapq.heappop(self._expiry)
+            stored = self._items.pop(item_id, None)
+            if stored is None:
+                continue
+            dropped += 1
+            for word in stored.words:
+                left = self._counts[word] - 1
+                if left:
+                    self._counts[word] = left
+                else:
+                    del self._counts[word]
+            for key in stored.keys:
+                if self._exact.get(key) == item_id:
+                    del self._exact[key]
+            if stored.words:
+                self._lsh.remove(item_id)
+            if stored.entities and len(stored.entities) >= 2:
+                members = self._by_entities.get(stored.entities, {})
+                members.pop(item_id, None)
+                if not members:
+                    self._by_entities.pop(stored.entities, None)
+        return dropped

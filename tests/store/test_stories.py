@@ -1,0 +1,182 @@
+"""Stories in the store (SQLite and PostgreSQL): counts, outlets, representative, listing,
+and an index that is rebuilt from the store after a restart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from marsad.config import SourceConfig
+from marsad.store.engine import open_store, session
+from marsad.store.items import NewItem, add_items
+from marsad.store.matches import record_matches
+from marsad.store.sources import sync_sources
+from marsad.store.stories import Story, recent_stories, story_members, window_items
+from marsad.store.tables import Item
+from marsad.watchers.stories_ingest import StoryAssigner
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+WINDOW = timedelta(hours=72)
+
+VISIT = (
+    "حموشي يستقبل وزير الداخلية البرتغالي بالرباط",
+    "استقبل المدير العام للأمن الوطني عبد اللطيف حموشي، صباح اليوم بالرباط، وزير الداخلية "
+    "البرتغالي الذي يزور المملكة على رأس وفد رسمي، وبحث الجانبان تعزيز التعاون في مكافحة "
+    "الهجرة غير النظامية وتفكيك شبكات تهريب البشر عبر المحيط الأطلسي.",
+)
+VISIT_COPY = (
+    "وزير الداخلية البرتغالي في ضيافة حموشي بالرباط",
+    "استقبل المدير العام للأمن الوطني عبد اللطيف حموشي، صباح اليوم بالرباط، وزير الداخلية "
+    "البرتغالي الذي يزور المملكة على رأس وفد رسمي، وبحث الجانبان تعزيز التعاون في مكافحة "
+    "الهجرة غير النظامية وتفكيك شبكات تهريب البشر عبر المحيط الأطلسي.",
+)
+FIRE = (
+    "السيطرة على حريق شب في غابة بضواحي شفشاون",
+    "تمكنت فرق الوقاية المدنية والمياه والغابات من السيطرة على حريق اندلع مساء أمس في غابة "
+    "بضواحي مدينة شفشاون، دون تسجيل خسائر بشرية، فيما فتح تحقيق لتحديد أسباب الحادث.",
+)
+
+
+def draft(key: str, text: tuple[str, str], hours_ago: float) -> NewItem:
+    return NewItem(
+        key=key,
+        guid=None,
+        url=f"https://news.example/{key}",
+        canonical_url=f"https://news.example/{key}",
+        title=text[0],
+        summary=text[1],
+        text="",
+        published=NOW - timedelta(hours=hours_ago),
+        date_missing=False,
+    )
+
+
+def setup(url: str) -> tuple[Engine, dict[str, int]]:
+    engine = open_store(url)
+    with session(engine) as s:
+        rows = sync_sources(
+            s,
+            [
+                SourceConfig("Wire", "https://wire.example/feed", priority=5),
+                SourceConfig("Daily", "https://daily.example/feed"),
+                SourceConfig("Weekly", "https://weekly.example/feed"),
+            ],
+        )
+        s.commit()
+        return engine, {name: row.id or 0 for name, row in rows.items()}
+
+
+def ingest(
+    engine: Engine,
+    assigner: StoryAssigner,
+    source: int,
+    *drafts: NewItem,
+    entities: dict[str, frozenset[str]] | None = None,
+) -> dict[str, int]:
+    """Store drafts as the poller does, assign stories in the same transaction; key -> story."""
+    with session(engine) as s:
+        items = add_items(s, source, list(drafts), fetched_at=NOW, backlog=False)
+        by_id = None
+        if entities is not None:
+            by_id = {i.id or 0: entities[i.key] for i in items if i.key in entities}
+            for item in items:
+                record_matches(s, item.id or 0, [], by_id.get(item.id or 0, frozenset()))
+        assigned = assigner.assign_stories(s, items, by_id, NOW)
+        s.commit()
+        return {item.key: assigned[item.id or 0] for item in items}
+
+
+def assigner() -> StoryAssigner:
+    return StoryAssigner(WINDOW, {"Wire": 5})
+
+
+def story(engine: Engine, story_id: int) -> Story:
+    with session(engine) as s:
+        found = s.get(Story, story_id)
+        assert found is not None
+        return found
+
+
+def test_one_event_from_two_outlets_is_one_story_with_two_outlets(store_url: str) -> None:
+    engine, src = setup(store_url)
+    stories = assigner()
+    first = ingest(engine, stories, src["Daily"], draft("d1", VISIT, 3), draft("d2", FIRE, 2))
+    again = ingest(engine, stories, src["Daily"], draft("d3", VISIT_COPY, 1))
+    second = ingest(engine, stories, src["Weekly"], draft("w1", VISIT_COPY, 0.5))
+    assert first["d1"] == again["d3"] == second["w1"] != first["d2"]
+    visit = story(engine, first["d1"])
+    assert (visit.items, visit.outlets) == (3, 2), "the same outlet twice is one outlet"
+    assert visit.first_seen == NOW - timedelta(hours=3)
+    assert visit.last_seen == NOW - timedelta(hours=0.5)
+    assert visit.title == VISIT[0], "the earliest item represents the story"
+    with session(engine) as s:
+        members = [(item.key, name) for item, name in story_members(s, visit.id or 0)]
+        assert members == [("d1", "Daily"), ("d3", "Daily"), ("w1", "Weekly")]
+        listed = recent_stories(s, NOW - timedelta(hours=24))
+        assert [(row.id, row.outlets, row.sources) for row in listed] == [
+            (visit.id, 2, ("Daily", "Weekly")),
+            (first["d2"], 1, ("Daily",)),
+        ]
+        assert recent_stories(s, NOW - timedelta(hours=24), min_outlets=2)[0].title == VISIT[0]
+        assert all(i.story_id is not None for i in s.exec(select(Item)).all())
+
+
+def test_the_highest_priority_source_represents_the_story(store_url: str) -> None:
+    engine, src = setup(store_url)
+    stories = assigner()
+    daily = ingest(engine, stories, src["Daily"], draft("d1", VISIT, 3))
+    wire = ingest(engine, stories, src["Wire"], draft("x1", VISIT_COPY, 1))
+    weekly = ingest(engine, stories, src["Weekly"], draft("w1", VISIT, 5))
+    assert daily["d1"] == wire["x1"] == weekly["w1"]
+    visit = story(engine, daily["d1"])
+    assert (visit.title, visit.url) == (VISIT_COPY[0], "https://news.example/x1")
+    assert visit.first_item_id != visit.representative_item_id
+    assert visit.first_seen == NOW - timedelta(hours=5)
+
+
+def test_a_restart_rebuilds_the_index_from_the_store(store_url: str) -> None:
+    engine, src = setup(store_url)
+    entities = {
+        "d1": frozenset({"hammouchi", "portugal", "migration"}),
+        "w1": frozenset({"hammouchi", "portugal", "migration"}),
+    }
+    before = ingest(engine, assigner(), src["Daily"], draft("d1", VISIT, 2), entities=entities)
+    restarted = assigner()
+    after = ingest(engine, restarted, src["Weekly"], draft("w1", VISIT_COPY, 1), entities=entities)
+    assert after["w1"] == before["d1"]
+    assert len(restarted.index) == 2
+
+
+def test_items_of_other_processes_are_picked_up(store_url: str) -> None:
+    engine, src = setup(store_url)
+    one, other = assigner(), assigner()
+    first = ingest(engine, one, src["Daily"], draft("d1", FIRE, 2))
+    second = ingest(engine, other, src["Weekly"], draft("w1", VISIT, 1))
+    third = ingest(engine, one, src["Wire"], draft("x1", VISIT_COPY, 0.5))
+    assert first["d1"] != second["w1"] == third["x1"]
+
+
+def test_a_rolled_back_batch_leaves_no_trace_in_the_index(store_url: str) -> None:
+    engine, src = setup(store_url)
+    stories = assigner()
+    with session(engine) as s:
+        items = add_items(s, src["Daily"], [draft("d1", VISIT, 2)], fetched_at=NOW, backlog=False)
+        stories.assign_stories(s, items, None, NOW)
+        s.rollback()
+    after = ingest(engine, stories, src["Weekly"], draft("w1", VISIT_COPY, 1))
+    with session(engine) as s:
+        assert [row.items for row in s.exec(select(Story)).all()] == [1]
+        assert story(engine, after["w1"]).title == VISIT_COPY[0]
+
+
+def test_the_window_bounds_the_index_and_the_rebuild(store_url: str) -> None:
+    engine, src = setup(store_url)
+    stories = assigner()
+    old = ingest(engine, stories, src["Daily"], draft("d1", VISIT, 100))
+    new = ingest(engine, stories, src["Weekly"], draft("w1", VISIT_COPY, 1))
+    assert old["d1"] != new["w1"], "a copy of an item outside the window starts a new story"
+    assert len(stories.index) == 1
+    with session(engine) as s:
+        assert [i.key for i in window_items(s, NOW - WINDOW)] == ["w1"]
