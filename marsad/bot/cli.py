@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "match": "batch matching: JSONL items in, JSONL results out (--labels to score rules)",
     "explain": "show, for one text, every hit and why",
     "digest": "print the digest for a period on the console",
+    "stories": "list recent stories with their outlet counts and titles",
     "demo": "run the whole pipeline offline on bundled sample feeds",
 }
 """Sub-commands and their one-line help; a command's module is imported only when it runs,

@@ -59,7 +59,7 @@ def item_json(source: str, item: Item, matched: Matched) -> dict[str, object]:
         "url": item.url,
         "title": item.title,
         "published": item.published_at.isoformat(),
-        "story": None,
+        "story": item.story_id,
         "rules": found.get(MatchKind.RULE, []),
         "entities": found.get(MatchKind.ENTITY, []),
         "backlog": item.backlog,
