@@ -11,7 +11,8 @@ Grammar, loosest binding first (so ``a OR b c NEAR/3 d NOT e`` is
     atom    := "(" or ")" | '"' phrase '"' | "@" entity-id | word
 
 Operators are written in capitals; ``and``/``or``/``not`` in lower case are ordinary words.
-The Arabic conjunctions written as separate words, ``و`` and ``أو``, are AND and OR.
+The Arabic conjunctions written as separate words, ``و`` and ``أو``, are AND and OR, and a
+leading minus (``-مباراة``) is NOT, as search engines write it.
 The parser knows nothing of entities except through an optional ``resolve`` callback: a bare
 word, a run of adjacent bare words, or a quoted phrase that is an alias of a known entity
 becomes a reference to that entity.  Columns are 1-based, counted in characters of the query.
@@ -161,6 +162,10 @@ def _lex(query: str) -> Iterator[_Token]:
             i = end + 1
         elif char == "»":
             raise QueryError(query, column, "closing quote without an opening one")
+        elif char == "-" and i + 1 < n and not query[i + 1].isspace() and query[i + 1] != "-":
+            # -word, as search engines write NOT (a hyphen inside a word is part of it)
+            yield _Token("NOT", char, column)
+            i += 1
         else:
             j = i
             while j < n and query[j] not in _STOP:
