@@ -24,6 +24,7 @@ from marsad.matching.query import (
     Node,
     Not,
     Or,
+    QueryError,
     Term,
     entity_refs,
     parse,
@@ -207,35 +208,28 @@ class Matcher:
         return cls.compile(load_rules([Path(p) for p in paths]))
 
     def _parse(self, query: str, file: str, line: int | None, key: str) -> Node:
+        """Parse and check a query; a typed query (no file line) fails with a caret."""
         node = parse(query, self.recogniser.entity_for_alias)
-        problems = []
+        found: list[tuple[int, str]] = []
         for term in terms(node):
             if not leaf_key(term)[1]:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{term.text!r} has no letters or digits to match (query column "
-                        f"{term.column})",
-                        key=key,
-                        line=line,
-                    )
-                )
+                found.append((term.column, f"{term.text!r} has no letters or digits to match"))
         for ref in entity_refs(node):
             if ref.id not in self.entities:
                 close = difflib.get_close_matches(ref.id, sorted(self.entities), n=1, cutoff=0.6)
                 hint = f"did you mean @{close[0]}?" if close else "no entity of that id is defined"
-                problems.append(
-                    Problem(
-                        file,
-                        f"unknown entity @{ref.id} (query column {ref.column})",
-                        key=key,
-                        line=line,
-                        hint=hint,
-                    )
-                )
-        if problems:
-            raise RuleError(problems)
-        return node
+                found.append((ref.column, f"unknown entity @{ref.id} ({hint})"))
+        if not found:
+            return node
+        if line is None:
+            column, message = min(found)
+            raise QueryError(query, column, message, file=file, key=key)
+        raise RuleError(
+            [
+                Problem(file, f"{message} (query column {column})", key=key, line=line)
+                for column, message in found
+            ]
+        )
 
     def _install(self, ident: str, text: str, node: Node, sources: Iterable[str]) -> CompiledQuery:
         keys = trigger_keys(node)

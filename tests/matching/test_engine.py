@@ -195,10 +195,10 @@ def test_replacing_a_query_keeps_one_version() -> None:
 @pytest.mark.parametrize(
     ("query", "error"),
     [
-        ("@spian AND x", "unknown entity @spian"),
+        ("@spian AND x", "unknown entity @spian (did you mean @spain?) at column 1"),
         ("إسبانيا AND (", "expected a word"),
         ("NOT حموشي", "at least one term"),
-        ("حموشي AND ،", "'،' has no letters or digits to match (query column 11)"),
+        ("حموشي AND ،", "'،' has no letters or digits to match at column 11"),
     ],
 )
 def test_bad_queries_are_refused_with_a_reason(query: str, error: str) -> None:
@@ -236,7 +236,9 @@ def test_compile_reports_unknown_entities_with_the_rule_place() -> None:
     bad = replace(ruleset.rules[0], query="@nobody", file="x.toml", line=12)
     with pytest.raises(RuleError) as caught:
         Matcher.compile(replace(ruleset, rules=(bad,)))
-    assert "x.toml:12: coop: unknown entity @nobody" in caught.value.show()
+    assert "x.toml:12: coop: unknown entity @nobody (no entity of that id is defined)" in (
+        caught.value.show()
+    )
 
 
 noise = st.sampled_from(["\u064e", "\u0651", "\u0640", "\u200f", "\u200c", "\u064b"])
