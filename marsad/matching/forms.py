@@ -87,45 +87,56 @@ def without_article(word: str) -> str:
     return word[2:] if word.startswith(ARTICLE) and len(word) >= 5 else word
 
 
-def inflections(word: str) -> set[str]:
+_FEMININE = ("ه", "ات", "تان", "تين", "تا", "تي")  # تا/تي: construct dual (مذكرتي تفاهم)
+_PARTICIPLE = ("", "ا", "ه", "ين", "ون", "ان", "ات", "تان", "تين")
+_NOUN = ("", "ا", "ات")
+
+
+def inflections(word: str, *, head: bool = True) -> set[str]:
     """The regular number/gender inflections of a folded Arabic word, itself included.
 
-    Recognises the ending the word is written with (nisba ي/ية/يين, feminine ة, sound plurals
-    ات/ين/ون) and generates its paradigm; a feminine word never loses its ة (هجرة is not هجر).
+    Recognises the ending the word is written with and generates that paradigm only, so no
+    inflection turns one word into another: a feminine never loses its ة (هجرة is not هجر);
+    a head noun in ية keeps it (عملية is not عملي) while an adjective in ية does not
+    (غير الشرعية / غير شرعيين); a plural in ات gives its feminine singular; participles
+    (مهاجر, متطرف) take the sound plurals, other bare nouns (أمن) only ات and the accusative.
     """
     if not is_arabic(word) or len(word) < 3 or word in FUNCTION_WORDS:
         return {word}
     n = len(word)
     endings: tuple[str, ...]
-    if word.endswith(("يين", "يون", "يات")) and n >= 6:
+    if word.endswith(("يين", "يون")) and n >= 6:
         stem, endings = word[:-3], _NISBA_PARADIGM
+    elif word.endswith("يات") and n >= 6:
+        stem, endings = (word[:-2], _FEMININE) if head else (word[:-3], _NISBA_PARADIGM)
     elif word.endswith("يه") and n >= 5:
-        stem, endings = word[:-2], _NISBA_PARADIGM
-    elif word.endswith("ي") and n >= 4:
+        stem, endings = (word[:-1], _FEMININE) if head else (word[:-2], _NISBA_PARADIGM)
+    elif word.endswith("ي"):
         stem, endings = word[:-1], _NISBA_PARADIGM
     elif word.endswith("ه") and n >= 4:
-        stem, endings = word[:-1], ("ه", "ات", "تان", "تين", "تا", "تي")  # construct dual مذكرتي
+        stem, endings = word[:-1], _FEMININE
     elif word.endswith("ات") and n >= 5:
-        stem, endings = word[:-2], ("", "ا", "ه", "ات")
+        stem, endings = word[:-2], _FEMININE
     elif word.endswith(("ين", "ون")) and n >= 6:
-        stem, endings = word[:-2], ("", "ا", "ه", "ين", "ون", "ات")
+        stem, endings = word[:-2], _PARTICIPLE
+    elif word.startswith("م") and n >= 4:
+        stem, endings = word, _PARTICIPLE
     else:
-        stem, endings = word, ("", "ا", "ه", "ين", "ون", "ان", "ات")
+        stem, endings = word, _NOUN
     return {word} | {stem + e for e in endings}
 
 
 def with_pronouns(forms: Iterable[str]) -> set[str]:
-    """Forms with an attached pronoun (جريمة → جريمتهم); ة becomes ت before it."""
+    """Forms with an attached pronoun (جريمة → جريمتهم); ة becomes ت before it.
+
+    Sound masculine plurals are left alone: their construct form + pronoun (ـيه) would
+    spell a feminine nisba, another word (بوليسية "detective" is not "his policemen").
+    """
     out: set[str] = set()
     for form in forms:
-        if not is_arabic(form) or len(form) < 3:
+        if not is_arabic(form) or len(form) < 3 or form.endswith(("ين", "ون")):
             continue
-        if form.endswith("ه"):
-            base = form[:-1] + "ت"
-        elif form.endswith(("ين", "ون")):
-            base = form[:-1]  # construct state: مهاجرو / مهاجري
-        else:
-            base = form
+        base = form[:-1] + "ت" if form.endswith("ه") else form
         out.update(base + p for p in PRONOUNS)
     return out
 

@@ -107,7 +107,7 @@ def _inflected_words(written: _Written, *, pronouns: bool) -> list[tuple[str, ..
                 options |= with_pronouns(options)
         else:
             base = without_article(word)
-            options = inflections(base)
+            options = inflections(base, head=False)
             options |= {ARTICLE + o for o in options if is_arabic(o)}
         per_word.append(options)
     return word_products(written.words, per_word)

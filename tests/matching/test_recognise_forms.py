@@ -135,6 +135,8 @@ INFLECTION_NO_MATCH = [
     ("اشترط", "police"),
     ("الجرم", "crime"),
     ("فرنسيس", "france"),
+    ("رواية بوليسية", "police"),  # a nisba of the word is another word
+    ("نظرة أمنية", "police"),
 ]
 
 
