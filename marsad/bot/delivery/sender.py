@@ -242,8 +242,8 @@ class Sender:
 
     def _claim(self, now: datetime, limit: int, busy: frozenset[int]) -> list[Claimed]:
         with self._session() as session:
-            query = (
-                select(OutboxRow)
+            candidates = session.exec(
+                select(OutboxRow.id, OutboxRow.chat_id)
                 .outerjoin(ChatDelivery, col(ChatDelivery.chat_id) == col(OutboxRow.chat_id))
                 .where(
                     OutboxRow.state == OutboxState.PENDING.value,
@@ -256,18 +256,27 @@ class Sender:
                 )
                 .order_by(col(OutboxRow.id))
                 .limit(limit * 4 + len(busy))
+            ).all()
+            first_of_chat: dict[int, int] = {}
+            for row_id, chat_id in candidates:  # the oldest row of each chat keeps chat order
+                if chat_id not in busy and chat_id not in first_of_chat and row_id is not None:
+                    first_of_chat[chat_id] = row_id
+            wanted = list(first_of_chat.values())[:limit]
+            if not wanted:
+                return []
+            # Lock exactly those rows; another sender's rows are skipped, not waited for.
+            query = (
+                select(OutboxRow)
+                .where(
+                    col(OutboxRow.id).in_(wanted),
+                    OutboxRow.state == OutboxState.PENDING.value,
+                )
+                .order_by(col(OutboxRow.id))
             )
             if self._dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True, of=OutboxRow)
-            chosen: dict[int, OutboxRow] = {}
-            for row in session.exec(query).all():
-                if row.chat_id in busy or row.chat_id in chosen:
-                    continue
-                chosen[row.chat_id] = row
-                if len(chosen) >= limit:
-                    break
+                query = query.with_for_update(skip_locked=True)
             claimed = []
-            for row in chosen.values():
+            for row in session.exec(query).all():
                 item = self._prepare(session, row)
                 if item is None:
                     continue
