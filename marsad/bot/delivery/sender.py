@@ -324,6 +324,11 @@ class Sender:
                            row.preview_url, target, True)  # fmt: skip
         parts = split_message(text, row.split_limit or TELEGRAM_LIMIT, html=not row.plain)
         index = len(row.message_ids)
+        if not parts:
+            row.state = OutboxState.FAILED.value
+            row.last_error = "nothing to send: the text is empty"
+            session.add(row)
+            return None
         if index >= len(parts):  # every part went out; only the bookkeeping was missing
             row.state = OutboxState.SENT.value
             session.add(row)

@@ -87,9 +87,12 @@ def _cut(text: str, window: int, forbidden: list[tuple[int, int]]) -> int:
 
 
 def split_message(text: str, limit: int = TELEGRAM_LIMIT, *, html: bool = False) -> list[str]:
-    """``text`` in parts of at most ``limit`` UTF-16 units (one part when it already fits)."""
+    """``text`` in parts of at most ``limit`` UTF-16 units (one part when it already fits; none
+    when it shows nothing, as Telegram refuses empty messages)."""
     if limit < 64:
         raise ValueError("limit too small to split sensibly")
+    if not _has_text(text, html):
+        return []
     parts: list[str] = []
     rest = text
     while utf16_length(rest) > limit:
@@ -112,7 +115,7 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT, *, html: bool = False)
         rest = reopen + tail
     if _has_text(rest, html):
         parts.append(rest)
-    return parts or [text]
+    return parts
 
 
 __all__ = ["TELEGRAM_LIMIT", "split_message", "utf16_length"]
