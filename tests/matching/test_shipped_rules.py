@@ -94,6 +94,7 @@ def test_the_shipped_rules_validate_and_cover_the_beat(matcher: Matcher) -> None
         ("التقى وزير الداخلية البرتغالي", "portugal"),
         ("عادت الشرطة البلجيكية", "belgium"),
         ("حكم قاضي هولندي على المتهم", "netherlands"),
+        ("مشا لهولاندا باش يخدم", "netherlands"),
         ("رحلت السلطات الإيطالية مهاجرين", "italy"),
         # security bodies and topics, Darija included
         ("جا البوليس وداهم الدار", "police"),
@@ -148,6 +149,8 @@ def test_mentions_are_recognised(matcher: Matcher, text: str, entity: str) -> No
         ("تحققت الأماني أخيرا", "germany"),
         ("شرب الماحيا في العرس", "germany"),
         ("قال فرانسوا هولاند", "netherlands"),
+        ("صرح هولاند للصحافيين", "netherlands"),
+        ("صام حتى المغرب", "morocco"),
         ("البابا فرنسيس يزور المغرب", "france"),
         ("كيف حالك يا صديقي", "drugs"),
         ("حراك الريف والمطالب الاجتماعية", "migration"),
