@@ -177,7 +177,7 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
                 w for w in _inflected_words(written, pronouns=True) if _derived_ok(w, written)
             ]
         for words in variants:
-            source = Source.ALIAS if words == written.words else Source.DERIVED
+            source = Source.ALIAS if person or words == written.words else Source.DERIVED
             article = Article.NEVER if _accusative(words, written) else Article.OPTIONAL
             yield pattern(words, raw, article, source)
     for raw in entity.forms:

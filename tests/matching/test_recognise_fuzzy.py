@@ -104,3 +104,24 @@ def test_fuzzy_can_be_switched_off_and_on() -> None:
 def test_the_default_recogniser_is_not_fooled_by_common_words() -> None:
     text = "قال المسؤول إن الأماني كثيرة وإن الماليين والشماليين لفتوا الانتباه"
     assert keys(text, RECOGNISER) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("قال عبد الوافي لفتييت إن", "عبد الوافي لفتييت"),
+        ("قال عبدالوافي لافتيت إن", "عبدالوافي لافتيت"),
+        ("ولعبد الوافي لفتييت", "ولعبد الوافي لفتييت"),
+        ("قال عبد الوافى لفتيت إن", "عبد الوافى لفتيت"),
+    ],
+)
+def test_a_word_of_a_full_name_may_be_misspelt_where_the_rest_stands(text: str, span: str) -> None:
+    full_name_only = Entity("laftit", EntityKind.PERSON, "عبد الوافي لفتيت", ("عبد الوافي لفتيت",))
+    (hit,) = Recogniser([full_name_only]).find(text)
+    assert hit.surface == span
+
+
+@pytest.mark.parametrize("text", ["قال الوافي لفتييت", "قال عبد الواحد لفتييت", "لفتييت"])
+def test_a_misspelt_word_of_a_full_name_alone_is_not_the_name(text: str) -> None:
+    full_name_only = Entity("laftit", EntityKind.PERSON, "عبد الوافي لفتيت", ("عبد الوافي لفتيت",))
+    assert Recogniser([full_name_only]).find(text) == []

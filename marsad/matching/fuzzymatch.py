@@ -1,0 +1,147 @@
+"""Fuzzy readings of tokens, cached per token text, and their placement in a text.
+
+A single-word name form is a hit on one token; a word of a multi-word name (عبد الوافي
+لفتيت) is a hit only where the other words of the name stand, exactly, around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marsad.matching.forms import ALL_PREFIXES
+from marsad.matching.fuzzy import FuzzyIndex
+from marsad.matching.patterns import Target
+from marsad.matching.vetoes import fuzzy_vetoed
+
+# Neither the name form nor the candidate may be shorter than this for a fuzzy hit.
+FUZZY_MIN_LENGTH = 5
+_CACHE_LIMIT = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class NameWord:
+    """What a fuzzy-indexed form stands for: word `index` of a name's `words`."""
+
+    target: Target
+    words: tuple[str, ...]
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A fuzzy reading of one token: proclitics cut, the name word it misspells, how far."""
+
+    prefix: int
+    word: NameWord
+    distance: int
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A fuzzy hit placed in a text: token range, proclitics of its first token, target."""
+
+    token_start: int
+    token_end: int
+    prefix: int
+    target: Target
+    distance: int
+
+
+class FuzzyReader:
+    """Fuzzy readings of tokens against an index, remembered per token text."""
+
+    def __init__(self) -> None:
+        self.index = FuzzyIndex()
+        self.known: set[str] = set()  # every exact single-word form: never a fuzzy hit
+        self._seen: set[str] = set()
+        self._readings: dict[str, tuple[Reading, ...]] = {}
+
+    def add(self, words: tuple[str, ...], target: Target) -> None:
+        """Index a name's words for fuzzy lookup."""
+        for i, word in enumerate(words):
+            self.index.add(word, NameWord(target, words, i))
+        self.forget()
+
+    def forget(self, only_hits: bool = False) -> None:
+        """Drop remembered readings (only the tokens that had some, when words were added)."""
+        if only_hits:
+            self._seen.difference_update(self._readings)
+        else:
+            self._seen.clear()
+        self._readings.clear()
+
+    def place(self, words: list[str], covered: set[int]) -> list[Placed]:
+        """Fuzzy hits in a token list, skipping tokens already covered by exact hits."""
+        if not len(self.index):
+            return []
+        vocabulary = set(words)
+        unseen = vocabulary - self._seen
+        if unseen:
+            if len(self._seen) > _CACHE_LIMIT:
+                self.forget()
+            for word in unseen:
+                readings = self._read(word) if len(word) >= FUZZY_MIN_LENGTH - 1 else ()
+                if readings:
+                    self._readings[word] = readings
+                self._seen.add(word)
+        positive = vocabulary & self._readings.keys()
+        if not positive:
+            return []
+        out: list[Placed] = []
+        for i, word in enumerate(words):
+            if word in positive and i not in covered:
+                for reading in self._readings[word]:
+                    placed = _placed(words, i, reading)
+                    if placed is not None:
+                        out.append(placed)
+        return out
+
+    def _read(self, token: str) -> tuple[Reading, ...]:
+        """Fuzzy readings of one token, fewest proclitics first, one per name word."""
+        best: dict[NameWord, Reading] = {}
+        taken: set[str] = set()
+        for prefix in reversed(ALL_PREFIXES):
+            if not token.startswith(prefix):
+                continue
+            stem = token[len(prefix) :]
+            if len(stem) < FUZZY_MIN_LENGTH or stem in self.known:
+                continue
+            for match in self.index.lookup(stem):
+                name = match.form.payload
+                assert isinstance(name, NameWord)
+                target = name.target
+                allowed = target.prefixes if name.index == 0 else frozenset({""})
+                if prefix not in allowed or name in best:
+                    continue
+                if len(name.words) == 1 and target.key in taken:
+                    continue
+                if fuzzy_vetoed(
+                    token, stem, match.form.form, person=target.person, variant=match.cheap
+                ):
+                    continue
+                best[name] = Reading(len(prefix), name, match.distance)
+                if len(name.words) == 1:
+                    taken.add(target.key)
+        return tuple(best.values())
+
+
+def _placed(words: list[str], at: int, reading: Reading) -> Placed | None:
+    """The hit a reading makes at token `at`, if the rest of its name stands around it."""
+    name = reading.word
+    start = at - name.index
+    end = start + len(name.words)
+    if start < 0 or end > len(words):
+        return None
+    prefix = reading.prefix
+    for j, expected in enumerate(name.words):
+        if j == name.index:
+            continue
+        token = words[start + j]
+        if j == 0:
+            cut = len(token) - len(expected)
+            if not token.endswith(expected) or token[:cut] not in name.target.prefixes:
+                return None
+            prefix = cut
+        elif token != expected:
+            return None
+    return Placed(start, end, prefix, name.target, reading.distance)
