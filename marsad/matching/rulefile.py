@@ -101,7 +101,7 @@ def _combine(readers: list[_FileReader], problems: list[Problem]) -> RuleSet:
         reader.read()
         entities.extend(reader.entities)
         rules.extend(reader.rules)
-        problems.extend(reader.problems)
+        problems.extend(sorted(reader.problems, key=lambda p: p.line or 0))  # in file order
     problems.extend(_duplicates(entities, "entity"))
     problems.extend(_duplicates(rules, "rule"))
     # An entity with another mistake still counts as defined: one error, not two.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marsad.errors import RuleError
 from marsad.matching.entities import EntityKind
@@ -208,3 +210,32 @@ def test_a_broken_entity_is_still_known_to_the_rules(tmp_path: Path) -> None:
         '[[entity]]\nid = "x"\nkind = "country"\nname = "س"\n[[rule]]\nid = "r"\nquery = "@x"\n',
     )
     assert len(found) == 1 and "'country' is not a kind" in found[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["entity", "rule"]), min_size=1, max_size=6),
+    st.data(),
+)
+def test_the_reported_line_is_the_faulty_key_wherever_it_sits(
+    kinds: list[str], data: st.DataObject
+) -> None:
+    lines: list[str] = ["# generated"]
+    key_lines: list[int] = []
+    for index, kind in enumerate(kinds):
+        lines += [""] * data.draw(st.integers(0, 2)) + ["# a comment", f"[[{kind}]]"]
+        lines.append(f'id = "{kind[0]}{index}"')
+        if kind == "entity":
+            lines += ['kind = "topic"', 'name = "اسم"']
+        else:
+            lines.append('query = "كلمة"')
+        lines += [""] * data.draw(st.integers(0, 1))
+        key_lines.append(len(lines) + 1)
+        lines.append('colour = "blue"')  # the unknown key, one per table
+    problems = []
+    try:
+        parse_rules("\n".join(lines), "g.toml")
+    except RuleError as exc:
+        problems = exc.problems
+    assert [p.line for p in problems] == key_lines
+    assert all(p.key and p.key.endswith(".colour") for p in problems)
