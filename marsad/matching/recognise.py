@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from marsad.matching.automaton import KeyIndex
 from marsad.matching.entities import Entity
+from marsad.matching.forms import ALL_PREFIXES
 from marsad.matching.fuzzymatch import FuzzyReader
 from marsad.matching.normalise import Scanned, normalise
 from marsad.matching.patterns import (
@@ -25,6 +26,8 @@ from marsad.matching.patterns import (
     term_patterns,
 )
 from marsad.matching.vetoes import clitic_reading
+
+_LONGEST_PREFIX = max(map(len, ALL_PREFIXES))
 
 
 @dataclass(frozen=True)
@@ -154,16 +157,15 @@ class Recogniser:
         for automaton in self._index.automata():
             for end, (length, targets) in automaton.iter(joined):
                 start = end - length + 1
-                token_begin = joined.rfind(" ", 0, start) + 1
+                token_begin = joined.rfind(" ", max(0, start - _LONGEST_PREFIX - 1), start) + 1
+                if not token_begin:
+                    continue  # inside a word, behind more than any run of proclitics
                 prefix = joined[token_begin:start]
-                if prefix and not _clitic_reading(joined, token_begin, start):
+                accepted = [t for t in targets if prefix in t.prefixes]
+                if not accepted or (prefix and not _clitic_reading(joined, token_begin, start)):
                     continue
-                token = -1
-                for target in targets:
-                    if prefix in target.prefixes:
-                        if token < 0:
-                            token = joined.count(" ", 0, token_begin) - 1
-                        found.append(_Found(token, token + target.words, len(prefix), target, 0))
+                token = joined.count(" ", 0, token_begin) - 1
+                found.extend(_Found(token, token + t.words, len(prefix), t, 0) for t in accepted)
         return found
 
 
