@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import resource
 import sys
 import tempfile
@@ -34,22 +35,107 @@ from marsad.watchers.fetch import Fetcher
 from marsad.watchers.poller import Poller, PollStatus
 from tests.httpserver import Response, SubprocessHTTPServer
 
-WORDS = (
-    "استقبل المدير العام للأمن الوطني وفدا أمنيا رفيع المستوى لبحث سبل تعزيز التعاون "
-    "في مجال مكافحة الإرهاب والجريمة المنظمة العابرة للحدود وتبادل المعلومات"
-)
+VOCABULARY = [
+    "استقبل",
+    "المدير",
+    "العام",
+    "للأمن",
+    "الوطني",
+    "وفدا",
+    "أمنيا",
+    "رفيع",
+    "المستوى",
+    "لبحث",
+    "سبل",
+    "تعزيز",
+    "التعاون",
+    "في",
+    "مجال",
+    "مكافحة",
+    "الإرهاب",
+    "والجريمة",
+    "المنظمة",
+    "العابرة",
+    "للحدود",
+    "وتبادل",
+    "المعلومات",
+    "أعلنت",
+    "السلطات",
+    "المحلية",
+    "افتتاح",
+    "مستشفى",
+    "جديد",
+    "بالمدينة",
+    "وتوقعت",
+    "الأرصاد",
+    "أمطارا",
+    "غزيرة",
+    "وارتفعت",
+    "أسعار",
+    "الخضر",
+    "في",
+    "الأسواق",
+    "وفاز",
+    "الفريق",
+    "المحلي",
+    "في",
+    "مباراة",
+    "الأمس",
+    "وناقش",
+    "البرلمان",
+    "مشروع",
+    "قانون",
+    "المالية",
+    "وقدم",
+    "الوزير",
+    "حصيلة",
+    "القطاع",
+    "وزار",
+    "الوفد",
+    "ميناء",
+    "طنجة",
+    "المتوسط",
+    "ووقع",
+    "الطرفان",
+    "مذكرة",
+    "تفاهم",
+    "في",
+    "مجال",
+    "الطاقة",
+    "المتجددة",
+    "وشهدت",
+    "البورصة",
+    "تراجعا",
+    "طفيفا",
+    "ودعت",
+    "النقابات",
+    "إلى",
+    "الحوار",
+    "الاجتماعي",
+    "واحتضنت",
+    "الرباط",
+    "معرضا",
+    "للكتاب",
+]
+
+
+def paragraph(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(VOCABULARY) for _ in range(words))
 
 
 def feed(index: int, items: int) -> bytes:
+    """A feed whose every item has its own text (news items of one outlet differ)."""
+    rng = random.Random(index)
     entries = []
     for n in range(items):
         day = 1 + (n % 28)
         entries.append(
-            f"<item><title>خبر رقم {n} من المصدر {index}: {WORDS[:60]}</title>"
+            f"<item><title>{paragraph(rng, 10)}</title>"
             f"<link>https://source{index}.example/news/{n}</link>"
             f"<guid isPermaLink='false'>src{index}-item{n}</guid>"
             f"<pubDate>Sat, {day:02d} Nov 2026 10:00:00 +0100</pubDate>"
-            f"<description><![CDATA[<p>{WORDS}</p><p>{WORDS}</p>]]></description></item>"
+            f"<description><![CDATA[<p>{paragraph(rng, 40)}</p><p>{paragraph(rng, 40)}</p>]]>"
+            "</description></item>"
         )
     return (
         "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"

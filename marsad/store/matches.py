@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint, insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
 
@@ -34,10 +34,23 @@ class ItemMatch(SQLModel, table=True):
 def record_matches(
     session: Session, item_id: int, rules: Iterable[str], entities: Iterable[str]
 ) -> None:
-    """Store what one item matched (idempotent per pair)."""
-    pairs = {(MatchKind.RULE, r) for r in rules} | {(MatchKind.ENTITY, e) for e in entities}
-    for kind, key in sorted(pairs):
-        session.add(ItemMatch(item_id=item_id, kind=kind.value, key=key))
+    """Store what one item matched."""
+    record_many_matches(session, [(item_id, rules, entities)])
+
+
+def record_many_matches(
+    session: Session, matched: Iterable[tuple[int, Iterable[str], Iterable[str]]]
+) -> None:
+    """Store what items matched: ``(item id, rule ids, entity ids)`` each, in one statement."""
+    rows = [
+        {"item_id": item_id, "kind": kind.value, "key": key}
+        for item_id, rules, entities in matched
+        for kind, key in sorted(
+            {(MatchKind.RULE, r) for r in rules} | {(MatchKind.ENTITY, e) for e in entities}
+        )
+    ]
+    if rows:
+        session.execute(insert(ItemMatch), rows)
 
 
 def matches_of(session: Session, item_ids: Iterable[int]) -> dict[int, dict[MatchKind, list[str]]]:

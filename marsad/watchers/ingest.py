@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from marsad.config import Config
 from marsad.matching.engine import Matcher, MatchInput, MatchResult
-from marsad.store.matches import record_matches
+from marsad.store.matches import record_many_matches
 from marsad.store.tables import Item, Source
 
 
@@ -57,12 +57,14 @@ class Ingest:
         )
 
     def __call__(self, session: Session, source: Source, items: list[Item]) -> None:
-        ingested = []
-        for item in items:
-            result = self.match(source, item)
-            if result is not None and item.id is not None:
-                record_matches(session, item.id, result.rules, result.entities)
-            ingested.append(Ingested(item, source, result))
-        session.flush()
+        ingested = [Ingested(item, source, self.match(source, item)) for item in items]
+        record_many_matches(
+            session,
+            (
+                (done.item.id, done.result.rules, done.result.entities)
+                for done in ingested
+                if done.result is not None and done.item.id is not None
+            ),
+        )
         for stage in self.stages:
             stage(session, ingested)
