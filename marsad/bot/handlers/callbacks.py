@@ -33,7 +33,7 @@ def data(button: Button, ident: int) -> str:
 
 def parse(value: str) -> tuple[Button, int] | None:
     prefix, _, rest = value.partition(":")
-    if prefix not in Button.__members__.values() or not rest.isdigit():
+    if prefix not in Button.__members__.values() or not rest.lstrip("-").isdigit():
         return None
     return Button(prefix), int(rest)
 

@@ -1,0 +1,166 @@
+"""Digests: grouping and ranking, the daily schedule, splitting, and ``marsad digest``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from marsad.bot import digests
+from marsad.bot.cli import main
+from marsad.bot.delivery.split import split_message
+from marsad.bot.digests import Selector
+from marsad.bot.handlers.access import AccessPolicy
+from marsad.bot.handlers.common import Services
+from marsad.bot.handlers.digest import scheduled_digests
+from marsad.store.chats import (
+    DIGEST_OFF,
+    FOREVER,
+    Chat,
+    ChatInfo,
+    ChatType,
+    Language,
+    add_subscription,
+    register_chat,
+)
+from marsad.store.chats import SubscriptionKind as Kind
+from marsad.store.delivery import OutboxRow
+from tests.bot.conftest import NOW, World
+from tests.fakebot import html_errors
+
+CASABLANCA = ZoneInfo("Africa/Casablanca")  # UTC+1 in November
+
+
+def chat(registered: datetime, *, sent: datetime | None = None, at: str | None = None) -> Chat:
+    return Chat(
+        chat_id=1, type="private", registered_at=registered, digest_sent_at=sent, digest_time=at
+    )
+
+
+def utc(hour: int, minute: int = 0, day: int = 22) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("case", "now", "expected"),
+    [
+        (chat(utc(6, day=20), sent=utc(7, 0, day=21)), utc(6, 59), None),  # 07:59 local
+        (chat(utc(6, day=20), sent=utc(7, 0, day=21)), utc(7, 0), utc(7, 0)),  # 08:00 local
+        (chat(utc(6, day=20), sent=utc(7, 0)), utc(9, 0), None),  # sent today
+        (chat(utc(6, day=20), sent=utc(7, 0, day=20)), utc(12, 0), utc(7, 0)),  # downtime: one
+        (chat(utc(8, 0)), utc(12, 0), None),  # registered after today's slot: waits
+        (chat(utc(8, 0)), utc(7, 0, day=23), utc(7, 0, day=23)),
+        (chat(utc(6, day=20), at="21:30"), utc(12, 0), utc(20, 30, day=21)),
+        (chat(utc(6, day=20), at="21:30", sent=utc(20, 30, day=21)), utc(20, 29), None),
+        (chat(utc(6, day=20), at=DIGEST_OFF), utc(12, 0), None),
+    ],
+)
+def test_when_a_daily_digest_is_due(case: Chat, now: datetime, expected: datetime | None) -> None:
+    assert digests.due(case, now, time(8, 0), CASABLANCA) == expected
+
+
+def test_a_muted_chat_gets_no_scheduled_digest() -> None:
+    muted = chat(utc(6, day=20))
+    muted.muted_until = FOREVER
+    assert digests.due(muted, utc(12, 0), time(8, 0), CASABLANCA) is None
+
+
+def test_stories_grouped_under_their_first_subscription_ranked_by_outlets(world: World) -> None:
+    a1 = world.add_item("حموشي يستقبل سفير إسبانيا", ago=timedelta(hours=3))
+    a2 = world.add_item("حموشي يستقبل السفير الإسباني", source="Wasit", ago=timedelta(hours=2))
+    b = world.add_item("حموشي يفتتح مقرا جديدا", ago=timedelta(hours=1))
+    c = world.add_item("عملية ضد خلية إرهابية في إسبانيا", ago=timedelta(hours=5))
+    world.add_item("حموشي في خبر قديم", ago=timedelta(hours=30))
+    story = {a1.id: 1, a2.id: 1, b.id: 2, c.id: 3}
+    selectors = [
+        Selector("حموشي", Kind.ENTITY, "hammouchi"),
+        Selector("إسبانيا", Kind.ENTITY, "spain"),
+        Selector("الإرهاب", Kind.ENTITY, "terrorism"),
+    ]
+    with world.session() as s:
+        found = digests.collect(
+            s, world.matcher, {}, selectors, NOW - timedelta(hours=24), NOW,
+            lambda _s, items: {i.id or 0: story[i.id] for i in items},
+        )  # fmt: skip
+    shown = [(g.label, [(x.story_id, x.outlets) for x in g.stories]) for g in found.groups]
+    assert shown == [("حموشي", [(1, 2), (2, 1)]), ("إسبانيا", [(3, 1)])]
+    assert found.count == 3
+    html = digests.render_html(found, "ملخص", CASABLANCA)
+    assert html_errors(html) is None
+    assert '<a href="https://sahil.example/1">حموشي يستقبل سفير إسبانيا</a> — Sahil · +1' in html
+
+
+def test_a_long_digest_splits_at_line_boundaries_under_the_limit(world: World) -> None:
+    for n in range(120):
+        world.add_item(f"حموشي يستقبل وفدا رقم {n} & <شريك> في الرباط لبحث التعاون الأمني")
+    with world.session() as s:
+        found = digests.collect(
+            s, world.matcher, {}, [Selector("حموشي", Kind.ENTITY, "hammouchi")],
+            NOW - timedelta(hours=24), NOW,
+        )  # fmt: skip
+    text = digests.render_html(found, "ملخص", CASABLANCA)
+    parts = split_message(text, html=True)
+    assert len(parts) >= 3
+    for part in parts:
+        assert len(part) <= 4096 and html_errors(part) is None
+        assert all(line.startswith(("•", "<b>")) or not line for line in part.splitlines())
+    assert sum(part.count("•") for part in parts) == 120
+
+
+async def test_scheduled_digests_are_queued_once_per_slot(world: World) -> None:
+    with world.session() as s:
+        for chat_id, language in ((11, Language.AR), (12, Language.EN), (13, Language.AR)):
+            info = ChatInfo(chat_id, ChatType.PRIVATE, None, language)
+            row, _ = register_chat(s, info, NOW - timedelta(days=3))
+            if chat_id != 13:  # 13 has no subscriptions: no digest
+                add_subscription(s, row, Kind.ENTITY, "hammouchi", NOW)
+        s.commit()
+    world.add_item("حموشي يستقبل سفير إسبانيا", ago=timedelta(hours=2))
+    services = Services(world.config, world.engine, world.matcher, world.clock, AccessPolicy())
+    assert await scheduled_digests(services) == 2
+    assert await scheduled_digests(services) == 0
+    with world.session() as s:
+        rows = s.exec(select(OutboxRow)).all()
+    assert sorted((r.chat_id, r.kind, r.dedup_key) for r in rows) == [
+        (11, "digest", "digest:2026-11-22T08:00:1"),
+        (12, "digest", "digest:2026-11-22T08:00:1"),
+    ]
+    english = next(r for r in rows if r.chat_id == 12)
+    assert english.text_plain.startswith("Digest since 2026-11-21 08:00 (1 stories):")
+    assert "حموشي يستقبل سفير إسبانيا" in english.text_plain
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """``main`` configures logging for the process; later tests expect it untouched."""
+    names = ("", "httpx", "httpcore", "alembic", "telegram")
+    levels = {name: logging.getLogger(name).level for name in names}
+    handlers = list(logging.getLogger().handlers)
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger().handlers[:] = handlers
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_console_digest_prints_rules_and_queries(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.clock.now = datetime.now(UTC)
+    world.add_item("حموشي يستقبل سفير إسبانيا", ago=timedelta(hours=2))
+    world.add_item("أمطار في الشمال", ago=timedelta(hours=2))
+    assert world.config.path is not None
+    command = ["digest", "--config", str(world.config.path)]
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    assert "== التعاون الأمني المغربي الإسباني" in out
+    assert "https://sahil.example/1" in out and "أمطار" not in out
+    assert main([*command, "--since", "7d", "أمطار"]) == 0
+    out = capsys.readouterr().out
+    assert "== أمطار" in out and "أمطار في الشمال" in out
+    assert main([*command, "حموشي AND ("]) == 2
+    assert "at column 12" in capsys.readouterr().err
