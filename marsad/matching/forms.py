@@ -19,9 +19,11 @@ _PREPOSITIONS = ("", "ب", "ك", "ل")
 # Proclitic strings allowed before a word written without the article ...
 PREFIXES_BARE: frozenset[str] = frozenset(c + p for c in _CONJUNCTIONS for p in _PREPOSITIONS)
 # ... and the article with what may precede it (ل + ال is written لل).
+# Moroccan Darija writes the article as a bare ل (لمغاربة) and "of the" as دال (دالمغرب).
 PREFIXES_ARTICLE: frozenset[str] = frozenset(
-    {c + p + ARTICLE for c in _CONJUNCTIONS for p in ("", "ب", "ك")}
+    {c + p + ARTICLE for c in _CONJUNCTIONS for p in ("", "ب", "ك", "د")}
     | {c + "لل" for c in _CONJUNCTIONS}
+    | {c + "ل" for c in _CONJUNCTIONS}
 )
 PREFIXES_ANY: frozenset[str] = PREFIXES_BARE | PREFIXES_ARTICLE
 PREFIXES_NONE: frozenset[str] = frozenset({""})

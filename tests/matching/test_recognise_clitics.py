@@ -47,9 +47,20 @@ MATCH = [
     ("ارتكبوا جريمتهم ليلا", "crime"),
     ("جريمته الأولى", "crime"),
     ("ومخدراتهم المحجوزة", "drugs"),
+    # Moroccan Darija: a bare ل for the article, دال for "of the"
+    ("ناس دالمغرب", "morocco"),
+    ("يا لمغاربة", "morocco"),
+    ("لمغرب زوين", "morocco"),
+    ("الحكومة دالإسبان", "spain"),
+    ("فلمغرب", "morocco"),
     ("شرطتنا الوطنية", "police"),
     ("إرهابهم", "terrorism"),
     ("الحشيش وكوكايينهم", "drugs"),
+]
+
+NO_MATCH_ARTICLE = [
+    ("دالتونس", "tunisia"),
+    ("ودالتونس", "tunisia"),
 ]
 
 NO_MATCH = [
@@ -71,6 +82,11 @@ NO_MATCH = [
 @pytest.mark.parametrize(("text", "key"), MATCH)
 def test_clitics_match(text: str, key: str) -> None:
     assert key in keys(text)
+
+
+@pytest.mark.parametrize(("text", "key"), NO_MATCH_ARTICLE)
+def test_darija_article_only_where_the_article_may_stand(text: str, key: str) -> None:
+    assert key not in keys(text)
 
 
 @pytest.mark.parametrize(("text", "owner", "terms"), NO_MATCH)
