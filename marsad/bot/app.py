@@ -22,11 +22,21 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    MessageHandler,
     filters,
 )
 
 from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_stories
-from marsad.bot.handlers import callbacks, digest, listing, mute, start_help, status, subscribe
+from marsad.bot.handlers import (
+    callbacks,
+    digest,
+    listing,
+    migrate,
+    mute,
+    start_help,
+    status,
+    subscribe,
+)
 from marsad.bot.handlers.access import AccessPolicy
 from marsad.bot.handlers.common import SERVICES_KEY, Context, Handler, Services, command
 from marsad.bot.wiring import utc_now
@@ -171,6 +181,7 @@ def build_application(
         callback = command(spec.handler, admin=spec.admin, start=spec.start)
         application.add_handler(CommandHandler(spec.name, callback, filters=kinds))
     application.add_handler(CallbackQueryHandler(callbacks.on_button))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrate.on_migrate))
     application.add_error_handler(_on_error)
     if application.job_queue is not None:
         application.job_queue.run_repeating(

@@ -14,7 +14,7 @@ import html
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,12 +23,15 @@ from sqlmodel import Session, col, select
 
 from marsad.bot.delivery import outbox
 from marsad.bot.delivery.format import _LABELS, Alert, Lang, format_alert
+from marsad.bot.digests import story_outlets
 from marsad.bot.handlers.access import AccessPolicy
 from marsad.bot.handlers.callbacks import Button, data
+from marsad.config import Config
 from marsad.matching.engine import Matcher, MatchResult
 from marsad.store.chats import Chat, Language, Subscription, SubscriptionKind, active_subscriptions
 from marsad.store.delivery import OutboxKind, OutboxRow
 from marsad.store.tables import Item
+from marsad.watchers.ingest import Ingested
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +198,45 @@ def fan_out(
         if arrival.outlets > 1:
             edits += grow(session, arrival.story_id, arrival.outlets, now)
     return FanOutReport(alerts, edits, backlog)
+
+
+def arrivals_of(session: Session, ingested: Sequence[Ingested]) -> list[Arrival]:
+    """The lead's ingest records as arrivals, with each item's story and its outlets now.
+
+    Runs after the stories stage (``item.story_id`` set, the story's counts updated in this
+    session); an item without a story is a story of its own (keyed by its negated id).
+    """
+    ids = sorted({i.item.story_id for i in ingested if i.item.story_id is not None})
+    outlets = story_outlets(session, ids)
+    found = []
+    for record in ingested:
+        if record.result is None:
+            continue
+        item = record.item
+        story = item.story_id if item.story_id is not None else -(item.id or 0)
+        found.append(Arrival(item, record.source.name, story, outlets.get(story, 1), record.result))
+    return found
+
+
+@dataclass
+class FanOut:
+    """The ingest stage that fans new items out to chats (``Ingest(stages=[..., FanOut(...)])``)."""
+
+    config: Config
+    matcher: Matcher
+    clock: Callable[[], datetime]
+
+    def __call__(self, session: Session, ingested: Sequence[Ingested]) -> None:
+        report = fan_out(
+            session,
+            arrivals_of(session, ingested),
+            self.clock(),
+            matcher=self.matcher,
+            policy=AccessPolicy.from_config(self.config.telegram),
+            tz=self.config.tz,
+        )
+        if report.alerts or report.edits:
+            log.info("fan-out: %d alerts, %d edits queued", report.alerts, report.edits)
 
 
 def grow(session: Session, story_id: int, outlets: int, now: datetime) -> int:

@@ -205,6 +205,36 @@ def active_subscriptions(session: Session, now: datetime) -> list[tuple[Chat, Su
     return [(chat, sub) for chat, sub in rows]
 
 
+def move_chat(session: Session, old_chat_id: int, new_chat_id: int) -> Chat | None:
+    """A group became a supergroup (new Telegram id): its settings and subscriptions follow.
+
+    When the new id already has a row (someone wrote there first), the old chat's subscriptions
+    are moved into it (renumbered after its own, duplicates dropped) and the old row removed.
+    Subscription ids never change, so their queries in the live matcher stay valid.
+    """
+    old = get_chat(session, old_chat_id)
+    if old is None:
+        return get_chat(session, new_chat_id)
+    new = get_chat(session, new_chat_id)
+    if new is None:
+        old.chat_id, old.type = new_chat_id, ChatType.SUPERGROUP.value
+        session.add(old)
+        session.flush()
+        return old
+    number = max((s.number for s in subscriptions(session, new)), default=0)
+    for sub in subscriptions(session, old):
+        if find_subscription(session, new, SubscriptionKind(sub.kind), sub.target) is not None:
+            session.delete(sub)
+            continue
+        number += 1
+        sub.chat_id, sub.number = new.id or 0, number
+        session.add(sub)
+    session.flush()
+    session.delete(old)
+    session.flush()
+    return new
+
+
 def all_chats(session: Session) -> list[Chat]:
     return list(session.exec(select(Chat).order_by(col(Chat.id))).all())
 
@@ -223,6 +253,7 @@ __all__ = [
     "all_chats",
     "find_subscription",
     "get_chat",
+    "move_chat",
     "query_subscriptions",
     "register_chat",
     "remove_subscriptions",

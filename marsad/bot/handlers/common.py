@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
@@ -26,7 +26,8 @@ from marsad.bot.handlers.access import AccessPolicy, Verdict
 from marsad.bot.handlers.texts import Say, say
 from marsad.config import Config
 from marsad.matching.engine import Matcher
-from marsad.store.chats import ChatInfo, ChatType, Language, get_chat, register_chat
+from marsad.store.chats import ChatInfo, ChatType, Language, get_chat, move_chat, register_chat
+from marsad.store.delivery import ChatDelivery
 from marsad.store.engine import session as open_session
 
 log = logging.getLogger("marsad.bot")
@@ -162,9 +163,22 @@ def _known_language(services_: Services, chat_id: int) -> Language | None:
         return chat.lang if chat is not None else None
 
 
+def adopt_migrated(session: Session, chat_id: int) -> None:
+    """A chat id seen for the first time may be a group's new supergroup id: when the sender
+    recorded that migration, the group's settings and subscriptions move to it."""
+    if get_chat(session, chat_id) is not None:
+        return
+    former = session.exec(
+        select(ChatDelivery.chat_id).where(col(ChatDelivery.migrated_to) == chat_id)
+    ).all()
+    for old in former:
+        move_chat(session, old, chat_id)
+
+
 def ensure_chat(services_: Services, update: Update, *, refresh_language: bool) -> Language:
     """Register the chat if new (or refresh its language); return the language to answer in."""
     with services_.session() as s:
+        adopt_migrated(s, update.effective_chat.id if update.effective_chat else 0)
         known = get_chat(s, update.effective_chat.id if update.effective_chat else 0)
         keep = None if refresh_language or known is None else known.lang
         info = chat_info(update, keep)
