@@ -210,6 +210,7 @@ def _apply_excludes(found: list[_Found]) -> list[_Found]:
         if f.target.source is not Source.EXCLUDE
         and not any(
             v.target.key == f.target.key
+            and f.target.is_entity
             and v.token_start <= f.token_start
             and f.token_end <= v.token_end
             for v in vetoes
@@ -228,10 +229,10 @@ def _one_per_span(found: list[_Found]) -> list[_Found]:
             f.token_start,
         ),
     )
-    taken: dict[str, list[tuple[int, int]]] = {}
+    taken: dict[tuple[bool, str], list[tuple[int, int]]] = {}
     out: list[_Found] = []
     for f in ranked:
-        spans = taken.setdefault(f.target.key, [])
+        spans = taken.setdefault((f.target.is_entity, f.target.key), [])
         if any(f.token_start < e and s < f.token_end for s, e in spans):
             continue
         spans.append((f.token_start, f.token_end))

@@ -70,3 +70,10 @@ def test_entity_for_alias() -> None:
 def test_empty_text() -> None:
     assert RECOGNISER.find("") == []
     assert RECOGNISER.find(" ،؛ ") == []
+
+
+def test_a_term_spelt_like_an_entity_id_is_kept_apart() -> None:
+    spain = Entity("spain", EntityKind.PLACE, "إسبانيا", ("إسبانيا", "Spain"))
+    recogniser = Recogniser([spain], ["Spain"])
+    hits = recogniser.find("Spain")
+    assert sorted((h.key, h.is_entity) for h in hits) == [("spain", False), ("spain", True)]
