@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -193,8 +194,13 @@ def build_application(
 async def start_application(
     application: Application[Any, Any, Any, Any, Any, Any], poll_timeout: float = 10.0
 ) -> None:
-    """After ``initialize``: register the command menu, start handlers and long polling."""
-    await set_commands(application)
+    """After ``initialize``: register the command menu, start handlers and long polling.
+
+    A menu Telegram refuses (a network hiccup at start) is logged; the bot still runs."""
+    try:
+        await set_commands(application)
+    except TelegramError as error:
+        log.warning("could not register the command menu: %s", error)
     await application.start()
     assert application.updater is not None
     await application.updater.start_polling(
