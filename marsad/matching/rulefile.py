@@ -8,7 +8,6 @@ line of each table and key is found by scanning the file's text.
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 from marsad.errors import Problem, RuleError
 from marsad.matching.entities import Entity, EntityKind
 from marsad.matching.query import ENTITY_ID, QueryError, entity_refs, parse
+from marsad.matching.tomlpos import TomlLines, decode_error
 
 
 class Severity(StrEnum):
@@ -139,38 +139,12 @@ class _FileReader:
     def __init__(self, file: str, text: str) -> None:
         self.file = file
         self.text = text
-        self.lines = text.splitlines()
+        self.where = TomlLines(text)
         self.problems: list[Problem] = []
         self.entities: list[Entity] = []
         self.rules: list[Rule] = []
         self._parsed: list[tuple[Rule, int]] = []  # rule and its table index, for references
         self.entity_ids: set[str] = set()
-
-    # -- positions ----------------------------------------------------------------------------
-
-    def table_line(self, kind: str, index: int) -> int | None:
-        """1-based line of the ``index``-th ``[[kind]]`` header."""
-        header = re.compile(rf"^\s*\[\[\s*{kind}\s*\]\]")
-        seen = -1
-        for number, line in enumerate(self.lines):
-            if header.match(line):
-                seen += 1
-                if seen == index:
-                    return number + 1
-        return None
-
-    def key_line(self, kind: str, index: int, key: str | None) -> int | None:
-        start = self.table_line(kind, index)
-        if start is None or key is None:
-            return start
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(start, len(self.lines)):
-            line = self.lines[number]
-            if line.strip().startswith("["):
-                break
-            if pattern.match(line):
-                return number + 1
-        return start
 
     def problem(
         self,
@@ -181,33 +155,9 @@ class _FileReader:
         message: str,
         hint: str | None = None,
     ) -> None:
-        line = self.key_line(kind, index, key)
+        line = self.where.key_line(kind, index, key)
         where = f"{kind}[{label}]" + (f".{key}" if key else "")
         self.problems.append(Problem(self.file, message, key=where, line=line, hint=hint))
-
-    def query_position(self, line: int | None, column: int) -> tuple[int | None, int | None]:
-        """File line and column of the query's ``column`` (best effort; None when unsure)."""
-        if line is None:
-            return None, None
-        source = self.lines[line - 1]
-        found = re.match(r"^\s*query\s*=\s*('''|\"\"\"|'|\")", source)
-        if not found:
-            return line, None
-        quote = found.group(1)
-        start = found.end()
-        if len(quote) == 3 and not source[start:].strip():
-            line, start = line + 1, 0  # TOML trims a newline right after the opening quotes
-            source = self.lines[line - 1] if line <= len(self.lines) else ""
-        if quote == '"' and "\\" in source:
-            return line, None  # escapes shift columns; the query column is still reported
-        offset = column - 1
-        while line <= len(self.lines):
-            rest = len(self.lines[line - 1]) - start
-            if offset <= rest:
-                return line, start + offset + 1
-            offset -= rest + 1
-            line, start = line + 1, 0
-        return line, None
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -215,17 +165,14 @@ class _FileReader:
         try:
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
-            found = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
-            message = found.group(1) if found else str(exc)
-            line = int(found.group(2)) if found else None
-            column = int(found.group(3)) if found else None
+            message, line, column = decode_error(exc)
             self.problems.append(
                 Problem(self.file, f"not valid TOML: {message}", line=line, column=column)
             )
             return
         for key in data:
             if key not in _TOP_KEYS:
-                line = self._top_line(key)
+                line = self.where.top_line(key)
                 self.problems.append(
                     Problem(
                         self.file,
@@ -240,7 +187,10 @@ class _FileReader:
             if not isinstance(tables, list):
                 self.problems.append(
                     Problem(
-                        self.file, f"write [[{kind}]] tables", key=kind, line=self._top_line(kind)
+                        self.file,
+                        f"write [[{kind}]] tables",
+                        key=kind,
+                        line=self.where.top_line(kind),
                     )
                 )
                 continue
@@ -251,13 +201,6 @@ class _FileReader:
                     self.problems.append(
                         Problem(self.file, f"expected a [[{kind}]] table", key=kind)
                     )
-
-    def _top_line(self, key: str) -> int | None:
-        pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\s*(=|\])")
-        for number, line in enumerate(self.lines):
-            if pattern.match(line):
-                return number + 1
-        return None
 
     def _unknown(
         self, kind: str, index: int, label: str, table: Mapping[str, Any], allowed: set[str]
@@ -365,7 +308,7 @@ class _FileReader:
                 fuzzy=fuzzy,
                 exclude=exclude,
                 file=self.file,
-                line=self.table_line("entity", index),
+                line=self.where.table_line("entity", index),
             )
         )
 
@@ -398,8 +341,8 @@ class _FileReader:
             try:
                 parse(query)
             except QueryError as exc:
-                line, column = self.query_position(
-                    self.key_line("rule", index, "query"), exc.column
+                line, column = self.where.string_position(
+                    self.where.key_line("rule", index, "query"), "query", exc.column
                 )
                 self.problems.append(
                     Problem(
@@ -414,7 +357,7 @@ class _FileReader:
         if ident is None or query is None:
             return
         rule = Rule(
-            ident, title, query, severity, sources, self.file, self.table_line("rule", index)
+            ident, title, query, severity, sources, self.file, self.where.table_line("rule", index)
         )
         self.rules.append(rule)
         self._parsed.append((rule, index))
@@ -425,8 +368,8 @@ class _FileReader:
         for rule, index in self._parsed:
             for ref in entity_refs(parse(rule.query)):
                 if ref.id not in known:
-                    line, column = self.query_position(
-                        self.key_line("rule", index, "query"), ref.column
+                    line, column = self.where.string_position(
+                        self.where.key_line("rule", index, "query"), "query", ref.column
                     )
                     problems.append(
                         Problem(
