@@ -44,6 +44,7 @@ VETOED = [
     ("الديانة المانوية", "germany"),
     # ... or a rare real word about as common as the name form it resembles
     ("نقابة المربيين", "morocco"),
+    ("الاتحاد المغاربي", "morocco"),
     # ... or clitic + a word that differs in its first letter
     ("عمال بولنديون", "netherlands"),
     # a different family name one letter shorter (or longer) is a different person
