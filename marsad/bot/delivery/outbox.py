@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -82,13 +83,23 @@ def enqueue(
 
     ALERT rows for a story get ``story:<id>`` as their dedup key unless another is given, so a
     chat never gets two alerts for one story, even when two writers race (the unique index
-    decides: ``INSERT ... ON CONFLICT DO NOTHING``).
+    decides: ``INSERT ... ON CONFLICT DO NOTHING``).  Messages to a group that migrated go to
+    its supergroup.  The returned row is a snapshot of what was queued (not loaded back).
     """
-    chat_id = current_chat_id(session, chat_id)
+    related = session.exec(
+        select(ChatDelivery).where(
+            or_(col(ChatDelivery.chat_id) == chat_id, col(ChatDelivery.migrated_to) == chat_id)
+        )
+    ).all()
+    if any(r.chat_id == chat_id and r.migrated_to is not None for r in related):
+        chat_id = current_chat_id(session, chat_id)
+        return enqueue(session, chat_id, kind, html, plain, now=now, story_id=story_id,
+                       dedup_key=dedup_key, buttons=buttons, preview_url=preview_url,
+                       reply_to=reply_to, due_at=due_at)  # fmt: skip
     if dedup_key is None and kind is OutboxKind.ALERT and story_id is not None:
         dedup_key = story_key(story_id)
-    if dedup_key is not None:
-        former = _former_ids(session, chat_id)
+    former = [r.chat_id for r in related if r.migrated_to == chat_id]
+    if dedup_key is not None and former:
         existing = session.exec(
             select(OutboxRow.id).where(
                 col(OutboxRow.chat_id).in_(former), OutboxRow.dedup_key == dedup_key
@@ -96,7 +107,7 @@ def enqueue(
         ).first()
         if existing is not None:
             return None
-    values = {
+    values: dict[str, Any] = {
         "chat_id": chat_id,
         "kind": kind.value,
         "story_id": story_id,
@@ -123,7 +134,11 @@ def enqueue(
         .returning(col(OutboxRow.id))
     )
     new_id = session.execute(statement).scalar()
-    return None if new_id is None else session.get(OutboxRow, new_id)
+    if new_id is None:
+        return None
+    return OutboxRow.model_validate(
+        {"id": new_id, **values}
+    )  # a snapshot; the session need not load it back
 
 
 def _alert_of(session: Session, chat_id: int, story_id: int) -> OutboxRow | None:

@@ -1,7 +1,7 @@
 """The sender: drains the outbox to Telegram, losing nothing and doubling at most once.
 
 Each pass claims due rows in one short transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL:
-``FOR UPDATE SKIP LOCKED``), at most one per chat and no more than the global token bucket allows,
+``FOR UPDATE SKIP LOCKED``), at most one per chat and no more than ~30 in any one second overall,
 marks them SENDING and sets each chat's next allowed send time (1 s for a private chat, 3 s for a
 group: 20 a minute).  Each claimed row then makes exactly one Telegram call, and its outcome is
 written back: SENT with the message id, or PENDING again for the next part of a split message or
@@ -30,6 +30,7 @@ from telegram.request import HTTPXRequest
 
 from marsad.bot.delivery.outbox import chat_state, migrate_chat, pause_chat
 from marsad.bot.delivery.outcomes import Outcome, OutcomeKind, classify
+from marsad.bot.delivery.pacing import DEFAULT_PACING, Pacing, RateLimiter
 from marsad.bot.delivery.split import TELEGRAM_LIMIT, split_message, utf16_length
 from marsad.store.delivery import ChatDelivery, OutboxKind, OutboxRow, OutboxState
 
@@ -38,19 +39,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 PauseHook = Callable[[Session, int, str], None]
 MigrateHook = Callable[[Session, int, int], None]
-
-
-@dataclass(frozen=True)
-class Pacing:
-    """Telegram's limits: about 30 messages/s overall, 1/s per chat, 20/min per group."""
-
-    per_second: float = 30.0
-    burst: float = 30.0
-    private_interval: timedelta = timedelta(seconds=1)
-    group_interval: timedelta = timedelta(seconds=3)
-
-    def interval(self, chat_id: int) -> timedelta:
-        return self.group_interval if chat_id < 0 else self.private_interval
 
 
 @dataclass(frozen=True)
@@ -90,27 +78,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class TokenBucket:
-    """Allows ``rate`` events a second with bursts of ``burst``, on the injected clock."""
-
-    def __init__(self, rate: float, burst: float, now: datetime) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = burst
-        self.updated = now
-
-    def available(self, now: datetime) -> int:
-        elapsed = max(0.0, (now - self.updated).total_seconds())
-        self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
-        self.updated = now
-        return int(self.tokens)
-
-    def take(self, count: int) -> None:
-        self.tokens -= count
-
-    def wait_seconds(self) -> float:
-        return max(0.0, (1.0 - self.tokens) / self.rate)
-
-
 def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
@@ -136,7 +103,7 @@ class Sender:
         engine: Engine,
         *,
         clock: Clock = _utcnow,
-        pacing: Pacing = Pacing(),
+        pacing: Pacing = DEFAULT_PACING,
         hooks: Hooks = Hooks(),
         max_in_flight: int = 32,
         max_attempts: int = 12,
@@ -147,7 +114,7 @@ class Sender:
         self.pacing, self.hooks = pacing, hooks
         self.max_in_flight, self.max_attempts = max_in_flight, max_attempts
         self.lease, self.idle = lease, idle
-        self.bucket = TokenBucket(pacing.per_second, pacing.burst, clock())
+        self.window = RateLimiter(pacing.per_second, pacing.burst)
         self._in_flight: dict[int, asyncio.Task[bool]] = {}  # chat id → its one call
         self._wake = asyncio.Event()
         self._recovered: datetime | None = None
@@ -173,8 +140,9 @@ class Sender:
                 if claimed:
                     continue
                 delay = self.idle
-                if self.bucket.tokens < 1:
-                    delay = min(delay, self.bucket.wait_seconds())
+                wait = self.window.wait_seconds(self.clock())
+                if wait > 0:
+                    delay = min(delay, wait)
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.005))
@@ -194,11 +162,11 @@ class Sender:
             await asyncio.to_thread(self._recover, now, self._recovered is None)
             self._recovered = now
         free = self.max_in_flight - len(self._in_flight)
-        limit = min(free, self.bucket.available(now))
+        limit = min(free, self.window.available(now))
         if limit <= 0:
             return []
         claimed = await asyncio.to_thread(self._claim, now, limit, frozenset(self._in_flight))
-        self.bucket.take(len(claimed))
+        self.window.take(len(claimed), now)
         tasks = []
         for item in claimed:
             task = asyncio.create_task(self._send(item))
@@ -459,4 +427,4 @@ class Sender:
         state.next_send_at = now + timedelta(seconds=seconds)
 
 
-__all__ = ["Claimed", "Hooks", "Pacing", "Sender", "TokenBucket", "make_bot"]
+__all__ = ["Claimed", "Hooks", "Pacing", "Sender", "make_bot"]
