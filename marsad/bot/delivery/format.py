@@ -35,10 +35,11 @@ class Lang(StrEnum):
     EN = "en"
 
 
-_LABELS = {
+LABELS = {
     Lang.AR: {"why": "لماذا", "sources": "مصادر أخرى", "entities": "الكيانات", "link": "الرابط"},
     Lang.EN: {"why": "Why", "sources": "more sources", "entities": "entities", "link": "Link"},
 }
+_LABELS = LABELS  # the name the fan-out imported first
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def local_time(published: datetime, tz: ZoneInfo) -> str:
 
 def format_alert(alert: Alert, tz: ZoneInfo) -> Formatted:
     """The alert message for one chat, HTML and plain, with its link as the preview."""
-    labels = _LABELS[alert.lang]
+    labels = LABELS[alert.lang]
     mark = direction_mark(alert.title)
     esc = html.escape
     title = " ".join(alert.title.split())
@@ -182,6 +183,7 @@ def format_lines(lines: Sequence[str], *, title: str | None = None, limit: int =
 
 
 __all__ = [
+    "LABELS",
     "LRM",
     "RLM",
     "Alert",

@@ -402,6 +402,8 @@ class Sender:
             elif kind is OutcomeKind.AMBIGUOUS:
                 self._ambiguous(row, outcome.detail)
                 self._back_off(state, row, now)
+                if row.attempts >= self.max_attempts:
+                    row.state = OutboxState.FAILED.value
             elif kind in (OutcomeKind.RETRY, OutcomeKind.BUG):
                 row.state = OutboxState.PENDING.value
                 self._back_off(state, row, now)
