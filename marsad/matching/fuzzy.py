@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import combinations
 
 from rapidfuzz.distance import OSA
 
@@ -72,12 +71,12 @@ def budget(length: int) -> int:
 
 
 def _deletions(word: str, depth: int) -> set[str]:
+    """The word and every word made by deleting up to `depth` letters (never below 3)."""
     out = {word}
-    for k in range(1, depth + 1):
-        if len(word) - k < 3:
-            break
-        for drop in combinations(range(len(word)), k):
-            out.add("".join(c for i, c in enumerate(word) if i not in drop))
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier if len(w) > 3 for i in range(len(w))}
+        out |= frontier
     return out
 
 
@@ -164,6 +163,7 @@ class FuzzyIndex:
         self._forms: list[FuzzyForm] = []
         self._by_deletion: dict[str, list[int]] = {}
         self._min_length = 5
+        self._has_long = False  # any form long enough for two edits
 
     def __len__(self) -> int:
         return len(self._forms)
@@ -174,6 +174,7 @@ class FuzzyIndex:
             return False
         index = len(self._forms)
         self._forms.append(FuzzyForm(form, payload))
+        self._has_long = self._has_long or budget(len(form)) > 1
         for key in _deletions(form, budget(len(form))):
             self._by_deletion.setdefault(key, []).append(index)
         return True
@@ -182,7 +183,7 @@ class FuzzyIndex:
         """Indexed forms within their budget of `word` (never `word` itself)."""
         if len(word) < self._min_length - 1 or any(c.isdigit() for c in word):
             return
-        depth = 2 if len(word) >= 8 else 1
+        depth = 2 if len(word) >= 8 and self._has_long else 1
         seen: set[int] = set()
         for key in _deletions(word, depth):
             for index in self._by_deletion.get(key, ()):

@@ -133,7 +133,11 @@ class _ChunkWords(dict[str, tuple[str, ...]]):
     """A space-free chunk of raw text → its folded tokens."""
 
     def __missing__(self, chunk: str) -> tuple[str, ...]:
-        words = tuple(scan_slow(chunk)[0])
+        fast = chunk.translate(_FAST_TABLE)
+        if EXPANDS in fast:
+            words = tuple(scan_slow(chunk)[0])
+        else:  # the translation kept every offset: no need for the character-by-character path
+            words = tuple(w.replace(IGNORED, "") for w in _TOKEN_RE.findall(fast))
         if len(self) >= _CACHE_LIMIT:
             self.clear()
         self[chunk] = words
