@@ -16,6 +16,12 @@ from marsad.matching.vetoes import fuzzy_vetoed
 # Neither the name form nor the candidate may be shorter than this for a fuzzy hit.
 FUZZY_MIN_LENGTH = 5
 _CACHE_LIMIT = 200_000
+# Proclitic runs by first letter, shortest first ("" first: whole-token analysis first).
+_NO_PREFIX = ("",)
+_PREFIXES_BY_LETTER = {
+    letter: ("", *sorted((p for p in ALL_PREFIXES if p.startswith(letter)), key=len))
+    for letter in {p[0] for p in ALL_PREFIXES if p}
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +106,7 @@ class FuzzyReader:
         """Fuzzy readings of one token, fewest proclitics first, one per name word."""
         best: dict[NameWord, Reading] = {}
         taken: set[str] = set()
-        for prefix in reversed(ALL_PREFIXES):
+        for prefix in _PREFIXES_BY_LETTER.get(token[0], _NO_PREFIX):
             if not token.startswith(prefix):
                 continue
             stem = token[len(prefix) :]
