@@ -242,6 +242,22 @@ def test_look_alikes_are_not_mentions(matcher: Matcher, text: str, entity: str) 
             "counter-terrorism-morocco",
         ),
         (
+            "DGSN",
+            "Abdellatif Hammouchi a reçu le chef de la Policía Nacional pour renforcer la"
+            " coopération antiterroriste.",
+            "ma-eu-security-cooperation",
+        ),
+        (
+            "Ceuta",
+            "La Guardia Civil y la DGST marroquí desarticulan una célula yihadista en Ceuta.",
+            "counter-terrorism-partners",
+        ),
+        (
+            "Rabat",
+            "Le Maroc et l'Espagne ont signé un mémorandum d'entente sur la coopération policière.",
+            "security-mou",
+        ),
+        (
             "أمن الكان",
             "المديرية العامة للأمن الوطني تعبئ عناصرها لتأمين كأس أمم إفريقيا",
             "major-events-security",
