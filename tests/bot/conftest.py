@@ -16,11 +16,12 @@ from sqlmodel import Session
 
 from marsad.bot.app import build_application, start_application, stop_application
 from marsad.config import Config, SourceConfig, parse_config
-from marsad.matching.engine import Matcher
+from marsad.matching.engine import Matcher, MatchInput
 from marsad.matching.rulefile import load_rules
 from marsad.store.engine import open_store
 from marsad.store.engine import session as open_session
 from marsad.store.items import NewItem, add_items
+from marsad.store.matches import record_matches
 from marsad.store.sources import sync_sources
 from marsad.store.tables import Item
 from tests.fakebot import FakeTelegram, fake_telegram
@@ -112,6 +113,9 @@ class World:
             [item] = add_items(
                 s, self.source_ids[source], [draft], fetched_at=self.clock.now, backlog=backlog
             )
+            # what ingest stores with every item: the rules and entities it matched
+            found = self.matcher.match(MatchInput(id="", title=title, summary=summary))
+            record_matches(s, item.id or 0, found.rules, found.entities)
             s.commit()
         return item
 
