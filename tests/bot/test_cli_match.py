@@ -374,3 +374,21 @@ def test_every_non_blank_input_line_gets_exactly_one_output_line_in_order(
         else:
             assert output["id"] == json.loads(line)["id"]
     assert code == (1 if bad else 0)
+
+
+def test_fail_below_gates_a_rule_change(
+    rules: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        jsonl({"id": "a", "entities": ["hammouchi", "spain"]}, {"id": 2, "entities": ["spain"]}),
+        encoding="utf-8",
+    )
+    source = tmp_path / "in.jsonl"
+    source.write_text(jsonl(*ITEMS[:2]), encoding="utf-8")
+    argv = ["match", "--rules", str(rules), "--input", str(source), "--labels", str(labels)]
+    code, _, err = run([*argv, "--fail-below", "0.9"], capsys, monkeypatch)
+    assert code == 3
+    assert "below 90%: entity recall 66.7%" in err
+    code, _, _ = run([*argv, "--fail-below", "0.5"], capsys, monkeypatch)
+    assert code == 0

@@ -19,7 +19,7 @@ from typing import IO, Any
 from marsad.config import load_config
 from marsad.matching.engine import Matcher, MatchInput, MatchResult
 from marsad.matching.rulefile import load_rules
-from marsad.matching.scoring import format_report, parse_labels, score
+from marsad.matching.scoring import Report, format_report, parse_labels, score
 
 HELP = "batch matching: JSONL items in, JSONL results out; --labels scores the rules"
 DESCRIPTION = """\
@@ -37,7 +37,8 @@ Blank lines are skipped.
 With --labels FILE (lines {"id", "entities": [...], "rules": [...]}, rules optional) the rules are
 scored: precision and recall per entity and rule, then the misses and false alarms in context.
 The report goes to stdout; the JSON lines are then written only if --output is given (when
---output is "-", the report goes to stderr instead).
+--output is "-", the report goes to stderr instead). --fail-below RATE makes the exit status 3
+when an overall precision or recall falls below RATE, so a rule change can be checked in CI.
 """
 
 
@@ -55,6 +56,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--labels", metavar="LABELS.jsonl", default=None, help="score against labelled items"
     )
+    parser.add_argument(
+        "--fail-below",
+        metavar="RATE",
+        type=_rate,
+        default=None,
+        help="with --labels: exit with status 3 when overall precision or recall of the entities"
+        " or rules is below RATE (0-1, e.g. 0.9), for a rule-file check in CI",
+    )
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def below(report: Report, rate: float) -> list[str]:
+    """The overall rates of ``report`` under ``rate``, named (e.g. "entity recall 85.0%")."""
+    low = []
+    for what, total in (("entity", report.entity_total), ("rule", report.rule_total)):
+        if total is None:
+            continue
+        for name, value in (("precision", total.precision), ("recall", total.recall)):
+            if value is not None and value < rate:
+                low.append(f"{what} {name} {value:.1%}")
+    return low
 
 
 def add_rules_argument(parser: argparse.ArgumentParser) -> None:
@@ -245,6 +273,13 @@ def run(args: argparse.Namespace) -> int:
         # them (a labeller who never judged an entity says nothing about it).
         report = score(results, kept, labels, rule_ids=list(matcher.rules))
         print(format_report(report), file=report_stream)
+        if args.fail_below is not None:
+            low = below(report, args.fail_below)
+            if low:
+                print(
+                    f"marsad match: below {args.fail_below:.0%}: {', '.join(low)}", file=sys.stderr
+                )
+                return 3
     if errors:
         print(
             f"marsad match: {errors} input line{'s' if errors != 1 else ''} could not be read",
