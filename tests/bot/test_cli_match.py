@@ -392,3 +392,26 @@ def test_fail_below_gates_a_rule_change(
     assert "below 90%: entity recall 66.7%" in err
     code, _, _ = run([*argv, "--fail-below", "0.5"], capsys, monkeypatch)
     assert code == 0
+
+
+def test_check_warns_about_rule_sources_the_configuration_does_not_know(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "rules").mkdir()
+    rule_file = tmp_path / "rules" / "r.toml"
+    rule_file.write_text(
+        '[[entity]]\nid = "x"\nkind = "topic"\nname = "س"\n\n'
+        '[[rule]]\nid = "r"\nquery = "@x"\nsources = ["press", "Hespres"]\n',
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'rules = ["rules"]\n[[sources]]\nname = "Hespress"\nurl = "https://example.org/feed"\n'
+        'tags = ["press"]\n',
+        encoding="utf-8",
+    )
+    code, out, err = run(["check", "--config", str(config)], capsys, monkeypatch)
+    assert code == 0
+    assert "rules OK: 1 entities and 1 rules in 1 file" in out
+    assert f"warning: {rule_file}:6: rule[r].sources: 'Hespres' is neither" in err
+    assert "'press'" not in err

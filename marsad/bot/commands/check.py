@@ -28,6 +28,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"{where}: configuration OK ({len(config.sources)} sources)")
     ruleset = load_rules(config.rules)  # RuleError lists every problem; main() exits 2
     Matcher.compile(ruleset)
+    if config.sources:
+        known = {s.name.casefold() for s in config.sources}
+        known |= {tag.casefold() for s in config.sources for tag in s.tags}
+        for rule in ruleset.rules:
+            for name in rule.sources:
+                if name.casefold() not in known:
+                    print(
+                        f"warning: {rule.file}:{rule.line}: rule[{rule.id}].sources: {name!r} is "
+                        "neither a source name nor a tag in the configuration; the rule will "
+                        "never fire for it",
+                        file=sys.stderr,
+                    )
     files, _ = rule_files(config.rules)
     print(
         f"rules OK: {len(ruleset.entities)} entities and {len(ruleset.rules)} rules "
