@@ -129,7 +129,7 @@ async def test_the_token_never_reaches_the_logs(
     alert(engine, 1, 1)
     install_redaction(fake_telegram.token)
     try:
-        with caplog.at_level(logging.DEBUG):
+        with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="httpx"):
             async with started(fake_telegram, engine, Clock()) as sender:
                 await sender.send_due()
     finally:
