@@ -412,6 +412,6 @@ def test_check_warns_about_rule_sources_the_configuration_does_not_know(
     )
     code, out, err = run(["check", "--config", str(config)], capsys, monkeypatch)
     assert code == 0
-    assert "rules OK: 1 entities and 1 rules in 1 file" in out
+    assert "rules OK: 1 entity and 1 rule in 1 file" in out
     assert f"warning: {rule_file}:6: rule[r].sources: 'Hespres' is neither" in err
     assert "'press'" not in err

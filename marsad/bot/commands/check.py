@@ -42,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
                     )
     files, _ = rule_files(config.rules)
     print(
-        f"rules OK: {len(ruleset.entities)} entities and {len(ruleset.rules)} rules "
-        f"in {len(files)} file{'s' if len(files) != 1 else ''}"
+        f"rules OK: {_count(len(ruleset.entities), 'entity', 'entities')} and "
+        f"{_count(len(ruleset.rules), 'rule', 'rules')} in {_count(len(files), 'file', 'files')}"
     )
     return 0
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
