@@ -170,6 +170,7 @@ def test_mentions_are_recognised(matcher: Matcher, text: str, entity: str) -> No
         ("le commerce mondial", "worldcup"),
         ("تمزق الرباط الصليبي للاعب", "morocco-cities"),
         ("دموع العيون", "morocco-cities"),
+        ("اعتدى عليه بفأس", "morocco-cities"),
         ("قال أحمد المنصوري", "mansouri"),
     ],
 )
