@@ -3,7 +3,8 @@
 Pure: no I/O and no clock (times come with the items, the eviction cut-off from the caller).
 An item is reduced to a fingerprint of its normalised title and lead (the Arabic folding of
 ``matching``, a light clitic strip, function words dropped); candidates come from exact-duplicate
-keys (canonical URL, guid, identical text), a MinHash-LSH index of the content words and, when
+keys (canonical URL, guid, identical text), a MinHash-LSH index (datasketch signatures, compact
+bands in ``story_lsh``) of the less frequent content words and, when
 entities are known, items with the same entity set; each candidate is then confirmed by exact
 set similarity and vetoed on the details that tell two similar events apart (another weekday,
 other figures, another partner in the same headline template, conflicting entities).
@@ -15,26 +16,36 @@ from __future__ import annotations
 import heapq
 import zlib
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
+from marsad.matching.lexicon import zipf
 from marsad.matching.normalise import normalise
+from marsad.watchers.story_lsh import BandIndex
 from marsad.watchers.story_words import STOPWORDS, WEEKDAYS, stem
 
 LEAD_WORDS = 60
 """Words of the lead (summary, else article text) read after the title: enough to tell
 events apart, short enough that a long article and a short summary of it stay comparable."""
+FREQUENT_ZIPF = 5.0
+"""Words this frequent in Arabic at large (wordfreq: 100 per million words or more, about the
+1,000 most common: المغرب, الأمن, العام) are left out of the LSH signature: every item shares
+some, so with them two unrelated items look like candidates and the cost per item grows with
+the history. They still count when a candidate is confirmed."""
+MIN_SIGNATURE = 5
 NUM_PERM = 128
 LSH_BANDS = (42, 3)
-"""42 bands of 3 rows: content-word Jaccard 0.35 is found 84% of the time, 0.45 98%, while
+"""42 bands of 3 rows: signature Jaccard 0.35 is found 84% of the time, 0.45 98%, while
 unrelated items (Jaccard <= 0.1) come back as candidates less than 4% of the time."""
 COMMON_SHARE = 0.05
 COMMON_MIN_ITEMS = 30
 COMMON_MIN_COUNT = 10
+COMMON_RECOUNT = 1000
 
 
 class Reason(StrEnum):
@@ -120,6 +131,8 @@ class Fingerprint:
     """The comparable form of an item's title and lead."""
 
     words: frozenset[int]
+    signature: frozenset[int]
+    """The words the LSH index is keyed on: the content words without the most frequent ones."""
     shingles: frozenset[int]
     title: tuple[str, ...]
     numbers: frozenset[str]
@@ -130,6 +143,15 @@ class Fingerprint:
 
 def _hash(token: str) -> int:
     return zlib.crc32(token.encode())
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_info(token: str) -> tuple[int, bool] | None:
+    """A folded token's content-word hash and whether it is frequent; None: a function word."""
+    word = stem(token)
+    if len(word) < 2 or word in STOPWORDS or word.isdigit():
+        return None
+    return _hash(word), zipf(token) >= FREQUENT_ZIPF
 
 
 def _tokens(text: str) -> list[str]:
@@ -151,15 +173,19 @@ def fingerprint(title: str, lead: str = "") -> Fingerprint:
     title_tokens = _tokens(title)
     lead_tokens = _drop_repeated_title(title_tokens, _tokens(lead))[:LEAD_WORDS]
     tokens = title_tokens + lead_tokens
-    stems = [stem(token) for token in tokens]
-    content = [s for s in stems if len(s) > 1 and s not in STOPWORDS and not s.isdigit()]
+    infos = [info for info in map(_word_info, tokens) if info is not None]
+    hashes = [word_hash for word_hash, _ in infos]
+    rare = frozenset(word_hash for word_hash, frequent in infos if not frequent)
     numbers = frozenset(t for t in tokens if t.isdigit() and not _is_year(t))
     weekdays = frozenset(WEEKDAYS[t] for t in tokens if t in WEEKDAYS)
-    shingles = frozenset(_hash(" ".join(content[i : i + 3])) for i in range(len(content) - 2))
+    # A shingle is hashed from its words' hashes (int tuples hash the same in every process).
+    triples = zip(hashes, hashes[1:], hashes[2:], strict=False)
+    shingles = frozenset(hash(t) & 0xFFFFFFFF for t in triples)
     arabic = sum(1 for t in tokens if "\u0600" <= t[0] <= "\u06ff")
-    text_key = _hash(" ".join(tokens)) if len(content) >= DEFAULT_THRESHOLDS.min_words else None
+    text_key = _hash(" ".join(tokens)) if len(hashes) >= DEFAULT_THRESHOLDS.min_words else None
     return Fingerprint(
-        words=frozenset(_hash(word) for word in content),
+        words=frozenset(hashes),
+        signature=rare if len(rare) >= MIN_SIGNATURE else frozenset(hashes),
         shingles=shingles,
         title=tuple(s for s in (stem(t) for t in title_tokens) if s not in STOPWORDS),
         numbers=numbers,
@@ -224,19 +250,15 @@ def _overlap(query: frozenset[int], stored: Sequence[int]) -> tuple[float, float
     return shared / (len(query) + len(stored) - shared), shared / min(len(query), len(stored))
 
 
-def _distinctive(words: Iterable[int], common: Common) -> list[int]:
-    if common.limit is None:
-        return list(words)
-    return [word for word in words if common.counts.get(word, 0) <= common.limit]
-
-
-@dataclass(frozen=True)
-class Common:
-    """How many indexed items use each word; above ``limit`` a word is boilerplate (an
-    official's full title, the agency's sign-off) and says nothing about which event it is."""
-
-    counts: Mapping[int, int] = field(default_factory=dict)
-    limit: int | None = None
+def _overlap_without(
+    query: frozenset[int], stored: Sequence[int], common: frozenset[int]
+) -> tuple[float, float, int]:
+    """``_overlap`` ignoring ``common`` words (``query`` has none); also the stored size."""
+    size = len(stored) - (len(common.intersection(stored)) if common else 0)
+    if not query or not size:
+        return 0.0, 0.0, size
+    shared = len(query.intersection(stored))
+    return shared / (len(query) + size - shared), shared / min(len(query), size), size
 
 
 def _edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -292,17 +314,16 @@ def compare(
     print_: Fingerprint,
     old: Stored,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
-    common: Common = Common(),
+    common: frozenset[int] = frozenset(),
 ) -> Verdict:
     """Whether ``new`` reports the same event as the indexed ``old`` (exact duplicates aside).
 
-    Word overlap is measured on distinctive words only (see ``Common``)."""
+    Word overlap ignores the ``common`` words (see ``StoryIndex.common``)."""
     gap = abs(new.published - old.published)
     if print_.script is not old.script:
         return _cross_language(new, old, gap, thresholds)
-    words = frozenset(_distinctive(print_.words, common))
-    old_words = _distinctive(old.words, common)
-    jaccard, contained = _overlap(words, old_words)
+    words = print_.words - common if common else print_.words
+    jaccard, contained, old_size = _overlap_without(words, old.words, common)
     near, _ = _overlap(print_.shingles, old.shingles)
     score = max(jaccard, near)
     veto = _veto(new, print_, old)
@@ -315,7 +336,7 @@ def compare(
         and smaller_shingles >= thresholds.min_shingles
     ):
         return Verdict(True, score, Reason.NEAR_COPY)
-    smaller = min(len(words), len(old_words))
+    smaller = min(len(words), old_size)
     if new.source == old.source or gap > thresholds.rewrite_gap or smaller < thresholds.min_words:
         return Verdict(False, score)
     if jaccard >= thresholds.rewrite:
@@ -391,11 +412,14 @@ class StoryIndex:
     _by_entities: dict[frozenset[str], dict[int, None]] = field(default_factory=dict)
     _expiry: list[tuple[datetime, int]] = field(default_factory=list)
     _counts: dict[int, int] = field(default_factory=dict)
-    _lsh: MinHashLSH = field(init=False)
+    _common: frozenset[int] = frozenset()
+    _common_size: int = 0
+    _changes: int = 0
+    _lsh: BandIndex = field(init=False)
     _template: MinHash = field(init=False)
 
     def __post_init__(self) -> None:
-        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
+        self._lsh = BandIndex(NUM_PERM, *LSH_BANDS)
         self._template = MinHash(num_perm=NUM_PERM, hashfunc=int)
 
     def __len__(self) -> int:
@@ -408,12 +432,20 @@ class StoryIndex:
         stored = self._items.get(item_id)
         return stored.story if stored is not None else None
 
-    def common(self) -> Common:
-        """Which words are boilerplate now: used by more than ``COMMON_SHARE`` of the items
-        (once there are ``COMMON_MIN_ITEMS`` to judge from)."""
-        if len(self._items) < COMMON_MIN_ITEMS:
-            return Common()
-        return Common(self._counts, max(COMMON_MIN_COUNT, int(COMMON_SHARE * len(self._items))))
+    def common(self) -> frozenset[int]:
+        """The boilerplate words (an official's full title, an agency's sign-off): used by more
+        than ``COMMON_SHARE`` of the indexed items, once there are ``COMMON_MIN_ITEMS`` to judge
+        from. They say nothing about which event an item tells. Recounted as the index changes
+        by a few percent, so the cost per item stays small."""
+        size = len(self._items)
+        if size < COMMON_MIN_ITEMS:
+            return frozenset()
+        drift = abs(size - self._common_size)
+        if drift > max(10, size // 50) or self._changes > COMMON_RECOUNT:
+            limit = max(COMMON_MIN_COUNT, int(COMMON_SHARE * size))
+            self._common = frozenset(w for w, n in self._counts.items() if n > limit)
+            self._common_size, self._changes = size, 0
+        return self._common
 
     def _minhash(self, words: Iterable[int]) -> MinHash:
         minhash = MinHash(
@@ -425,7 +457,9 @@ class StoryIndex:
         minhash.update_batch(list(words))
         return minhash
 
-    def find(self, item: StoryItem, print_: Fingerprint | None = None) -> Assignment:
+    def find(
+        self, item: StoryItem, print_: Fingerprint | None = None, minhash: MinHash | None = None
+    ) -> Assignment:
         """The story ``item`` belongs to among the indexed items (``story`` None: a new one)."""
         print_ = print_ or fingerprint(item.title, item.lead)
         for key, reason in _exact_keys(item, print_):
@@ -433,8 +467,8 @@ class StoryIndex:
             if found is not None and found in self._items:
                 return Assignment(self._items[found].story, found, reason, 1.0)
         candidates: set[int] = set()
-        if print_.words:
-            candidates.update(self._lsh.query(self._minhash(print_.words)))
+        if print_.signature:
+            candidates.update(self._lsh.query(minhash or self._minhash(print_.signature)))
         if item.entities and len(item.entities) >= 2:
             candidates.update(self._by_entities.get(item.entities, ()))
         common = self.common()
@@ -451,7 +485,13 @@ class StoryIndex:
                 best = Assignment(old.story, old.id, verdict.reason, verdict.score)
         return best
 
-    def add(self, item: StoryItem, story: int, print_: Fingerprint | None = None) -> None:
+    def add(
+        self,
+        item: StoryItem,
+        story: int,
+        print_: Fingerprint | None = None,
+        minhash: MinHash | None = None,
+    ) -> None:
         """Index ``item`` as a member of ``story`` (re-adding an indexed item is a no-op)."""
         if item.id in self._items:
             return
@@ -459,13 +499,15 @@ class StoryIndex:
         keys = tuple(key for key, _ in _exact_keys(item, print_))
         stored = Stored.of(item, print_, story, keys)
         self._items[item.id] = stored
+        self._changes += 1
         counts = self._counts
         for word in print_.words:
             counts[word] = counts.get(word, 0) + 1
         for key in keys:
             self._exact.setdefault(key, item.id)
-        if print_.words:
-            self._lsh.insert(item.id, self._minhash(print_.words), check_duplication=False)
+        if print_.signature:
+            minhash = minhash or self._minhash(print_.signature)
+            self._lsh.insert(item.id, minhash)
         if item.entities and len(item.entities) >= 2:
             self._by_entities.setdefault(item.entities, {})[item.id] = None
         heapq.heappush(self._expiry, (item.published, item.id))
@@ -473,8 +515,9 @@ class StoryIndex:
     def assign(self, item: StoryItem, new_story: int) -> Assignment:
         """Find ``item``'s story and index it there; ``new_story`` is used when none fits."""
         print_ = fingerprint(item.title, item.lead)
-        found = self.find(item, print_)
-        self.add(item, found.story if found.story is not None else new_story, print_)
+        minhash = self._minhash(print_.signature) if print_.signature else None
+        found = self.find(item, print_, minhash)
+        self.add(item, found.story if found.story is not None else new_story, print_, minhash)
         return found
 
     def evict(self, before: datetime) -> int:
@@ -486,6 +529,7 @@ class StoryIndex:
             if stored is None:
                 continue
             dropped += 1
+            self._changes += 1
             for word in stored.words:
                 left = self._counts[word] - 1
                 if left:

@@ -6,6 +6,8 @@ All entries are written in the folded form of ``marsad.matching.normalise`` (no 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # Attached conjunctions, prepositions and the article, longest first. Stripping them makes
 # وإسبانيا, بإسبانيا and لإسبانيا one word; names are cut the same way on both sides of a
 # comparison, so a wrong cut costs nothing here (unlike in matching).
@@ -13,6 +15,7 @@ _PREFIXES = ("وبال", "وال", "بال", "فال", "كال", "ولل", "لل
 _MIN_STEM = 3
 
 
+@lru_cache(maxsize=1 << 18)
 def stem(token: str) -> str:
     """``token`` without one leading clitic group, when at least three letters remain."""
     if not "\u0600" <= token[:1] <= "\u06ff":

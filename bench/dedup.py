@@ -1,0 +1,210 @@
+"""Benchmark: story assignment per new item with 10,000 and 100,000 items in the window,
+against the naive pairwise comparison (every new item confirmed against every indexed item).
+
+    python bench/dedup.py [--sizes 10000 100000] [--new 2000] [--naive-seconds 30]
+
+Items are synthetic Arabic news: a title of 8-12 words and a lead of 40-60, drawn from the
+5,000 most common Arabic words (wordfreq, Zipf-weighted as in real text), with one of 20
+boilerplate phrases (an official's full title, an agency sign-off) in half of them and a few
+rare "names" (made-up words) per event. Each timed batch of new items is 30% rewrites of
+indexed items (a fifth of the words replaced, sentences swapped), 10% verbatim copies from
+another outlet and 60% new events. The index is filled first (not timed: that is the cost of a
+rebuild after a restart, reported separately). Times are CPU seconds (``time.process_time``),
+so they stay comparable on a busy machine; the naive loop runs the same ``compare`` for as
+many new items as fit in its budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import wordfreq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from marsad.watchers.stories import StoryIndex, StoryItem, compare, fingerprint
+
+WINDOW = timedelta(hours=72)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+class Corpus:
+    """Deterministic synthetic Arabic items."""
+
+    def __init__(self, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.words = wordfreq.top_n_list("ar", 5000)
+        self.weights = [1 / (rank + 1) for rank in range(len(self.words))]
+        letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+        self.names = [
+            "".join(self.rng.choices(letters, k=self.rng.randint(4, 8))) for _ in range(50_000)
+        ]
+        self.boilerplate = [
+            " ".join(self.rng.choices(self.words[:800], k=self.rng.randint(6, 10)))
+            for _ in range(20)
+        ]
+
+    def _words(self, count: int) -> list[str]:
+        return self.rng.choices(self.words, weights=self.weights, k=count)
+
+    def event(self) -> tuple[str, str]:
+        names = self.rng.sample(self.names, 3)
+        title = self._words(self.rng.randint(6, 9)) + names[:2]
+        lead = self._words(self.rng.randint(40, 60))
+        for name in names:
+            lead.insert(self.rng.randrange(len(lead)), name)
+        self.rng.shuffle(title)
+        text = " ".join(lead)
+        if self.rng.random() < 0.5:
+            text = self.rng.choice(self.boilerplate) + " " + text
+        return " ".join(title), text
+
+    def rewrite(self, title: str, lead: str) -> tuple[str, str]:
+        words = lead.split()
+        for _ in range(len(words) // 5):
+            words[self.rng.randrange(len(words))] = self._words(1)[0]
+        half = len(words) // 2
+        words = words[half:] + words[:half]
+        new_title = title.split()
+        self.rng.shuffle(new_title)
+        return " ".join(new_title[:-1] + self._words(1)), " ".join(words)
+
+
+@dataclass(frozen=True)
+class Result:
+    size: int
+    fill_s: float
+    per_item_ms: float
+    p95_ms: float
+    naive_ms: float
+    naive_items: int
+    agreement: float
+    joined: float
+    rss_mb: float
+
+
+def history(corpus: Corpus, size: int) -> list[StoryItem]:
+    """``size`` items spread over the window, from 200 outlets."""
+    items = []
+    for number in range(1, size + 1):
+        title, lead = corpus.event()
+        published = NOW - WINDOW * (1 - number / (size + 1))
+        items.append(StoryItem(number, number % 200, published, title, lead))
+    return items
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def fill(items: list[StoryItem]) -> tuple[StoryIndex, float, float]:
+    """The index of ``items``: CPU seconds and resident MB it took."""
+    before, started = rss_mb(), time.process_time()
+    index = StoryIndex(WINDOW)
+    for item in items:
+        index.add(item, story=item.id)
+    return index, time.process_time() - started, rss_mb() - before
+
+
+def batch(corpus: Corpus, indexed: list[StoryItem], count: int, first_id: int) -> list[StoryItem]:
+    new = []
+    for n in range(count):
+        roll = corpus.rng.random()
+        published = NOW + timedelta(seconds=n)
+        source = 1000 + n % 50
+        if roll < 0.3:
+            base = corpus.rng.choice(indexed[-len(indexed) // 3 :])
+            title, lead = corpus.rewrite(base.title, base.lead)
+        elif roll < 0.4:
+            base = corpus.rng.choice(indexed[-len(indexed) // 3 :])
+            title, lead = base.title, base.lead
+        else:
+            title, lead = corpus.event()
+        new.append(StoryItem(first_id + n, source, published, title, lead))
+    return new
+
+
+def naive(index: StoryIndex, new: list[StoryItem], budget: float) -> tuple[float, list[int | None]]:
+    """Compare each new item with every indexed item; stop when the budget is spent."""
+    stored = list(index._items.values())
+    common = index.common()
+    found: list[int | None] = []
+    start = time.process_time()
+    for item in new:
+        print_ = fingerprint(item.title, item.lead)
+        best, score = None, 0.0
+        for old in stored:
+            if abs(item.published - old.published) > WINDOW:
+                continue
+            verdict = compare(item, print_, old, index.thresholds, common)
+            if verdict.same and verdict.score > score:
+                best, score = old.story, verdict.score
+        found.append(best)
+        if time.process_time() - start > budget:
+            break
+    return (time.process_time() - start) / max(1, len(found)), found
+
+
+def run(size: int, new_count: int, budget: float) -> Result:
+    corpus = Corpus()
+    indexed = history(corpus, size)
+    new = batch(corpus, indexed, new_count, size + 1)
+    fingerprint("تسخين", "تحميل قائمة الكلمات الشائعة مرة واحدة")  # wordfreq, once per process
+    index, fill_s, rss = fill(indexed)
+    naive_cost, naive_found = naive(index, new, budget)
+    timings, found = [], []
+    for item in new:
+        t0 = time.process_time()
+        found.append(index.find(item).story)
+        timings.append(time.process_time() - t0)
+    # Assignment proper (find + add) over the whole batch, for the mean.
+    t0 = time.process_time()
+    for item in new:
+        index.assign(item, new_story=item.id)
+    per_item = (time.process_time() - t0) / len(new)
+    agree = sum(1 for a, b in zip(found, naive_found, strict=False) if a == b) / len(naive_found)
+    timings.sort()
+    return Result(
+        size=size,
+        fill_s=fill_s,
+        per_item_ms=per_item * 1000,
+        p95_ms=timings[int(len(timings) * 0.95)] * 1000,
+        naive_ms=naive_cost * 1000,
+        naive_items=len(naive_found),
+        agreement=agree,
+        joined=sum(1 for story in found if story is not None) / len(found),
+        rss_mb=rss,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--new", type=int, default=2000, help="new items timed per size")
+    parser.add_argument("--naive-seconds", type=float, default=30.0, help="naive budget per size")
+    args = parser.parse_args()
+    print(
+        "| items in window | fill (rebuild) s | assign ms/item | find p95 ms | naive ms/item "
+        "(items) | LSH = naive | joined a story | index MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for size in args.sizes:
+        r = run(size, args.new, args.naive_seconds)
+        print(
+            f"| {r.size:,} | {r.fill_s:.1f} | {r.per_item_ms:.3f} | {r.p95_ms:.3f} | "
+            f"{r.naive_ms:.1f} ({r.naive_items}) | {r.agreement:.1%} | {r.joined:.0%} | "
+            f"{r.rss_mb:.0f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
