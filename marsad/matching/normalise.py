@@ -13,7 +13,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from functools import cache
-from itertools import accumulate, chain
+from itertools import accumulate
 
 # Placeholders used by the fast path of the tokeniser: a character whose folding is empty
 # becomes IGNORED, one whose folding is longer than one character becomes EXPANDS.
@@ -129,19 +129,13 @@ _TOKEN_RE = re.compile(
 _CACHE_LIMIT = 500_000
 
 
-class _ChunkWords(dict[str, tuple[str, ...]]):
-    """A space-free chunk of raw text → its folded tokens."""
-
-    def __missing__(self, chunk: str) -> tuple[str, ...]:
-        fast = chunk.translate(_FAST_TABLE)
-        if EXPANDS in fast:
-            words = tuple(scan_slow(chunk)[0])
-        else:  # the translation kept every offset: no need for the character-by-character path
-            words = tuple(w.replace(IGNORED, "") for w in _TOKEN_RE.findall(fast))
-        if len(self) >= _CACHE_LIMIT:
-            self.clear()
-        self[chunk] = words
-        return words
+def _fold_chunk(chunk: str) -> tuple[str, ...]:
+    """The folded tokens of a space-free chunk of raw text."""
+    fast = chunk.translate(_FAST_TABLE)
+    if EXPANDS in fast:
+        return tuple(scan_slow(chunk)[0])
+    # The translation kept every offset: no need for the character-by-character path.
+    return tuple(w.replace(IGNORED, "") for w in _TOKEN_RE.findall(fast))
 
 
 class _ChunkSpans(dict[str, tuple[tuple[int, int], ...]]):
@@ -156,7 +150,10 @@ class _ChunkSpans(dict[str, tuple[tuple[int, int], ...]]):
         return value
 
 
-_CHUNK_WORDS = _ChunkWords()
+# Space-free chunk of raw text → its folded tokens joined by spaces, and how many there are.
+# Plain dicts (filled by Scanned) keep the per-chunk lookups at C speed.
+_CHUNK_TEXT: dict[str, str] = {}
+_CHUNK_COUNT: dict[str, int] = {}
 _CHUNK_SPANS = _ChunkSpans()
 
 
@@ -165,23 +162,39 @@ class Scanned:
 
     Tokens never cross a space, so the text is folded space-separated chunk by chunk
     through a cache (news vocabulary repeats); a chunk's offset is the length of the
-    chunks before it plus the spaces between them.
+    chunks before it plus the spaces between them.  `joined` is the folded tokens joined
+    by single spaces.
     """
 
-    __slots__ = ("_chunk_ends", "_chunks", "_counts", "_per_chunk", "text", "words")
+    __slots__ = ("_chunk_ends", "_chunks", "_counts", "joined", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._chunks = text.split(" ")
-        self._per_chunk = list(map(_CHUNK_WORDS.__getitem__, self._chunks))
-        self.words: list[str] = list(chain.from_iterable(self._per_chunk))
+        folded = list(map(_CHUNK_TEXT.get, self._chunks))
+        if None in folded:
+            if len(_CHUNK_TEXT) >= _CACHE_LIMIT:
+                _CHUNK_TEXT.clear()
+                _CHUNK_COUNT.clear()
+            for i, value in enumerate(folded):
+                if value is None:
+                    chunk = self._chunks[i]
+                    words = _fold_chunk(chunk)
+                    folded[i] = _CHUNK_TEXT[chunk] = " ".join(words)
+                    _CHUNK_COUNT[chunk] = len(words)
+        self.joined = " ".join(filter(None, folded))
         self._counts: list[int] | None = None
         self._chunk_ends: list[int] = []
+
+    @property
+    def words(self) -> list[str]:
+        """The folded tokens, in order."""
+        return self.joined.split(" ") if self.joined else []
 
     def span(self, index: int) -> tuple[int, int]:
         """The [start, end) offsets in the original text of token `index`."""
         if self._counts is None:
-            self._counts = list(accumulate(map(len, self._per_chunk)))
+            self._counts = list(accumulate(map(_CHUNK_COUNT.__getitem__, self._chunks)))
             self._chunk_ends = list(accumulate(map(len, self._chunks)))
         chunk = bisect_right(self._counts, index)
         before = self._counts[chunk - 1] if chunk else 0
@@ -226,4 +239,4 @@ def normalise(text: str) -> str:
     Idempotent, and the same for every spelling that differs only in what the folding
     ignores; meant for comparing texts (story dedup) and as the key of a query term.
     """
-    return " ".join(Scanned(text).words)
+    return Scanned(text).joined

@@ -113,10 +113,10 @@ class Recogniser:
     def find(self, text: str, field: str = "text") -> list[Hit]:
         """Every entity and term hit in `text`, sorted by start offset."""
         scanned = Scanned(text)
-        words = scanned.words
-        if not words:
+        if not scanned.joined:
             return []
-        joined = " " + " ".join(words) + " "
+        words = scanned.words
+        joined = " " + scanned.joined + " "
         found = _prefer_whole_tokens(self._exact(joined))
         covered = {
             i
