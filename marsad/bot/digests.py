@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from marsad.config import Config
 from marsad.matching.engine import Matcher, MatchInput, MatchResult
 from marsad.store.chats import DIGEST_OFF, Chat, Subscription, SubscriptionKind
-from marsad.store.matches import MatchKind, matches_of
+from marsad.store.matches import ItemMatch, MatchKind
 from marsad.store.stories import Story
 from marsad.store.tables import Item, Source
 
@@ -168,27 +168,65 @@ def match_input(row: Row, tags: Mapping[str, tuple[str, ...]]) -> MatchInput:
     )
 
 
-def stored_results(session: Session, rows: Sequence[Row]) -> list[MatchResult]:
-    """What each row matched at ingest (rules and entities), read back instead of re-matched."""
-    found = matches_of(session, [row.item.id or 0 for row in rows])
+def stored_results(
+    session: Session, rows: Sequence[Row], since: datetime, until: datetime, keys: set[str]
+) -> list[MatchResult]:
+    """What each row matched at ingest, limited to ``keys`` (the rule and entity ids a digest
+    looks for): read back in one query instead of matching again."""
+    statement = (
+        select(ItemMatch.item_id, ItemMatch.kind, ItemMatch.key)
+        .join(Item, col(Item.id) == col(ItemMatch.item_id))
+        .where(col(Item.published_at) >= since, col(Item.published_at) < until)
+        .where(col(ItemMatch.key).in_(sorted(keys)))
+    )
+    found: dict[int, dict[str, list[str]]] = {}
+    for item_id, kind, key in session.exec(statement).all() if keys else ():
+        found.setdefault(item_id, {}).setdefault(kind, []).append(key)
     results = []
     for row in rows:
         kinds = found.get(row.item.id or 0, {})
         results.append(
             MatchResult(
                 id=str(row.item.id),
-                rules=tuple(kinds.get(MatchKind.RULE, ())),
+                rules=tuple(kinds.get(MatchKind.RULE.value, ())),
                 queries=(),
-                entities=tuple(kinds.get(MatchKind.ENTITY, ())),
+                entities=tuple(kinds.get(MatchKind.ENTITY.value, ())),
                 hits=(),
             )
         )
     return results
 
 
-def needs_matching(selectors: Sequence[Selector]) -> bool:
-    """Queries must be matched again; rules and entities were stored at ingest."""
-    return any(selector.kind is SubscriptionKind.QUERY for selector in selectors)
+def stored_keys(matcher: Matcher, selectors: Sequence[Selector]) -> set[str]:
+    """The rule and entity ids whose stored matches a digest reads (queries: their entities)."""
+    keys: set[str] = set()
+    for selector in selectors:
+        if selector.kind is SubscriptionKind.QUERY:
+            keys |= {key for is_entity, key in matcher.compiled(selector.target).keys if is_entity}
+        else:
+            keys.add(selector.target)
+    return keys
+
+
+def to_rematch(
+    matcher: Matcher, selectors: Sequence[Selector], stored: Sequence[MatchResult]
+) -> list[int]:
+    """Indexes of the rows whose stored matches cannot answer a query selector.
+
+    Rules and entities were stored at ingest.  A query must be matched again, but only on the
+    items that could make it true: when each of its trigger keys is an entity (``حموشي AND
+    إسبانيا`` needs @hammouchi or @spain), those are the items stored with one of them; a query
+    that a bare word can trigger needs every item.
+    """
+    wanted: set[str] = set()
+    for selector in selectors:
+        if selector.kind is not SubscriptionKind.QUERY:
+            continue
+        keys = matcher.compiled(selector.target).keys
+        if not all(is_entity for is_entity, _ in keys):
+            return list(range(len(stored)))
+        wanted |= {key for _, key in keys}
+    return [index for index, result in enumerate(stored) if wanted & set(result.entities)]
 
 
 def match_rows(
@@ -281,10 +319,11 @@ def collect(
 ) -> Digest:
     """The digest of ``[since, until)`` for ``selectors`` (synchronous: the console)."""
     rows = load_rows(session, since, until)
-    if needs_matching(selectors):
-        results = match_rows(matcher, rows, tags)
-    else:
-        results = stored_results(session, rows)
+    results = stored_results(session, rows, since, until, stored_keys(matcher, selectors))
+    again = to_rematch(matcher, selectors, results)
+    matched = match_rows(matcher, [rows[i] for i in again], tags)
+    for index, result in zip(again, matched, strict=True):
+        results[index] = result
     return _build(session, since, until, rows, results, selectors, story_of)
 
 
@@ -299,10 +338,11 @@ async def collect_async(
 ) -> Digest:
     """The same as ``collect``, yielding to the event loop while matching (the bot)."""
     rows = load_rows(session, since, until)
-    if needs_matching(selectors):
-        results = await match_rows_async(matcher, rows, tags)
-    else:
-        results = stored_results(session, rows)
+    results = stored_results(session, rows, since, until, stored_keys(matcher, selectors))
+    again = to_rematch(matcher, selectors, results)
+    matched = await match_rows_async(matcher, [rows[i] for i in again], tags)
+    for index, result in zip(again, matched, strict=True):
+        results[index] = result
     return _build(session, since, until, rows, results, selectors, story_of)
 
 
