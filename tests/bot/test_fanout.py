@@ -165,3 +165,9 @@ async def test_end_to_end_subscribe_then_a_story_arrives_and_one_alert_is_delive
     third = world.add_item("حموشي وإسبانيا مرة أخرى في خبر جديد", source="Akhbar")
     run_fan_out(world, [arrive(world, third, story=10_000, outlets=1, source="Akhbar")])
     assert [kind for _, kind, _ in outbox(world)].count(OutboxKind.ALERT.value) == 1
+    [listed] = await bot.say(ANALYST, "/list")
+    assert listed.splitlines()[1] == "1. الاستعلام حموشي AND إسبانيا (مكتوم)"
+    [again] = await bot.say(ANALYST, "/subscribe حموشي  AND إسبانيا")
+    assert again == "أُعيد تفعيل الاشتراك 1."
+    run_fan_out(world, [arrive(world, third, story=10_000, outlets=1, source="Akhbar")])
+    assert [kind for _, kind, _ in outbox(world)].count(OutboxKind.ALERT.value) == 2

@@ -104,6 +104,11 @@ async def subscribe(services: Services, request: Request) -> Reply:
         chat = get_chat(s, request.chat_id)
         assert chat is not None  # registered by the command wrapper
         existing = find_subscription(s, chat, target.kind, target.target)
+        if existing is not None and existing.muted:  # subscribing again un-mutes it
+            existing.muted = False
+            s.add(existing)
+            s.commit()
+            return Reply.of(say(language, Say.SUB_UNMUTED, number=existing.number))
         if existing is not None:
             return Reply.of(say(language, Say.ALREADY, number=existing.number))
         row = add_subscription(s, chat, target.kind, target.target, now)

@@ -44,6 +44,7 @@ class Say(StrEnum):
     STATUS_HEAD = "status_head"
     SUB_MUTED = "sub_muted"
     SUB_GONE = "sub_gone"
+    SUB_UNMUTED = "sub_unmuted"
     OTHER_SOURCES = "other_sources"
     NO_OTHER_SOURCES = "no_other_sources"
     KIND_RULE = "kind_rule"
@@ -104,8 +105,9 @@ _AR: dict[Say, str] = {
     Say.DIGEST_USAGE: "مثلا: <code>/digest 24h</code> أو <code>/digest time 07:30</code> "
     "أو <code>/digest off</code>",
     Say.STATUS_HEAD: "حالة المصادر ({count}):",
-    Say.SUB_MUTED: "كُتم الاشتراك {number}: {what}",
+    Say.SUB_MUTED: "كُتم الاشتراك {number}: {what}\nلإعادته أرسل /subscribe بالنص نفسه.",
     Say.SUB_GONE: "هذا الاشتراك لم يعد موجودا.",
+    Say.SUB_UNMUTED: "أُعيد تفعيل الاشتراك {number}.",
     Say.OTHER_SOURCES: "مصادر أخرى لهذا الخبر:",
     Say.NO_OTHER_SOURCES: "لا مصادر أخرى لهذا الخبر بعد.",
     Say.KIND_RULE: "القاعدة",
@@ -168,8 +170,9 @@ _EN: dict[Say, str] = {
     Say.DIGEST_USAGE: "E.g. <code>/digest 24h</code>, <code>/digest time 07:30</code> or "
     "<code>/digest off</code>",
     Say.STATUS_HEAD: "Sources ({count}):",
-    Say.SUB_MUTED: "Muted subscription {number}: {what}",
+    Say.SUB_MUTED: "Muted subscription {number}: {what}\nThe same /subscribe brings it back.",
     Say.SUB_GONE: "That subscription no longer exists.",
+    Say.SUB_UNMUTED: "Subscription {number} is active again.",
     Say.OTHER_SOURCES: "Other sources for this story:",
     Say.NO_OTHER_SOURCES: "No other sources for this story yet.",
     Say.KIND_RULE: "rule",
