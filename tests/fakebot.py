@@ -23,8 +23,8 @@ updates for ``getUpdates`` long-polling, and injects Telegram's real error respo
     server.migrate(-100, -1001234)    # sends to group -100 → 400 with migrate_to_chat_id
 
 Supported methods: getMe, deleteWebhook, setWebhook, getUpdates, sendMessage, editMessageText,
-editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands,
-getChat, close, logOut.  Anything else answers 404 like Telegram does for an unknown method.
+editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery, setMyCommands,
+getMyCommands, deleteMyCommands, setMyDescription, setMyShortDescription, getChat, close, logOut.  Anything else answers 404 like Telegram does for an unknown method.
 The server runs in daemon threads (``ThreadingHTTPServer``), so it serves a client on any loop.
 """
 
@@ -77,8 +77,8 @@ class Fault:
     """One injected failure: the HTTP answer Telegram would give, or a stall.
 
     ``delay`` seconds are waited before answering (set it past the client's read timeout to make
-    the outcome ambiguous); ``deliver`` says whether the message still reaches the chat, as it
-    does when Telegram accepted the request but its answer was lost.
+    the outcome ambiguous); ``deliver`` says whether the message reaches the chat at once (as
+    when Telegram accepted the request but its answer was lost) or never (then a late 502).
     """
 
     status: int
@@ -461,12 +461,17 @@ class FakeTelegram:
         chat_id = params.get("chat_id")
         fault = self._take_fault(method, chat_id if isinstance(chat_id, int) else None)
         if fault is not None and fault.delay:
+            if not fault.deliver:  # lost on the way in: nothing delivered, a late 502
+                self._stop.wait(fault.delay)
+                return self._refuse(method, params, 502, "Bad Gateway")
+            answer = self._answer(method, params)  # delivered; the answer is what comes late
             self._stop.wait(fault.delay)
-            if not fault.deliver:
-                return 200, {"ok": True, "result": True}
-            fault = None
+            return answer
         if fault is not None:
             return self._refuse(method, params, fault.status, fault.description, fault.parameters)
+        return self._answer(method, params)
+
+    def _answer(self, method: str, params: JSONDict) -> tuple[int, JSONDict]:
         handler = getattr(self, f"_api_{method.lower()}", None)
         if handler is None:
             return 404, _error(404, "Not Found")
@@ -669,6 +674,20 @@ class FakeTelegram:
             self._messages[key] = new
             self._cond.notify_all()
         return 200, {"ok": True, "result": self._message_json(new)}
+
+    def _api_sendchataction(self, params: JSONDict) -> tuple[int, JSONDict]:
+        return 200, {"ok": True, "result": True}
+
+    _api_setmydescription = _api_sendchataction
+    _api_setmyshortdescription = _api_sendchataction
+
+    def _api_deletemessage(self, params: JSONDict) -> tuple[int, JSONDict]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        with self._cond:
+            if self._messages.pop(key, None) is None:
+                return 400, _error(400, "Bad Request: message to delete not found")
+            self._cond.notify_all()
+        return 200, {"ok": True, "result": True}
 
     def _api_answercallbackquery(self, params: JSONDict) -> tuple[int, JSONDict]:
         with self._cond:

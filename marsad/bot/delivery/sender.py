@@ -134,16 +134,26 @@ class Sender:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; waits for calls in flight before returning."""
         stopper = asyncio.create_task(self._stop_watch(stop))
+        failures = 0
         try:
             while not stop.is_set():
-                claimed = await self._pass()
+                self._wake.clear()  # a wake() from here on starts another pass at once
+                try:
+                    claimed = await self._pass()
+                    failures = 0
+                except Exception:  # the database went away: keep trying, do not die silently
+                    failures += 1
+                    log.exception("outbox pass failed (%d in a row)", failures)
+                    claimed = []
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=min(2.0**failures, 60.0))
+                    continue
                 if claimed:
                     continue
                 delay = self.idle
                 wait = self.window.wait_seconds(self.clock())
                 if wait > 0:
                     delay = min(delay, wait)
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.005))
         finally:
@@ -322,7 +332,11 @@ class Sender:
             outcome = classify(exc)
             if outcome.kind is OutcomeKind.BUG:
                 log.exception("sending outbox row %s failed unexpectedly", item.row_id)
-        await asyncio.to_thread(self._finish, item, outcome)
+        try:
+            await asyncio.to_thread(self._finish, item, outcome)
+        except Exception:  # the row stays SENDING; the lease check resends it at most once
+            log.exception("recording the outcome of outbox row %s failed", item.row_id)
+            return False
         return outcome.kind in (OutcomeKind.SENT, OutcomeKind.UNCHANGED)
 
     async def _call(self, item: Claimed) -> int:
