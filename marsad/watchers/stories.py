@@ -88,7 +88,7 @@ class Thresholds:
     """Share of the shorter text's content words found in the longer (dropped paragraphs)."""
     contained_jaccard: float = 0.25
     """...with at least this Jaccard, so that a short text made of boilerplate does not join."""
-    entity_rewrite: float = 0.2
+    entity_rewrite: float = 0.3
     """Content-word Jaccard enough when both items name exactly the same entities."""
     entity_count: int = 3
     entity_gap: timedelta = timedelta(hours=24)
@@ -345,15 +345,16 @@ def compare(
         return Verdict(True, score, Reason.CONTAINED)
     if (
         gap <= thresholds.entity_gap
-        and _entities_agree(new.entities, old.entities, thresholds.entity_count)
+        and _parties_agree(new.party_set, old.parties, thresholds.entity_count)
         and jaccard >= thresholds.entity_rewrite
     ):
         return Verdict(True, score, Reason.ENTITIES)
     return Verdict(False, score)
 
 
-def _entities_agree(a: frozenset[str] | None, b: frozenset[str] | None, least: int) -> bool:
-    """Both name the same entities, and enough of them (official, partner, topic...)."""
+def _parties_agree(a: frozenset[str] | None, b: frozenset[str] | None, least: int) -> bool:
+    """Both name the same parties (officials, countries, cities), and enough of them. Topics
+    may differ: one outlet mentions terrorism, the other drug trafficking, in the same report."""
     return bool(a and a == b and len(a) >= least)
 
 
@@ -361,8 +362,13 @@ def _cross_language(new: StoryItem, old: Stored, gap: timedelta, limits: Thresho
     """Arabic and French/English reports of one event share no words; only entities link them."""
     if new.source == old.source or gap > limits.cross_language_gap:
         return Verdict(False, 0.0)
-    shared = new.entities if new.entities == old.entities else None
-    if shared and len(shared) >= limits.cross_language_entities:
+    parties = new.party_set
+    if not parties or parties != old.parties or not new.entities or not old.entities:
+        return Verdict(False, 0.0)
+    shared = new.entities & old.entities
+    # Official + partner + topic: a shared topic or body too, when kinds tell parties apart.
+    beyond_parties = bool(shared - parties) or new.parties is None
+    if len(shared) >= limits.cross_language_entities and beyond_parties:
         return Verdict(True, 0.3, Reason.CROSS_LANGUAGE)
     return Verdict(False, 0.0)
 

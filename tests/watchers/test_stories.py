@@ -104,9 +104,9 @@ CELL_REWRITE = Report(
 # A loose rewrite that shares little wording: only the entities named in both tie it to CELL_A.
 CELL_LOOSE = Report(
     "الرباط ومدريد تجهضان مخططا إرهابيا لأنصار داعش في شمال المملكة",
-    "كشفت مصادر أمنية أن أربعة متطرفين يدينون بالولاء لداعش سقطوا في قبضة المكتب المركزي "
-    "للأبحاث القضائية بطنجة وتطوان، بعد تعقب دام أسابيع شاركت فيه مديرية مراقبة التراب الوطني "
-    "ونظيرتها الإسبانية، فيما أوقف عنصر خامس في سبتة المحتلة.",
+    "كشفت مصادر أمنية أن أربعة عناصر موالين لتنظيم داعش سقطوا في قبضة المكتب المركزي للأبحاث "
+    "القضائية بطنجة وتطوان، بعد تعقب دام أسابيع شاركت فيه مديرية مراقبة التراب الوطني "
+    "ونظيرتها الإسبانية، فيما تم توقيف عنصر خامس بمدينة سبتة.",
 )
 CELL_ENTITIES = ents("bcij", "dgst", "spain", "isis", "terrorism")
 
@@ -358,10 +358,59 @@ def test_cross_language_reports_link_by_their_entities_on_the_same_day() -> None
         entities,
     )
     fewer = Report(french.title, french.lead, ents("hammouchi", "belgium"))
+    parties = ents("hammouchi", "belgium")
     a = item(1, arabic, source=1)
     assert stories_of(a, item(2, french, source=2, at=T0 + timedelta(hours=4))) == [1, 1]
     assert stories_of(a, item(2, french, source=2, at=T0 + timedelta(hours=30))) == [1, 2]
     assert stories_of(a, item(2, fewer, source=2, at=T0 + timedelta(hours=4))) == [1, 2]
+    ar = StoryItem(1, 1, T0, arabic.title, arabic.lead, entities=entities, parties=parties)
+    fr = StoryItem(2, 2, T0, french.title, french.lead, entities=entities, parties=parties)
+    assert stories_of(ar, fr) == [1, 1]
+    only_parties = StoryItem(2, 2, T0, french.title, french.lead, entities=parties, parties=parties)
+    assert stories_of(ar, only_parties) == [1, 2], "official and partner alone are not enough"
+
+
+VISIT_PARTIES = ents("hammouchi", "morocco", "spain", "germany")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        pytest.param(
+            Report(MADRID_VISIT.title, MADRID_VISIT.lead, VISIT_PARTIES | {"terrorism"}),
+            Report(CELL_LOOSE.title, CELL_LOOSE.lead, VISIT_PARTIES | {"drugs", "migration"}),
+            False,
+            id="same-parties-unrelated-wording",
+        ),
+        pytest.param(
+            Report(CELL_A.title, CELL_A.lead, VISIT_PARTIES | {"terrorism"}),
+            Report(CELL_LOOSE.title, CELL_LOOSE.lead, VISIT_PARTIES | {"isis", "extremism"}),
+            True,
+            id="same-parties-other-topics",
+        ),
+        pytest.param(
+            Report(CELL_A.title, CELL_A.lead, VISIT_PARTIES | {"terrorism"}),
+            Report(CELL_LOOSE.title, CELL_LOOSE.lead, VISIT_PARTIES - {"germany"} | {"denmark"}),
+            False,
+            id="another-partner",
+        ),
+    ],
+)
+def test_parties_decide_and_topics_may_differ(first: Report, second: Report, same: bool) -> None:
+    """With entity kinds known, persons and places are the parties: the same parties and some
+    common wording make one story even when the outlets matched different topics."""
+    parties = VISIT_PARTIES | {"denmark"}
+
+    def with_parties(number: int, report: Report, source: int, at: datetime) -> StoryItem:
+        entities = report.entities or frozenset()
+        return StoryItem(
+            number, source, at, report.title, report.lead, entities=entities,
+            parties=entities & parties,
+        )  # fmt: skip
+
+    a = with_parties(1, first, 1, T0)
+    b = with_parties(2, second, 2, T0 + timedelta(hours=3))
+    assert stories_of(a, b) == ([1, 1] if same else [1, 2])
 
 
 def test_items_older_than_the_window_leave_the_index() -> None:
