@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -259,3 +260,23 @@ async def test_dedup_keys_are_per_chat(engine: Engine) -> None:
         ]
         s.commit()
     assert [k is not None for k in keys] == [True, True, False]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_a_mix_of_failures_still_delivers_each_alert_exactly_once(
+    fake_telegram: FakeTelegram, engine: Engine, seed: int
+) -> None:
+    rng = random.Random(seed)
+    clock = Clock()
+    chats = [*range(1, 16), *range(-30, -15)]
+    for chat in chats:
+        for story in (1, 2, 3):
+            alert(engine, chat, story)
+    faults = [Fault.retry_after(1), Fault.retry_after(5), Fault.bad_gateway(), Fault.internal()]
+    for _ in range(60):
+        fake_telegram.inject(rng.choice(faults), chat_id=rng.choice(chats))
+    async with started(fake_telegram, engine, clock) as s:
+        await drain(s, clock, passes=1000)
+    for chat in chats:
+        assert fake_telegram.texts(chat) == ["خبر 1", "خبر 2", "خبر 3"], chat
+    assert {r.state for r in rows(engine)} == {"sent"}
