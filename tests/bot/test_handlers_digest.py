@@ -80,3 +80,22 @@ async def test_the_other_sources_button_lists_the_story_items(bot: Bot) -> None:
     lines = bot.server.texts(ANALYST)[1].splitlines()
     assert lines == ["لا مصادر أخرى لهذا الخبر بعد.", "• Sahil — حموشي يستقبل سفير إسبانيا"]
     assert len(bot.server.callback_answers) == 1
+
+
+async def test_the_daily_digest_job_queues_the_digest_when_its_time_comes(bot: Bot) -> None:
+    world = bot.world
+    await bot.say(ANALYST, "/subscribe @hammouchi")
+    world.add_item("حموشي يستقبل سفير إسبانيا", ago=timedelta(hours=3))
+    world.clock.now += timedelta(days=1)  # 10:00 local the next day: 08:00 has passed
+    job = bot.app.job_queue.get_jobs_by_name("daily-digests")[0]
+    await job.run(bot.app)  # what the minute tick does
+    assert digest_rows(bot) == 1
+    await job.run(bot.app)  # a second tick, or a restart, sends nothing more
+    assert digest_rows(bot) == 1
+
+
+def digest_rows(bot: Bot) -> int:
+    from marsad.store.delivery import OutboxRow
+
+    with bot.world.session() as s:
+        return len(s.exec(select(OutboxRow).where(OutboxRow.kind == "digest")).all())
