@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import email.utils
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import wordfreq
 from sqlmodel import select
 
 from marsad.bot.delivery.outbox import enqueue
@@ -112,11 +114,14 @@ def _feed(items: list[tuple[str, str, str]]) -> bytes:
     ).encode()
 
 
-TITLES = [
-    "حموشي يبحث مع نظيره الإسباني تعزيز التعاون الأمني رقم {n}",
-    "المغرب وإسبانيا: حموشي يستقبل وفدا أمنيا رفيعا، اللقاء {n}",
-    "لقاء جديد لحموشي حول مكافحة الإرهاب والتعاون مع مدريد {n}",
-]
+KEYWORD = "زرقاليط"  # an invented word: only the bench's items match the subscription
+
+
+def distinct_titles(count: int, seed: int = 7) -> list[str]:
+    """Titles of unrelated made-up stories (random common words), so none joins another's story."""
+    words = [w for w in wordfreq.top_n_list("ar", 4000) if len(w) > 3]
+    rng = random.Random(seed)
+    return [f"{KEYWORD} {' '.join(rng.sample(words, 9))} {n}" for n in range(count)]
 
 
 def end_to_end(count: int, interval: str, timeout: float) -> None:
@@ -149,13 +154,12 @@ def end_to_end(count: int, interval: str, timeout: float) -> None:
             chat = 424242
             tg.wait_for(lambda: bool(tg.calls), 60)
             tg.push_message(chat, "/start", language_code="ar")
-            tg.push_message(chat, "/subscribe حموشي", language_code="ar")
+            tg.push_message(chat, f"/subscribe {KEYWORD}", language_code="ar")
             tg.wait_for(lambda: len(tg.texts(chat)) >= 2, 60)
             tg.wait_for(lambda: any(r.route == "/feed.xml" for r in web.requests), 60)
             replies = len(tg.sent)
             latencies: list[float] = []
-            for n in range(count):
-                title = TITLES[n % len(TITLES)].format(n=n)
+            for n, title in enumerate(distinct_titles(count)):
                 published = email.utils.format_datetime(datetime.now(UTC), usegmt=True)
                 items.append((title, f"http://127.0.0.1/news/{n}", published))
                 appended = time.monotonic()
