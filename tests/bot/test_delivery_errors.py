@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,38 @@ async def test_a_mix_of_failures_still_delivers_each_alert_exactly_once(
     for chat in chats:
         assert fake_telegram.texts(chat) == ["خبر 1", "خبر 2", "خبر 3"], chat
     assert {r.state for r in rows(engine)} == {"sent"}
+
+
+async def test_a_row_held_past_the_lease_by_a_dead_sender_is_resent_once(
+    fake_telegram: FakeTelegram, engine: Engine
+) -> None:
+    clock = Clock()
+    async with started(fake_telegram, engine, clock) as alive:
+        assert await alive.send_due() == 0  # started; nothing queued yet
+        alert(engine, 12, 1, now=clock())
+        sender(fake_telegram, engine, clock)._claim(clock(), 10, frozenset())  # then it died
+        clock.advance(60)
+        assert await alive.send_due() == 0  # within the lease: maybe still being sent
+        clock.advance(300)
+        assert await alive.send_due() == 1
+    assert fake_telegram.texts(12) == ["خبر 1"]
+    assert [(r.state, r.unconfirmed) for r in rows(engine)] == [("sent", 1)]
+
+
+async def test_run_outlives_a_broken_database(
+    fake_telegram: FakeTelegram, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    alert(engine, 13, 1, now=datetime.now(UTC))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_away")
+    async with started(fake_telegram, engine, Clock()) as s:
+        s.clock = lambda: datetime.now(UTC)
+        stop = asyncio.Event()
+        task = asyncio.create_task(s.run(stop))
+        await asyncio.to_thread(fake_telegram.wait_for, lambda: "outbox pass failed" in caplog.text)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE outbox_away RENAME TO outbox")
+        await asyncio.to_thread(fake_telegram.wait_for, lambda: len(fake_telegram.sent) == 1)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert fake_telegram.texts(13) == ["خبر 1"]
