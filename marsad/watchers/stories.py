@@ -195,7 +195,7 @@ def fingerprint(title: str, lead: str = "") -> Fingerprint:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stored:
     """An indexed item: its fingerprint kept compact (arrays of hashes, not sets)."""
 

@@ -9,12 +9,14 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from marsad.config import SourceConfig
+from marsad.matching.engine import MatchResult
 from marsad.store.engine import open_store, session
 from marsad.store.items import NewItem, add_items
 from marsad.store.matches import record_matches
 from marsad.store.sources import sync_sources
 from marsad.store.stories import Story, recent_stories, story_members, window_items
-from marsad.store.tables import Item
+from marsad.store.tables import Item, Source
+from marsad.watchers.ingest import Ingested
 from marsad.watchers.stories_ingest import StoryAssigner
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -180,3 +182,30 @@ def test_the_window_bounds_the_index_and_the_rebuild(store_url: str) -> None:
     assert len(stories.index) == 1
     with session(engine) as s:
         assert [i.key for i in window_items(s, NOW - WINDOW)] == ["w1"]
+
+
+def test_the_ingest_stage_reads_entities_and_their_kinds(store_url: str) -> None:
+    """Topics matched differently by two outlets do not split a story; another partner does."""
+    engine, src = setup(store_url)
+    kinds = {"hammouchi": "person", "portugal": "place", "spain": "place", "morocco": "place"}
+    stage = StoryAssigner(WINDOW, kinds=kinds)
+    reports = {
+        "d1": (VISIT, {"hammouchi", "portugal", "morocco", "migration"}),
+        "w1": (VISIT_COPY, {"hammouchi", "portugal", "morocco", "trafficking"}),
+        "x1": (
+            (VISIT[0].replace("البرتغالي", "الإسباني"), VISIT[1].replace("البرتغالي", "الإسباني")),
+            {"hammouchi", "spain", "morocco", "migration"},
+        ),
+    }
+    stories: dict[str, int] = {}
+    for key, source in (("d1", "Daily"), ("w1", "Weekly"), ("x1", "Wire")):
+        text, entities = reports[key]
+        with session(engine) as s:
+            [item] = add_items(s, src[source], [draft(key, text, 1)], fetched_at=NOW, backlog=False)
+            row = s.get(Source, src[source])
+            assert row is not None
+            result = MatchResult(str(item.id), (), (), tuple(sorted(entities)), ())
+            stage(s, [Ingested(item, row, result)])
+            s.commit()
+            stories[key] = item.story_id or 0
+    assert stories["d1"] == stories["w1"] != stories["x1"]
