@@ -110,11 +110,17 @@ async def test_run_delivers_what_is_queued_while_it_runs(
 ) -> None:
     async with started(fake_telegram, engine, Clock()) as sender:
         sender.clock = lambda: datetime.now(UTC)  # run() paces on the wall clock
+        sender.idle = 3600.0  # only wake() can make it look again
         stop = asyncio.Event()
         task = asyncio.create_task(sender.run(stop))
-        for chat in (1, 2, 3):
-            alert(engine, chat, 9, now=sender.clock())
-        sender.wake()
+        await asyncio.sleep(0.1)  # the first pass found nothing and went idle
+
+        def ingest() -> None:  # another thread commits alerts, then wakes the sender
+            for chat in (1, 2, 3):
+                alert(engine, chat, 9, now=datetime.now(UTC))
+            sender.wake()
+
+        await asyncio.to_thread(ingest)
         await asyncio.to_thread(fake_telegram.wait_for, lambda: len(fake_telegram.sent) == 3)
         stop.set()
         await asyncio.wait_for(task, 5)

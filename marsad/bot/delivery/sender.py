@@ -117,13 +117,22 @@ class Sender:
         self.window = RateLimiter(pacing.per_second, pacing.burst)
         self._in_flight: dict[int, asyncio.Task[bool]] = {}  # chat id → its one call
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._recovered: datetime | None = None
         self._dialect = engine.dialect.name
 
     # ------------------------------------------------------------------ driving
     def wake(self) -> None:
-        """New rows were committed: look now rather than at the next idle tick."""
-        self._wake.set()
+        """New rows were committed: look now rather than at the next idle tick (any thread)."""
+        loop = self._loop
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
 
     async def send_due(self) -> int:
         """One pass: claim what is due now, send it, record outcomes; messages Telegram took."""
@@ -133,6 +142,7 @@ class Sender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; waits for calls in flight before returning."""
+        self._loop = asyncio.get_running_loop()
         stopper = asyncio.create_task(self._stop_watch(stop))
         failures = 0
         try:
@@ -144,7 +154,6 @@ class Sender:
                 except Exception:  # the database went away: keep trying, do not die silently
                     failures += 1
                     log.exception("outbox pass failed (%d in a row)", failures)
-                    claimed = []
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=min(2.0**failures, 60.0))
                     continue
