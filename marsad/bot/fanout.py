@@ -176,9 +176,10 @@ def fan_out(
         if arrival.item.backlog:
             backlog += 1
             continue
+        alerted = alerted_chats(session, arrival.story_id)
         for fired in index.fired(arrival.result):
             chat_id = fired.chat.chat_id
-            if policy is not None and not policy.chat_allowed(chat_id):
+            if chat_id in alerted or (policy is not None and not policy.chat_allowed(chat_id)):
                 continue
             rendered = format_alert(alert_for(arrival, fired, matcher), tz)
             row = outbox.enqueue(
@@ -239,6 +240,17 @@ class FanOut:
             log.info("fan-out: %d alerts, %d edits queued", report.alerts, report.edits)
 
 
+def alerted_chats(session: Session, story_id: int) -> set[int]:
+    """Chats that already have an alert for the story (the outbox would refuse another)."""
+    return set(
+        session.exec(
+            select(OutboxRow.chat_id).where(
+                OutboxRow.story_id == story_id, OutboxRow.kind == OutboxKind.ALERT.value
+            )
+        ).all()
+    )
+
+
 def grow(session: Session, story_id: int, outlets: int, now: datetime) -> int:
     """Show "+N sources" on every alert already queued or sent for the story; returns edits.
 
@@ -251,11 +263,19 @@ def grow(session: Session, story_id: int, outlets: int, now: datetime) -> int:
     ).all()
     count = 0
     seen: set[int] = set()
+    ids = sorted({alert.chat_id for alert in alerts})
+    chats = {
+        chat.chat_id: chat
+        for start in range(0, len(ids), 500)
+        for chat in session.exec(
+            select(Chat).where(col(Chat.chat_id).in_(ids[start : start + 500]))
+        )
+    }
     for alert in alerts:
         if alert.chat_id in seen:
             continue
         seen.add(alert.chat_id)
-        chat = session.exec(select(Chat).where(col(Chat.chat_id) == alert.chat_id)).first()
+        chat = chats.get(alert.chat_id)
         if chat is not None and chat.muted(now):
             continue
         language = chat.lang if chat is not None else Language.AR
