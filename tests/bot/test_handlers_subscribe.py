@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from marsad.matching.engine import MatchInput
@@ -124,3 +125,14 @@ async def test_groups_have_their_own_subscriptions(bot: Bot) -> None:
 async def test_a_channel_post_command_is_answered(bot: Bot) -> None:
     [reply] = await bot.say(-1009, "/subscribe @spain", chat_type="channel")
     assert reply.startswith("تم الاشتراك رقم 1")
+
+
+async def test_a_failing_command_gets_a_polite_reply_and_is_logged(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.say(PRIVATE, "/start")
+    with bot.world.engine.begin() as connection:
+        connection.execute(text("DROP TABLE subscriptions"))
+    [reply] = await bot.say(PRIVATE, "/list")
+    assert reply == "عذرا، تعذر تنفيذ الأمر الآن. حاول مرة أخرى بعد قليل."
+    assert "list_ failed in chat 501" in caplog.text

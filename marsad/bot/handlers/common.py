@@ -216,7 +216,11 @@ def command(handler: Handler, *, admin: bool = False, start: bool = False) -> Ca
         else:
             language = ensure_chat(svc, update, refresh_language=start)
         request = Request(found.id, user_id, language, command_args(update), chat_info(update).type)
-        reply = await handler(svc, request)
+        try:
+            reply = await handler(svc, request)
+        except Exception:
+            log.exception("%s failed in chat %s", name, found.id)
+            reply = Reply.of(say(language, Say.FAILED))
         if reply is not None:
             await send_reply(context, found.id, reply)
 
