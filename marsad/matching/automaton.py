@@ -63,7 +63,7 @@ class KeyIndex:
     def _refresh(self) -> None:
         if not self._dirty:
             return
-        if len(self._delta_keys) > max(_DELTA_MIN, self._main_size // 4):
+        if self._main is None or len(self._delta_keys) > max(_DELTA_MIN, self._main_size // 4):
             self._main = _build(self._targets, list(self._targets))
             self._main_size = len(self._targets)
             self._delta_keys = []
