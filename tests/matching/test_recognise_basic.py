@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from marsad.matching import automaton
 from marsad.matching.entities import Entity, EntityKind
 from marsad.matching.recognise import Recogniser
 from tests.matching._entities import RECOGNISER, hits_of
@@ -77,3 +80,16 @@ def test_a_term_spelt_like_an_entity_id_is_kept_apart() -> None:
     recogniser = Recogniser([spain], ["Spain"])
     hits = recogniser.find("Spain")
     assert sorted((h.key, h.is_entity) for h in hits) == [("spain", False), ("spain", True)]
+
+
+def test_terms_added_one_by_one_stay_found_across_automaton_merges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(automaton, "_DELTA_MIN", 5)
+    recogniser = Recogniser([Entity("spain", EntityKind.PLACE, "إسبانيا", ("إسبانيا",))])
+    words = ["قارب", "ميناء", "حدود", "دورية", "مطار", "جمارك", "سفارة", "قنصلية", "ساحل", "معبر"]
+    for i, word in enumerate(words):
+        recogniser.add_term(word)
+        text = " ".join(words[: i + 1]) + " إسبانيا"
+        found = {h.key for h in recogniser.find(text)}
+        assert found == {Recogniser.term_key(w) for w in words[: i + 1]} | {"spain"}
