@@ -179,11 +179,12 @@ class Bot:
     app: Any
 
     async def say(self, chat_id: int, text: str, *, replies: int = 1, **kwargs: Any) -> list[str]:
-        """Send ``text`` to the bot from ``chat_id``; return the ``replies`` new texts."""
+        """Send ``text`` to the bot from ``chat_id``; return the ``replies`` new texts, without
+        their direction marks (``marks`` keeps them)."""
         before = len(self.server.texts(chat_id))
         self.server.push_message(chat_id, text, **kwargs)
         await until(lambda: len(self.server.texts(chat_id)) >= before + replies)
-        return self.server.texts(chat_id)[before:]
+        return [t.replace("\u200f", "") for t in self.server.texts(chat_id)[before:]]
 
 
 async def start_bot(server: FakeTelegram, world: World) -> AsyncIterator[Bot]:

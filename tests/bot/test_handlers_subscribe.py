@@ -105,6 +105,18 @@ async def test_subscribe_to_a_rule_list_unsubscribe_and_numbers_stay_stable(bot:
     assert result.queries == ()
 
 
+async def test_arabic_replies_mark_every_line_right_to_left_english_ones_do_not(
+    bot: Bot,
+) -> None:
+    await bot.say(PRIVATE, "/subscribe @spain")
+    await bot.say(502, "/subscribe @spain", language_code="en")
+    await bot.say(PRIVATE, "/list")
+    await bot.say(502, "/list", language_code="en")
+    arabic, english = bot.server.texts(PRIVATE)[-1], bot.server.texts(502)[-1]
+    assert arabic.splitlines() == ["\u200fاشتراكات هذه المحادثة:", "\u200f1. @spain"]
+    assert english.splitlines() == ["This chat's subscriptions:", "1. @spain"]
+
+
 async def test_rules_lists_rules_and_entities(bot: Bot) -> None:
     [reply] = await bot.say(PRIVATE, "/rules")
     assert "ma-es-security — التعاون الأمني المغربي الإسباني" in reply

@@ -74,4 +74,4 @@ async def on_button(update: Update, context: Context) -> None:
             head = say(language, Say.OTHER_SOURCES if len(lines) > 1 else Say.NO_OTHER_SOURCES)
             text = "\n".join([head, *lines])
     await query.answer()
-    await send_reply(context, chat.id, Reply.of(text))
+    await send_reply(context, chat.id, Reply.of(text).directed(language))

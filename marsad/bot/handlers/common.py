@@ -21,6 +21,7 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from marsad.bot.delivery.split import split_message
 from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_stories
 from marsad.bot.handlers.access import AccessPolicy, Verdict
 from marsad.bot.handlers.texts import Say, say
@@ -34,7 +35,7 @@ log = logging.getLogger("marsad.bot")
 
 Context = ContextTypes.DEFAULT_TYPE
 SERVICES_KEY = "marsad.services"
-MAX_MESSAGE = 4096
+RLM = "\u200f"
 
 
 @dataclass
@@ -75,6 +76,20 @@ class Reply:
     def of(cls, *texts: str, markup: InlineKeyboardMarkup | None = None) -> Reply:
         return cls(tuple(texts), markup)
 
+    def directed(self, language: Language) -> Reply:
+        """For Arabic, every line starts with a right-to-left mark, so a line that begins with
+        a number, an @entity or a Latin word still lays out right to left."""
+        if language is not Language.AR:
+            return self
+        texts = tuple(
+            "\n".join(
+                RLM + line if line and not line.startswith(RLM) else line
+                for line in text.split("\n")
+            )
+            for text in self.texts
+        )
+        return Reply(texts, self.markup)
+
 
 Handler = Callable[[Services, Request], Awaitable[Reply | None]]
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -89,39 +104,6 @@ def services(context: Context) -> Services:
 def esc(text: object) -> str:
     """HTML-escape anything shown to a chat."""
     return html.escape(str(text), quote=False)
-
-
-def utf16_length(text: str) -> int:
-    """Telegram counts message length in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_lines(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split ``text`` into messages under ``limit`` at line boundaries (a longer line is cut).
-
-    Every line of the bot's HTML closes its own tags, so a line boundary never splits a tag.
-    """
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while utf16_length(line) > limit:
-            cut = limit
-            while utf16_length(line[:cut]) > limit:
-                cut -= 1
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:cut])
-            line = line[cut:]
-        candidate = f"{current}\n{line}" if current else line
-        if utf16_length(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        parts.append(current)
-    return [part for part in parts if part.strip()]
 
 
 def chat_info(update: Update, language: Language | None = None) -> ChatInfo:
@@ -146,7 +128,7 @@ def command_args(update: Update) -> str:
 
 async def send_reply(context: Context, chat_id: int, reply: Reply) -> None:
     """Send every text of ``reply`` (split under Telegram's limit) as HTML, without previews."""
-    texts = [part for text in reply.texts for part in split_lines(text)]
+    texts = [part for text in reply.texts for part in split_message(text, html=True)]
     for index, text in enumerate(texts):
         await context.bot.send_message(
             chat_id,
@@ -209,7 +191,7 @@ def command(handler: Handler, *, admin: bool = False, start: bool = False) -> Ca
             language = _known_language(svc, found.id) or chat_info(update).language
             key = Say.ADMIN_ONLY if verdict is Verdict.NOT_ADMIN else Say.REFUSED
             text = say(language, key, chat_id=found.id)
-            await send_reply(context, found.id, Reply.of(text))
+            await send_reply(context, found.id, Reply.of(text).directed(language))
             return
         if admin and not svc.policy.chat_allowed(found.id):
             language = _known_language(svc, found.id) or chat_info(update).language
@@ -222,7 +204,7 @@ def command(handler: Handler, *, admin: bool = False, start: bool = False) -> Ca
             log.exception("%s failed in chat %s", name, found.id)
             reply = Reply.of(say(language, Say.FAILED))
         if reply is not None:
-            await send_reply(context, found.id, reply)
+            await send_reply(context, found.id, reply.directed(language))
 
     callback.__name__ = getattr(handler, "__name__", "command")
     return callback
