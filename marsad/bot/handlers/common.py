@@ -77,18 +77,18 @@ class Reply:
         return cls(tuple(texts), markup)
 
     def directed(self, language: Language) -> Reply:
-        """For Arabic, every line starts with a right-to-left mark, so a line that begins with
-        a number, an @entity or a Latin word still lays out right to left."""
-        if language is not Language.AR:
-            return self
-        texts = tuple(
-            "\n".join(
-                RLM + line if line and not line.startswith(RLM) else line
-                for line in text.split("\n")
-            )
-            for text in self.texts
-        )
-        return Reply(texts, self.markup)
+        """The reply with its lines marked for ``language`` (see ``mark_lines``)."""
+        return Reply(tuple(mark_lines(text, language) for text in self.texts), self.markup)
+
+
+def mark_lines(text: str, language: Language) -> str:
+    """For Arabic, start every line with a right-to-left mark, so a line that begins with a
+    number, an @entity or a Latin title still lays out right to left."""
+    if language is not Language.AR:
+        return text
+    return "\n".join(
+        RLM + line if line and not line.startswith(RLM) else line for line in text.split("\n")
+    )
 
 
 Handler = Callable[[Services, Request], Awaitable[Reply | None]]

@@ -19,7 +19,7 @@ from enum import StrEnum
 from marsad.bot import digests
 from marsad.bot.delivery import outbox
 from marsad.bot.delivery.split import split_message
-from marsad.bot.handlers.common import Reply, Request, Services, esc
+from marsad.bot.handlers.common import Reply, Request, Services, esc, mark_lines
 from marsad.bot.handlers.subscribe import query_error_html
 from marsad.bot.handlers.texts import Say, say
 from marsad.errors import RuleError
@@ -189,7 +189,7 @@ async def scheduled_digests(services: Services) -> int:
             if chat is None:
                 continue
             if built is not None:
-                text = render(services, built, chat.lang)
+                text = mark_lines(render(services, built, chat.lang), chat.lang)
                 key = f"digest:{slot.astimezone(tz):%Y-%m-%dT%H:%M}"
                 for number, part in enumerate(split_message(text, html=True), start=1):
                     outbox.enqueue(
