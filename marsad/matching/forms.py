@@ -41,7 +41,23 @@ _FUNCTION_WORDS_TEXT = (
 FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 
 # Heads of compound personal names written with or without a space (عبد اللطيف / عبداللطيف).
-COMPOUND_HEADS = ("عبد", "ابو", "ابن", "بن", "بو")
+COMPOUND_HEADS = (
+    "عبد",
+    "ابو",
+    "ابن",
+    "بن",
+    "بو",
+    "abd",
+    "abdel",
+    "abdul",
+    "abou",
+    "abu",
+    "ben",
+    "ibn",
+    "el",
+)
+# Heads split off a single written word (عبداللطيف → عبد اللطيف, Abdellatif → Abdel Latif).
+_SPLIT_HEADS = ("عبد", "ابو", "abdel", "abdul", "abou", "abu", "ben", "el")
 
 # No feminine dual: الأمريكيتين is "the Americas", not two American women.  The alef is
 # the indefinite accusative (إسبانياً, تعاوناً) once its tanwin is folded away.
@@ -170,8 +186,8 @@ def compound_variants(words: tuple[str, ...]) -> set[tuple[str, ...]]:
         if words[i] in COMPOUND_HEADS:
             out.add((*words[:i], words[i] + words[i + 1], *words[i + 2 :]))
     for i, word in enumerate(words):
-        for head in COMPOUND_HEADS:
-            if word.startswith(head) and len(word) - len(head) >= 3 and head in ("عبد", "ابو"):
+        for head in _SPLIT_HEADS:
+            if word.startswith(head) and len(word) - len(head) >= 3:
                 out.add((*words[:i], head, word[len(head) :], *words[i + 1 :]))
     return out
 

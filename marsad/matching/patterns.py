@@ -157,8 +157,10 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
         if written is None:
             continue
         if not written.arabic:
-            for words in _latin(written.words, inflect=common_noun):
-                yield pattern(words, raw, Article.LATIN, Source.ALIAS)
+            variants = compound_variants(written.words) if person else {written.words}
+            for variant in sorted(variants):
+                for words in _latin(variant, inflect=common_noun):
+                    yield pattern(words, raw, Article.LATIN, Source.ALIAS)
             continue
         if kind is EntityKind.PLACE:
             yield pattern(

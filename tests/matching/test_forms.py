@@ -121,6 +121,8 @@ def test_written_with_article(raw: str, folded: str, expected: bool) -> None:
         (("عبداللطيف", "حموشي"), ("عبد", "اللطيف", "حموشي")),
         (("ابو", "بكر"), ("ابوبكر",)),
         (("بن", "موسي"), ("بنموسي",)),
+        (("abdellatif", "hammouchi"), ("abdel", "latif", "hammouchi")),
+        (("ben", "kirane"), ("benkirane",)),
     ],
 )
 def test_compound_variants(words: tuple[str, ...], variant: tuple[str, ...]) -> None:

@@ -132,3 +132,12 @@ def test_a_hamza_seat_written_as_its_letter_is_a_variant() -> None:
     recogniser = Recogniser([algeria])
     assert keys("الجزاير", recogniser) == {"dz"}
     assert keys("الجزائريين", recogniser) == {"dz"}
+
+
+@pytest.mark.parametrize(
+    "text", ["Abdellatif Hammouchi", "Abdel Latif Hammouchi", "ABDEL-LATIF HAMMOUCHI"]
+)
+def test_latin_compound_names_with_or_without_a_space(text: str) -> None:
+    person = Entity("h", EntityKind.PERSON, "Abdellatif Hammouchi", ("Abdellatif Hammouchi",))
+    (hit,) = Recogniser([person]).find(text)
+    assert hit.surface == text
