@@ -157,8 +157,8 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
         if written is None:
             continue
         if not written.arabic:
-            variants = compound_variants(written.words) if person else {written.words}
-            for variant in sorted(variants):
+            spellings = compound_variants(written.words) if person else {written.words}
+            for variant in sorted(spellings):
                 for words in _latin(variant, inflect=common_noun):
                     yield pattern(words, raw, Article.LATIN, Source.ALIAS)
             continue
