@@ -258,17 +258,24 @@ def term_patterns(term: str) -> Iterator[Pattern]:
 
 
 def alias_keys(entity: Entity) -> Iterator[str]:
-    """Normalised texts that name the entity in a query (aliases, with or without ال)."""
+    """Normalised texts that name the entity in a query: its aliases, with or without ال
+    where the article rule allows, and personal names with compounds joined or split."""
     for raw in entity.names():
         written = _written(raw)
         if written is None:
             continue
-        joined = " ".join(written.words)
-        if written.article:
-            yield ARTICLE + joined
-            if entity.kind is not EntityKind.PLACE:
-                yield joined
-        else:
-            yield joined
-            if written.arabic and entity.kind is not EntityKind.PLACE:
+        spellings = (
+            compound_variants(written.words)
+            if entity.kind is EntityKind.PERSON
+            else {written.words}
+        )
+        for words in sorted(spellings):
+            joined = " ".join(words)
+            if written.article:
                 yield ARTICLE + joined
+                if entity.kind is not EntityKind.PLACE:
+                    yield joined
+            else:
+                yield joined
+                if written.arabic and entity.kind is not EntityKind.PLACE:
+                    yield ARTICLE + joined
