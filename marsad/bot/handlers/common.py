@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -208,7 +208,3 @@ def command(handler: Handler, *, admin: bool = False, start: bool = False) -> Ca
 
     callback.__name__ = getattr(handler, "__name__", "command")
     return callback
-
-
-def bullet_lines(lines: Sequence[str]) -> str:
-    return "\n".join(f"• {line}" for line in lines)
