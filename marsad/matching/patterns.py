@@ -32,6 +32,10 @@ from marsad.matching.normalise import scan
 # from, is an ordinary word of its own (ماليّة "financial"), not a form of the name.
 COMMON_ZIPF = 3.0
 DERIVED_MARGIN = 0.5
+# A name written with ال whose bare word is this common, and this much more common than
+# the name with ال, needs its article (الكيف / كيف "how").
+BARE_COMMON = 4.0
+BARE_MARGIN = 1.0
 
 
 class Source(Enum):
@@ -119,6 +123,24 @@ def _accusative(words: tuple[str, ...], written: _Written) -> bool:
     return first != written.words[0] and first.endswith("ا") and not written.words[0].endswith("ا")
 
 
+def _optional_article(words: tuple[str, ...], written: _Written) -> Article:
+    """The article rule for a name that matches with or without ال.
+
+    Not with it on an indefinite accusative (تعاوناً); not without it when the bare word
+    is a far more common word of its own (الكيف "cannabis" is not كيف "how").
+    """
+    if _accusative(words, written):
+        return Article.NEVER
+    if written.article and _bare_is_another_word(words[0]):
+        return Article.ALWAYS
+    return Article.OPTIONAL
+
+
+def _bare_is_another_word(stem: str) -> bool:
+    bare = zipf(stem)
+    return bare >= BARE_COMMON and bare > zipf(ARTICLE + stem) + BARE_MARGIN
+
+
 def _derived_ok(words: tuple[str, ...], written: _Written) -> bool:
     if words == written.words or len(words) != 1:
         return True
@@ -180,7 +202,7 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
             ]
         for words in variants:
             source = Source.ALIAS if person or words == written.words else Source.DERIVED
-            article = Article.NEVER if _accusative(words, written) else Article.OPTIONAL
+            article = _optional_article(words, written)
             yield pattern(words, raw, article, source)
     for raw in entity.forms:
         written = _written(raw)
@@ -195,7 +217,7 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
         for words in variants:
             if _derived_ok(words, written):
                 source = Source.FORM if words == written.words else Source.DERIVED
-                article = Article.NEVER if _accusative(words, written) else Article.OPTIONAL
+                article = _optional_article(words, written)
                 yield pattern(words, raw, article, source)
     for raw in entity.exclude:
         # An exclusion vetoes its inflected forms too (أمريكا اللاتينية / الأمريكيين اللاتينيين).
@@ -252,7 +274,7 @@ def term_patterns(term: str) -> Iterator[Pattern]:
         return
     for words in _inflected_words(written, pronouns=True):
         if _derived_ok(words, written):
-            article = Article.NEVER if _accusative(words, written) else Article.OPTIONAL
+            article = _optional_article(words, written)
             target = Target(key, False, term, article.prefixes, len(words), Source.TERM)
             yield Pattern(words, target)
 

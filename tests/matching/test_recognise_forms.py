@@ -150,6 +150,15 @@ def test_forms_do_not_match(text: str, key: str) -> None:
     assert key not in keys(text)
 
 
+def test_a_bare_word_far_more_common_than_the_name_needs_the_article() -> None:
+    cannabis = Entity("kif", EntityKind.TOPIC, "الكيف", ("الكيف",))
+    recogniser = Recogniser([cannabis])
+    assert keys("زراعة الكيف", recogniser) == {"kif"}
+    assert keys("وبالكيف", recogniser) == {"kif"}
+    assert keys("لا أعرف كيف", recogniser) == set()
+    assert keys("فكيف", recogniser) == set()
+
+
 def test_derive_false_keeps_only_the_name() -> None:
     written = Entity("x", EntityKind.PLACE, "فرنسا", ("فرنسا",), derive=False)
     recogniser = Recogniser([written])
