@@ -148,3 +148,9 @@ async def test_a_failing_command_gets_a_polite_reply_and_is_logged(
     [reply] = await bot.say(PRIVATE, "/list")
     assert reply == "عذرا، تعذر تنفيذ الأمر الآن. حاول مرة أخرى بعد قليل."
     assert "list_ failed in chat 501" in caplog.text
+
+
+async def test_a_query_with_plain_words_lists_them(bot: Bot) -> None:
+    [reply] = await bot.say(PRIVATE, '/subscribe حموشي NEAR/5 "تفكيك خلية"')
+    assert "كلمات: تفكيك خلية" in reply
+    assert reply.splitlines()[2].startswith("@hammouchi NEAR/5")

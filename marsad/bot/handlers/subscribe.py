@@ -30,6 +30,7 @@ from marsad.store.chats import (
 log = logging.getLogger(__name__)
 
 PREVIEW_PERIOD = timedelta(days=7)
+WORDS_PREFIX = "words: "  # how Matcher.describe introduces the plain words of a query
 ENTITY_REF = re.compile(r"@([a-z0-9_-]+)")
 
 
@@ -65,14 +66,23 @@ def query_error_html(error: RuleError, query: str) -> str:
     )
 
 
-def describe(matcher: Matcher, target: Target) -> str:
-    """What a subscription will match, in a few escaped lines."""
+def describe(matcher: Matcher, target: Target, language: Language) -> str:
+    """What a subscription will match: its canonical query, each entity with its names, words."""
+    head = ""
+    query = target.target
     if target.kind is SubscriptionKind.RULE:
         rule = matcher.rules[target.target]
-        return f"<b>{esc(rule.title)}</b>\n{esc(matcher.describe(rule.query))}"
-    if target.kind is SubscriptionKind.ENTITY:
-        return esc(matcher.describe(f"@{target.target}"))
-    return esc(matcher.describe(target.target))
+        head, query = f"<b>{esc(rule.title)}</b>\n", rule.query
+    elif target.kind is SubscriptionKind.ENTITY:
+        query = f"@{target.target}"
+    first, *rest = matcher.describe(query).split("\n")
+    lines = [f"<code>{esc(first)}</code>"]
+    for line in rest:
+        if line.startswith(WORDS_PREFIX):
+            lines.append(say(language, Say.WORDS) + esc(line[len(WORDS_PREFIX) :]))
+        else:
+            lines.append(esc(line))
+    return head + "\n".join(lines)
 
 
 def label(subscription: Subscription, language: Language) -> str:
@@ -128,7 +138,7 @@ async def subscribe(services: Services, request: Request) -> Reply:
         )
     lines = [
         say(language, Say.SUBSCRIBED, number=row.number, what=label(row, language)),
-        describe(services.matcher, target),
+        describe(services.matcher, target, language),
         say(language, Say.WOULD_HAVE, count=preview.count),
     ]
     return Reply.of("\n\n".join(lines))

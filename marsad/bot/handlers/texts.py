@@ -46,6 +46,7 @@ class Say(StrEnum):
     SUB_GONE = "sub_gone"
     SUB_UNMUTED = "sub_unmuted"
     FAILED = "failed"
+    WORDS = "words"
     OTHER_SOURCES = "other_sources"
     NO_OTHER_SOURCES = "no_other_sources"
     KIND_RULE = "kind_rule"
@@ -109,6 +110,7 @@ _AR: dict[Say, str] = {
     Say.SUB_MUTED: "كُتم الاشتراك {number}: {what}\nلإعادته أرسل /subscribe بالنص نفسه.",
     Say.SUB_GONE: "هذا الاشتراك لم يعد موجودا.",
     Say.SUB_UNMUTED: "أُعيد تفعيل الاشتراك {number}.",
+    Say.WORDS: "كلمات: ",
     Say.FAILED: "عذرا، تعذر تنفيذ الأمر الآن. حاول مرة أخرى بعد قليل.",
     Say.OTHER_SOURCES: "مصادر أخرى لهذا الخبر:",
     Say.NO_OTHER_SOURCES: "لا مصادر أخرى لهذا الخبر بعد.",
@@ -175,6 +177,7 @@ _EN: dict[Say, str] = {
     Say.SUB_MUTED: "Muted subscription {number}: {what}\nThe same /subscribe brings it back.",
     Say.SUB_GONE: "That subscription no longer exists.",
     Say.SUB_UNMUTED: "Subscription {number} is active again.",
+    Say.WORDS: "words: ",
     Say.FAILED: "Sorry, that did not work just now. Please try again in a moment.",
     Say.OTHER_SOURCES: "Other sources for this story:",
     Say.NO_OTHER_SOURCES: "No other sources for this story yet.",
