@@ -164,6 +164,7 @@ class FuzzyIndex:
         self._by_deletion: dict[str, list[int]] = {}
         self._min_length = 5
         self._has_long = False  # any form long enough for two edits
+        self._max_length = 0
 
     def __len__(self) -> int:
         return len(self._forms)
@@ -175,13 +176,16 @@ class FuzzyIndex:
         index = len(self._forms)
         self._forms.append(FuzzyForm(form, payload))
         self._has_long = self._has_long or budget(len(form)) > 1
+        self._max_length = max(self._max_length, len(form))
         for key in _deletions(form, budget(len(form))):
             self._by_deletion.setdefault(key, []).append(index)
         return True
 
     def lookup(self, word: str) -> Iterator[FuzzyMatch]:
         """Indexed forms within their budget of `word` (never `word` itself)."""
-        if len(word) < self._min_length - 1 or any(c.isdigit() for c in word):
+        if not self._min_length - 1 <= len(word) <= self._max_length + 2:
+            return  # too short, or longer than any form plus two edits (and no quadratic work)
+        if any(c.isdigit() for c in word):
             return
         depth = 2 if len(word) >= 8 and self._has_long else 1
         seen: set[int] = set()
