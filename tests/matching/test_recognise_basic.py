@@ -93,3 +93,10 @@ def test_terms_added_one_by_one_stay_found_across_automaton_merges(
         text = " ".join(words[: i + 1]) + " إسبانيا"
         found = {h.key for h in recogniser.find(text)}
         assert found == {Recogniser.term_key(w) for w in words[: i + 1]} | {"spain"}
+
+
+@pytest.mark.parametrize(
+    "text", ["ا" * 20_000, "ب " * 20_000, "\u064e" * 20_000, "ﷺ" * 5_000, "\u200c" * 1_000]
+)
+def test_degenerate_texts_find_nothing(text: str) -> None:
+    assert RECOGNISER.find(text) == []
