@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -107,3 +108,24 @@ async def test_the_migration_service_message_moves_the_chat(bot: Bot) -> None:
 def _chat_ids(world: World) -> list[int]:
     with world.session() as s:
         return [c.chat_id for c in s.exec(select(Chat)).all()]
+
+
+async def test_a_chat_that_blocked_the_bot_gets_alerts_again_after_start(bot: Bot) -> None:
+    from marsad.bot.delivery.outbox import is_paused
+    from marsad.bot.delivery.sender import Sender
+
+    world, server = bot.world, bot.server
+    await bot.say(ANALYST, "/subscribe @hammouchi")
+    server.block(ANALYST)
+    ingest(world, "حموشي يستقبل نظيره من إسبانيا في الرباط")
+    sender = Sender(bot.app.bot, world.engine, clock=world.clock)
+    await sender.send_due()
+    with world.session() as s:
+        assert is_paused(s, ANALYST)
+    server.unblock(ANALYST)
+    await bot.say(ANALYST, "/start")
+    with world.session() as s:
+        assert not is_paused(s, ANALYST)
+    world.clock.now += timedelta(seconds=5)
+    assert await sender.send_due() == 1
+    assert "حموشي يستقبل نظيره" in server.texts(ANALYST)[-1]
