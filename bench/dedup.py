@@ -20,16 +20,23 @@ import argparse
 import random
 import resource
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import wordfreq
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from marsad.config import SourceConfig
+from marsad.store.engine import open_store, session
+from marsad.store.items import NewItem, add_items
+from marsad.store.sources import sync_sources
 from marsad.watchers.stories import StoryIndex, StoryItem, compare, fingerprint
+from marsad.watchers.stories_ingest import StoryAssigner
 
 WINDOW = timedelta(hours=72)
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -185,11 +192,70 @@ def run(size: int, new_count: int, budget: float) -> Result:
     )
 
 
+def store_cost(size: int, new_count: int, batch_size: int = 20) -> tuple[float, float]:
+    """The whole ingest stage on a real SQLite file: ``size`` items stored with their stories
+    first, then ``new_count`` new items in poll-sized batches through
+    ``StoryAssigner.assign_stories`` (index lookup, story rows, counts, representative).
+    Returns (fill CPU seconds, ms per new item); the commit is the poller's and not counted."""
+    corpus = Corpus()
+    indexed = history(corpus, size)
+    new = batch(corpus, indexed, new_count, size + 1)
+    with tempfile.TemporaryDirectory() as folder:
+        engine = open_store(f"sqlite:///{folder}/bench.db")
+        with session(engine) as s:
+            sources = sync_sources(
+                s, [SourceConfig(f"s{n}", f"https://s{n}.example/") for n in range(50)]
+            )
+            s.commit()
+        ids = [row.id or 0 for row in sources.values()]
+        assigner = StoryAssigner(WINDOW)
+        started = time.process_time()
+        for chunk in range(0, size, 500):
+            _store_batch(engine, assigner, ids, indexed[chunk : chunk + 500], timed=False)
+        fill_s = time.process_time() - started
+        spent = 0.0
+        for chunk in range(0, len(new), batch_size):
+            spent += _store_batch(
+                engine, assigner, ids, new[chunk : chunk + batch_size], timed=True
+            )
+        engine.dispose()
+    return fill_s, spent / len(new) * 1000
+
+
+def _store_batch(
+    engine: Engine,
+    assigner: StoryAssigner,
+    sources: list[int],
+    items: list[StoryItem],
+    *,
+    timed: bool,
+) -> float:
+    source = sources[items[0].id % len(sources)]
+    drafts = [
+        NewItem(
+            key=f"k{item.id}", guid=None, url=f"https://x.example/{item.id}",
+            canonical_url=f"https://x.example/{item.id}", title=item.title, summary=item.lead,
+            text="", published=item.published, date_missing=False,
+        )
+        for item in items
+    ]  # fmt: skip
+    with session(engine) as s:
+        stored = add_items(s, source, drafts, fetched_at=NOW, backlog=False)
+        started = time.process_time()
+        assigner.assign_stories(s, stored, None, NOW + timedelta(minutes=1))
+        spent = time.process_time() - started
+        s.commit()
+    return spent if timed else 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--new", type=int, default=2000, help="new items timed per size")
     parser.add_argument("--naive-seconds", type=float, default=30.0, help="naive budget per size")
+    parser.add_argument(
+        "--store", type=int, nargs="*", default=[10_000], help="sizes for the SQLite ingest path"
+    )
     args = parser.parse_args()
     print(
         "| items in window | fill (rebuild) s | assign ms/item | find p95 ms | naive ms/item "
@@ -204,6 +270,11 @@ def main() -> None:
             f"{r.rss_mb:.0f} |",
             flush=True,
         )
+    if args.store:
+        print("\n| items in window (SQLite) | fill s | ingest stage ms/item |\n|---|---|---|")
+    for size in args.store:
+        fill_s, per_item = store_cost(size, min(args.new, 1000))
+        print(f"| {size:,} | {fill_s:.1f} | {per_item:.3f} |", flush=True)
 
 
 if __name__ == "__main__":

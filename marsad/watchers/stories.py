@@ -453,6 +453,11 @@ class StoryIndex:
             self._common_size, self._changes = size, 0
         return self._common
 
+    def signature(self, print_: Fingerprint) -> MinHash | None:
+        """The MinHash of a fingerprint's signature words (None when it has no words); pass
+        it to ``find`` and ``add`` to compute it once per item."""
+        return self._minhash(print_.signature) if print_.signature else None
+
     def _minhash(self, words: Iterable[int]) -> MinHash:
         minhash = MinHash(
             num_perm=NUM_PERM,
@@ -521,7 +526,7 @@ class StoryIndex:
     def assign(self, item: StoryItem, new_story: int) -> Assignment:
         """Find ``item``'s story and index it there; ``new_story`` is used when none fits."""
         print_ = fingerprint(item.title, item.lead)
-        minhash = self._minhash(print_.signature) if print_.signature else None
+        minhash = self.signature(print_)
         found = self.find(item, print_, minhash)
         self.add(item, found.story if found.story is not None else new_story, print_, minhash)
         return found

@@ -20,7 +20,7 @@ from marsad.store.matches import MatchKind, matches_of
 from marsad.store.stories import join_story, start_story, window_items
 from marsad.store.tables import Item, Source
 from marsad.watchers.ingest import Ingested
-from marsad.watchers.stories import StoryIndex, StoryItem
+from marsad.watchers.stories import StoryIndex, StoryItem, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,17 @@ class StoryAssigner:
         ``entities_by_item``: the entity ids each item matched (None: not matched at all).
         """
         self._prepare(session, now)
+        with session.no_autoflush:  # one flush at the end, not one per new story
+            assigned = self._assign(session, items, entities_by_item)
+        session.flush()
+        return assigned
+
+    def _assign(
+        self,
+        session: Session,
+        items: Sequence[Item],
+        entities_by_item: Mapping[int, frozenset[str]] | None,
+    ) -> dict[int, int]:
         assigned: dict[int, int] = {}
         for item in sorted(items, key=lambda it: (it.published_at, it.id or 0)):
             if item.id is None or item.id in self.index:
@@ -106,14 +117,15 @@ class StoryAssigner:
                 continue
             entities = entities_by_item.get(item.id) if entities_by_item is not None else None
             candidate = story_item(item, entities, self.kinds)
-            found = self.index.find(candidate)
+            print_ = fingerprint(candidate.title, candidate.lead)
+            minhash = self.index.signature(print_)
+            found = self.index.find(candidate, print_, minhash)
             priority = self._priority(session, item.source_id)
             if found.story is not None:
-                story = join_story(session, item, found.story, priority)
+                story_id = join_story(session, item, found.story, priority)
             else:
-                story = start_story(session, item, priority)
-            story_id = story.id or 0
-            self.index.add(candidate, story_id)
+                story_id = start_story(session, item, priority)
+            self.index.add(candidate, story_id, print_, minhash)
             self._last_id = max(self._last_id, item.id)
             assigned[item.id] = story_id
         return assigned
