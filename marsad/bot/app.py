@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from telegram import BotCommand, BotCommandScopeDefault, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -216,6 +216,33 @@ async def stop_application(application: Application[Any, Any, Any, Any, Any, Any
         await application.stop()
 
 
+async def connect(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    stop: asyncio.Event,
+    *,
+    first_wait: float = 1.0,
+    max_wait: float = 60.0,
+) -> bool:
+    """Initialize the application (``getMe``), retrying while Telegram is unreachable.
+
+    Returns False when ``stop`` was set first.  A token Telegram refuses is not retried: it
+    raises MarsadError (naming the variable, never the token).
+    """
+    wait = first_wait
+    while not stop.is_set():
+        try:
+            await application.initialize()
+            return True
+        except InvalidToken:
+            raise MarsadError("Telegram refused the bot token; check the token variable") from None
+        except (NetworkError, TimedOut) as error:
+            log.warning("Telegram unreachable (%s); retrying in %.0f s", error, wait)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        wait = min(wait * 2, max_wait)
+    return False
+
+
 async def run_bot(
     config: Config,
     engine: Engine,
@@ -229,7 +256,8 @@ async def run_bot(
 ) -> None:
     """Run the bot until ``stop`` is set: commands, buttons, daily digests and the outbox sender.
 
-    Raises MarsadError when the token variable is unset.
+    While Telegram is unreachable at start it retries (the watchers keep running meanwhile).
+    Raises MarsadError when the token variable is unset or Telegram refuses the token.
     """
     from marsad.bot.delivery.sender import Sender
 
@@ -247,16 +275,22 @@ async def run_bot(
         story_of=story_of,
         story_members=story_members,
     )
-    async with application:
-        await start_application(application, poll_timeout)
-        sender = Sender(application.bot, engine, clock=clock)
-        sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
+    try:
+        if not await connect(application, stop):
+            return
         try:
-            await stop.wait()
+            await start_application(application, poll_timeout)
+            sender = Sender(application.bot, engine, clock=clock)
+            sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
+            try:
+                await stop.wait()
+            finally:
+                log.info("stopping the bot")
+                await stop_application(application)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(sending, timeout=30)
         finally:
-            log.info("stopping the bot")
-            await stop_application(application)
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(sending, timeout=30)
-    for handler in logging.getLogger().handlers:
-        handler.removeFilter(mask)
+            await application.shutdown()
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(mask)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -12,12 +13,13 @@ from sqlmodel import select
 from marsad.bot.app import run_bot
 from marsad.bot.delivery.outbox import migrate_chat
 from marsad.bot.fanout import FanOut
+from marsad.errors import MarsadError
 from marsad.matching.engine import MatchInput
 from marsad.store.chats import Chat, Subscription
 from marsad.store.tables import Source
 from marsad.watchers.ingest import Ingested
-from tests.bot.conftest import ADMIN, Bot, World, until
-from tests.fakebot import FakeTelegram
+from tests.bot.conftest import ADMIN, Bot, World, make_world, until
+from tests.fakebot import TOKEN, FakeTelegram
 
 ANALYST, STRANGER = 901, 902
 
@@ -65,8 +67,6 @@ async def test_run_bot_subscribe_alert_refusal_and_clean_stop(
 
 
 async def test_run_bot_without_a_token_is_a_clear_error(world: World) -> None:
-    from marsad.errors import MarsadError
-
     with pytest.raises(MarsadError, match="no Telegram token in \\$MARSAD_TELEGRAM_TOKEN"):
         await run_bot(world.config, world.engine, world.matcher, asyncio.Event())
 
@@ -129,3 +129,26 @@ async def test_a_chat_that_blocked_the_bot_gets_alerts_again_after_start(bot: Bo
     world.clock.now += timedelta(seconds=5)
     assert await sender.send_due() == 1
     assert "حموشي يستقبل نظيره" in server.texts(ANALYST)[-1]
+
+
+async def test_run_bot_waits_for_an_unreachable_telegram_and_stops_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = make_world(tmp_path, "http://127.0.0.1:1/bot")  # nothing listens on port 1
+    monkeypatch.setenv(world.config.telegram.token_env, TOKEN)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(world.config, world.engine, world.matcher, stop))
+    await until(lambda: "Telegram unreachable" in caplog.text)
+    assert not task.done()
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+    assert TOKEN not in caplog.text
+    world.engine.dispose()
+
+
+async def test_a_token_telegram_refuses_is_a_clear_error(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(world.config.telegram.token_env, "123456:not-the-right-token")
+    with pytest.raises(MarsadError, match="Telegram refused the bot token"):
+        await run_bot(world.config, world.engine, world.matcher, asyncio.Event())
