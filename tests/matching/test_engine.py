@@ -301,3 +301,19 @@ def test_a_query_is_only_true_when_one_of_its_trigger_keys_is_present(
     assert keys is not None
     if evaluate(node, present):
         assert keys & set(present)
+
+
+def test_a_subscribed_alias_catches_every_form_of_its_entity() -> None:
+    matcher = Matcher.compile(parse_rules(RULES))
+    compiled = matcher.add_query("chat:1", "إسبانيا")  # as typed after /subscribe
+    assert unparse_query(compiled) == "@spain"
+    for text in ("الشرطة الإسبانية", "وفد من الإسبان", "زار Espagne", "ولإسبانيا"):
+        assert matcher.match(MatchInput("x", text=text)).queries == ("chat:1",), text
+    matcher.add_query("chat:2", "عبد اللطيف حموشي")
+    assert matcher.match(MatchInput("x", text="صرح الحموشي")).queries == ("chat:2",)
+
+
+def unparse_query(compiled: object) -> str:
+    from marsad.matching.query import unparse
+
+    return unparse(compiled.node)  # type: ignore[attr-defined]
