@@ -415,7 +415,7 @@ class StoryIndex:
     thresholds: Thresholds = DEFAULT_THRESHOLDS
     _items: dict[int, Stored] = field(default_factory=dict)
     _exact: dict[str, int] = field(default_factory=dict)
-    _by_entities: dict[frozenset[str], dict[int, None]] = field(default_factory=dict)
+    _by_parties: dict[frozenset[str], dict[int, None]] = field(default_factory=dict)
     _expiry: list[tuple[datetime, int]] = field(default_factory=list)
     _counts: dict[int, int] = field(default_factory=dict)
     _common: frozenset[int] = frozenset()
@@ -480,8 +480,9 @@ class StoryIndex:
         candidates: set[int] = set()
         if print_.signature:
             candidates.update(self._lsh.query(minhash or self._minhash(print_.signature)))
-        if item.entities and len(item.entities) >= 2:
-            candidates.update(self._by_entities.get(item.entities, ()))
+        parties = item.party_set
+        if parties and len(parties) >= 2:
+            candidates.update(self._by_parties.get(parties, ()))
         common = self.common()
         best = Assignment(None)
         for candidate in candidates:
@@ -519,8 +520,8 @@ class StoryIndex:
         if print_.signature:
             minhash = minhash or self._minhash(print_.signature)
             self._lsh.insert(item.id, minhash)
-        if item.entities and len(item.entities) >= 2:
-            self._by_entities.setdefault(item.entities, {})[item.id] = None
+        if stored.parties and len(stored.parties) >= 2:
+            self._by_parties.setdefault(stored.parties, {})[item.id] = None
         heapq.heappush(self._expiry, (item.published, item.id))
 
     def assign(self, item: StoryItem, new_story: int) -> Assignment:
@@ -552,9 +553,9 @@ class StoryIndex:
                     del self._exact[key]
             if stored.words:
                 self._lsh.remove(item_id)
-            if stored.entities and len(stored.entities) >= 2:
-                members = self._by_entities.get(stored.entities, {})
+            if stored.parties and len(stored.parties) >= 2:
+                members = self._by_parties.get(stored.parties, {})
                 members.pop(item_id, None)
                 if not members:
-                    self._by_entities.pop(stored.entities, None)
+                    self._by_parties.pop(stored.parties, None)
         return dropped

@@ -364,7 +364,9 @@ def test_cross_language_reports_link_by_their_entities_on_the_same_day() -> None
     assert stories_of(a, item(2, french, source=2, at=T0 + timedelta(hours=30))) == [1, 2]
     assert stories_of(a, item(2, fewer, source=2, at=T0 + timedelta(hours=4))) == [1, 2]
     ar = StoryItem(1, 1, T0, arabic.title, arabic.lead, entities=entities, parties=parties)
-    fr = StoryItem(2, 2, T0, french.title, french.lead, entities=entities, parties=parties)
+    fr = StoryItem(
+        2, 2, T0, french.title, french.lead, entities=entities | {"police"}, parties=parties
+    )
     assert stories_of(ar, fr) == [1, 1]
     only_parties = StoryItem(2, 2, T0, french.title, french.lead, entities=parties, parties=parties)
     assert stories_of(ar, only_parties) == [1, 2], "official and partner alone are not enough"
