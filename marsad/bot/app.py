@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,15 +98,27 @@ class TokenFilter(logging.Filter):
         return True
 
 
-def protect_token(token: str) -> TokenFilter:
-    """Install the token mask on the root handlers and quieten URL-logging libraries."""
+@contextlib.contextmanager
+def protect_token(token: str) -> Iterator[TokenFilter]:
+    """While running: the token masked on the root handlers, URL-logging libraries at WARNING.
+
+    Both are undone on exit, so the process's logging is as it was before the bot ran."""
     mask = TokenFilter(token)
-    for handler in logging.getLogger().handlers:
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
         handler.addFilter(mask)
-    for name in ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot"):
+    quiet = ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot")
+    levels = {name: logging.getLogger(name).level for name in quiet}
+    for name in quiet:
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
-    return mask
+    try:
+        yield mask
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+        for handler in handlers:
+            handler.removeFilter(mask)
 
 
 def install_subscriptions(engine: Engine, matcher: Matcher) -> int:
@@ -259,12 +271,28 @@ async def run_bot(
     While Telegram is unreachable at start it retries (the watchers keep running meanwhile).
     Raises MarsadError when the token variable is unset or Telegram refuses the token.
     """
-    from marsad.bot.delivery.sender import Sender
-
     token = config.telegram.token()
     if token is None:
         raise MarsadError(f"no Telegram token in ${config.telegram.token_env}")
-    mask = protect_token(token)
+    with protect_token(token):
+        await _run(
+            config, engine, matcher, stop, token, clock, story_of, story_members, poll_timeout
+        )
+
+
+async def _run(
+    config: Config,
+    engine: Engine,
+    matcher: Matcher,
+    stop: asyncio.Event,
+    token: str,
+    clock: Callable[[], datetime],
+    story_of: StoryOf,
+    story_members: StoryMembers,
+    poll_timeout: float,
+) -> None:
+    from marsad.bot.delivery.sender import Sender
+
     install_subscriptions(engine, matcher)
     application = build_application(
         config,
@@ -275,22 +303,18 @@ async def run_bot(
         story_of=story_of,
         story_members=story_members,
     )
+    if not await connect(application, stop):
+        return
     try:
-        if not await connect(application, stop):
-            return
+        await start_application(application, poll_timeout)
+        sender = Sender(application.bot, engine, clock=clock)
+        sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
         try:
-            await start_application(application, poll_timeout)
-            sender = Sender(application.bot, engine, clock=clock)
-            sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
-            try:
-                await stop.wait()
-            finally:
-                log.info("stopping the bot")
-                await stop_application(application)
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(sending, timeout=30)
+            await stop.wait()
         finally:
-            await application.shutdown()
+            log.info("stopping the bot")
+            await stop_application(application)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(sending, timeout=30)
     finally:
-        for handler in logging.getLogger().handlers:
-            handler.removeFilter(mask)
+        await application.shutdown()
