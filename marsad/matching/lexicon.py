@@ -33,4 +33,9 @@ def zipf(word: str) -> float:
     if "\u0600" <= word[0] <= "\u08ff":
         freq = _arabic().get(word, 0.0)
         return math.log10(freq) + 9.0 if freq > 0 else 0.0
-    return max(wordfreq.zipf_frequency(word, lang) for lang in _LATIN_LANGUAGES)
+    return _latin(word)
+
+
+@lru_cache(maxsize=100_000)
+def _latin(word: str) -> float:
+    return float(max(wordfreq.zipf_frequency(word, lang) for lang in _LATIN_LANGUAGES))
