@@ -124,7 +124,7 @@ def distinct_titles(count: int, seed: int = 7) -> list[str]:
     return [f"{KEYWORD} {' '.join(rng.sample(words, 9))} {n}" for n in range(count)]
 
 
-def end_to_end(count: int, interval: str, timeout: float) -> None:
+def end_to_end(count: int, interval: str, timeout: float, service: list[str]) -> None:
     items: list[tuple[str, str, str]] = []
 
     def feed(_request: Request) -> Response:
@@ -145,7 +145,7 @@ def end_to_end(count: int, interval: str, timeout: float) -> None:
         env = {**os.environ, "MARSAD_BENCH_TOKEN": tg.token}
         log_file = (Path(folder) / "run.log").open("w")
         child = subprocess.Popen(
-            [sys.executable, "-m", "marsad", "run", "--config", str(config)],
+            [*service, "--config", str(config)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log_file,
@@ -196,11 +196,17 @@ def main() -> None:
     two.add_argument("--items", type=int, default=100)
     two.add_argument("--interval", default="1s")
     two.add_argument("--timeout", type=float, default=30.0)
+    two.add_argument(
+        "--service",
+        nargs="+",
+        default=[sys.executable, "-m", "marsad", "run"],
+        help="the command that runs the service (default: this python -m marsad run)",
+    )
     args = parser.parse_args()
     if args.command == "fanout":
         asyncio.run(fanout(args.chats, args.storm))
     else:
-        end_to_end(args.items, args.interval, args.timeout)
+        end_to_end(args.items, args.interval, args.timeout, args.service)
 
 
 if __name__ == "__main__":
