@@ -8,6 +8,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from marsad.bot import digests
@@ -16,7 +18,7 @@ from marsad.bot.delivery.split import split_message
 from marsad.bot.digests import Selector
 from marsad.bot.handlers.access import AccessPolicy
 from marsad.bot.handlers.common import Services
-from marsad.bot.handlers.digest import scheduled_digests
+from marsad.bot.handlers.digest import Action, DigestArgs, parse_args, scheduled_digests
 from marsad.store.chats import (
     DIGEST_OFF,
     FOREVER,
@@ -164,3 +166,45 @@ def test_console_digest_prints_rules_and_queries(
     assert "== أمطار" in out and "أمطار في الشمال" in out
     assert main([*command, "حموشي AND ("]) == 2
     assert "at column 12" in capsys.readouterr().err
+
+
+@given(
+    registered=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 1), timezones=st.just(UTC)
+    ),
+    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+    at=st.times(),
+    zone=st.sampled_from(["Africa/Casablanca", "Europe/Madrid", "Asia/Riyadh", "UTC"]),
+)
+def test_a_due_digest_is_owed_once_and_never_from_the_future(
+    registered: datetime, later: timedelta, at: time, zone: str
+) -> None:
+    tz = ZoneInfo(zone)
+    now = registered + later
+    case = chat(registered)
+    slot = digests.due(case, now, at.replace(second=0, microsecond=0), tz)
+    if slot is None:
+        return
+    assert registered < slot <= now
+    assert now - slot < timedelta(days=1, hours=2)  # the latest slot, not an older one
+    case.digest_sent_at = slot
+    assert digests.due(case, now, at.replace(second=0, microsecond=0), tz) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", DigestArgs(Action.SHOW)),
+        ("7d", DigestArgs(Action.SHOW, period=timedelta(days=7))),
+        ("90d", DigestArgs(Action.SHOW, period=timedelta(days=31))),
+        ("24h @spain", DigestArgs(Action.SHOW, query="@spain")),
+        ("حموشي AND إسبانيا", DigestArgs(Action.SHOW, query="حموشي AND إسبانيا")),
+        ("time 7:05", DigestArgs(Action.SET_TIME, time="07:05")),
+        ("الساعة 21:30", DigestArgs(Action.SET_TIME, time="21:30")),
+        ("time soon", DigestArgs(Action.USAGE)),
+        ("off", DigestArgs(Action.OFF)),
+        ("on", DigestArgs(Action.ON)),
+    ],
+)
+def test_digest_arguments(text: str, expected: DigestArgs) -> None:
+    assert parse_args(text) == expected
