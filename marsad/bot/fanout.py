@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from marsad.bot.delivery import outbox
-from marsad.bot.delivery.format import _LABELS, Alert, Lang, format_alert
+from marsad.bot.delivery.format import LABELS, Alert, Lang, format_alert
 from marsad.bot.digests import story_outlets
 from marsad.bot.handlers.access import AccessPolicy
 from marsad.bot.handlers.callbacks import Button, data
@@ -141,7 +141,7 @@ def with_extra_sources(text: str, extra: int, language: Language) -> str:
     lines = text.split("\n")
     if len(lines) < 2 or extra < 1:
         return text
-    label = html.escape(_LABELS[Lang(language.value)]["sources"])
+    label = html.escape(LABELS[Lang(language.value)]["sources"])
     lines[1] = _MORE.sub("", lines[1]) + f" · +{extra} {label}"
     return "\n".join(lines)
 
