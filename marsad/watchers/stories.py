@@ -35,7 +35,7 @@ LEAD_WORDS = 60
 events apart, short enough that a long article and a short summary of it stay comparable."""
 FREQUENT_ZIPF = 5.0
 """Words this frequent in Arabic at large (wordfreq: 100 per million words or more, about the
-1,000 most common: المغرب, الأمن, العام) are left out of the LSH signature: every item shares
+1,200 most common: المغرب, الأمن, العام) are left out of the LSH signature: every item shares
 some, so with them two unrelated items look like candidates and the cost per item grows with
 the history. They still count when a candidate is confirmed."""
 MIN_SIGNATURE = 5
