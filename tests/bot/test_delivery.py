@@ -40,7 +40,7 @@ async def test_alerts_arrive_once_with_buttons_and_preview(
     assert again is None
     assert fake_telegram.texts(42) == ["حموشي في مدريد"]
     assert fake_telegram.texts(43) == ["حموشي"]
-    first = fake_telegram.sent[0]
+    first = next(m for m in fake_telegram.sent if m.chat_id == 42)
     assert first.parse_mode == "HTML"
     assert first.reply_markup == {"inline_keyboard": [[{"text": "كتم", "callback_data": "mute:1"}]]}
     assert first.link_preview_options == {"url": "https://example.ma/a", "prefer_small_media": True}
