@@ -208,9 +208,9 @@ async def test_a_stall_is_resent_once_and_never_twice(
     clock = Clock()
     alert(engine, 8, 1)
     alert(engine, 9, 1)
-    fake_telegram.inject(Fault.stall(1.0), chat_id=8)  # delivered, but the answer comes too late
-    fake_telegram.inject(Fault.stall(1.0), chat_id=9, times=2)  # and twice for chat 9
-    async with started(fake_telegram, engine, clock, read_timeout=0.2) as s:
+    fake_telegram.inject(Fault.stall(4.0), chat_id=8)  # delivered, but the answer comes too late
+    fake_telegram.inject(Fault.stall(4.0), chat_id=9, times=2)  # and twice for chat 9
+    async with started(fake_telegram, engine, clock, read_timeout=1.5) as s:
         for _ in range(6):
             await s.send_due()
             clock.advance(2)
