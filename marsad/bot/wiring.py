@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from marsad.bot.fanout import FanOut
 from marsad.config import Config, load_config
 from marsad.matching.engine import Matcher
 from marsad.matching.rulefile import load_rules
@@ -63,9 +64,15 @@ def parse_executor(config: Config) -> Iterator[Executor | None]:
         yield pool
 
 
-def make_matcher(config: Config) -> Matcher:
-    """The compiled matcher of the configured rule files (RuleError lists every problem)."""
-    return Matcher.compile(load_rules(list(config.rules)))
+def make_matcher(config: Config, engine: Engine | None = None) -> Matcher:
+    """The compiled matcher of the configured rule files (RuleError lists every problem),
+    with every stored query subscription installed when ``engine`` is given."""
+    matcher = Matcher.compile(load_rules(list(config.rules)))
+    if engine is not None:
+        from marsad.bot.app import install_subscriptions  # the Telegram stack, only when needed
+
+        install_subscriptions(engine, matcher)
+    return matcher
 
 
 def make_poller(
@@ -78,10 +85,17 @@ def make_poller(
     clock: Callable[[], datetime] = utc_now,
     executor: Executor | None = None,
 ) -> Poller:
-    """A poller whose new items are matched, put in stories, then passed to ``stages``."""
+    """A poller whose new items are matched, put in stories, fanned out to the chats whose
+    subscriptions they fire (the outbox, in the same transaction), then passed to ``stages``.
+
+    Fan-out runs on every path that stores items (``marsad poll`` too), so no alert is lost:
+    what a poll enqueues, the next ``marsad run`` sends.  Without chats it enqueues nothing.
+    """
     kinds = {e.id: str(e.kind) for e in matcher.entities.values()} if matcher else None
-    stories = StoryAssigner.for_config(config, kinds)
-    ingest = Ingest(config, matcher, [stories, *stages])
+    first: list[Stage] = [StoryAssigner.for_config(config, kinds)]
+    if matcher is not None:
+        first.append(FanOut(config, matcher, clock))
+    ingest = Ingest(config, matcher, [*first, *stages])
     return Poller(config, engine, fetcher, clock=clock, on_ingest=ingest, executor=executor)
 
 

@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from marsad.bot.app import install_subscriptions
 from marsad.bot.wiring import (
     load_and_warn,
     make_fetcher,
@@ -79,6 +80,7 @@ async def _poll(
 ) -> tuple[list[PollReport], Matched]:
     engine = open_configured_store(config)
     try:
+        install_subscriptions(engine, matcher)
         with parse_executor(config) as executor:
             async with make_fetcher(config) as fetcher:
                 poller = make_poller(config, engine, fetcher, matcher=matcher, executor=executor)

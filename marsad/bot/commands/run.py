@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+from marsad.bot.app import run_bot
 from marsad.bot.console import ConsoleAlerts
 from marsad.bot.wiring import (
     load_and_warn,
@@ -37,21 +38,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def serve(config: Config, stop: asyncio.Event) -> None:
-    """Run the watchers until ``stop`` is set."""
-    matcher = make_matcher(config)
+    """Run the watchers (and the bot, with a token) until ``stop`` is set."""
     engine = open_configured_store(config)
-    console = ConsoleAlerts(config, engine, sys.stdout)
+    token = config.telegram.token()
+    console = None if token else ConsoleAlerts(config, engine, sys.stdout)
     try:
+        matcher = make_matcher(config, engine)
         with parse_executor(config) as executor:
             async with make_fetcher(config) as fetcher:
                 poller = make_poller(config, engine, fetcher, matcher=matcher, executor=executor)
-                scheduler = SourceScheduler(poller, clock=utc_now, on_report=console.report)
+                scheduler = SourceScheduler(
+                    poller, clock=utc_now, on_report=console.report if console else None
+                )
                 scheduler.start()
                 if not config.sources:
                     log.warning("no sources configured: add [[sources]] to the configuration")
+                bot = None
+                if token:
+                    bot = asyncio.create_task(run_bot(config, engine, matcher, stop), name="bot")
+                    stopping = asyncio.create_task(stop.wait())
+                    await asyncio.wait({bot, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                    if bot.done() and not stop.is_set():
+                        stop.set()  # the bot failed (e.g. token refused): stop the service too
                 await stop.wait()
                 log.info("stopping: waiting for polls in flight")
                 await scheduler.stop()
+                if bot is not None:
+                    await bot  # re-raises a bot failure (shown as a clear error)
     finally:
         engine.dispose()
 
