@@ -2,7 +2,8 @@
 
 Point the real client at it through ``base_url`` and it answers like Telegram: it validates
 ``parse_mode=HTML`` text (unknown or unclosed tags → 400 "can't parse entities"), refuses text over
-4096 characters (400 "message is too long"), records every message sent or edited per chat, queues
+4096 characters (400 "message is too long") and inline buttons Telegram refuses (callback data
+over 64 bytes, URLs that are not http(s)/tg), records every message sent or edited per chat, queues
 updates for ``getUpdates`` long-polling, and injects Telegram's real error responses on demand.
 
     server = FakeTelegram()                      # or the ``fake_telegram`` pytest fixture
@@ -557,6 +558,15 @@ class FakeTelegram:
             shown = visible_text(text)
         if _utf16_length(shown) > MAX_TEXT:
             return self._refuse(method, params, 400, "Bad Request: message is too long")
+        markup = params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []) if isinstance(markup, dict) else []:
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                    return self._refuse(method, params, 400, "Bad Request: BUTTON_DATA_INVALID")
+                url = button.get("url")
+                if url is not None and not re.match(r"(https?|tg)://\S+$", str(url)):
+                    return self._refuse(method, params, 400, "Bad Request: BUTTON_URL_INVALID")
         return None
 
     def _message_json(self, sent: Sent) -> JSONDict:

@@ -316,3 +316,15 @@ async def test_run_outlives_a_broken_database(
         stop.set()
         await asyncio.wait_for(task, 10)
     assert fake_telegram.texts(13) == ["خبر 1"]
+
+
+async def test_a_refused_button_does_not_cost_the_alert(
+    fake_telegram: FakeTelegram, engine: Engine
+) -> None:
+    clock = Clock()
+    alert(engine, 14, 1, buttons=[[{"text": "كتم", "callback_data": "x" * 65}]])
+    async with started(fake_telegram, engine, clock) as s:
+        await drain(s, clock)
+    assert fake_telegram.texts(14) == ["خبر 1"]
+    assert fake_telegram.sent[0].reply_markup is None
+    assert fake_telegram.refused[0][2]["description"] == "Bad Request: BUTTON_DATA_INVALID"

@@ -35,6 +35,7 @@ class OutcomeKind(StrEnum):
     MIGRATED = "migrated"  # group became a supergroup: move and resend
     AS_PLAIN = "as-plain"  # the HTML was refused: resend as plain text
     TOO_LONG = "too-long"  # split smaller
+    NO_BUTTONS = "no-buttons"  # a button was refused: resend without the keyboard
     CANCEL = "cancel"  # nothing to do any more (the message to edit is gone)
     RETRY = "retry"  # not delivered; retry with back-off
     AMBIGUOUS = "ambiguous"  # maybe delivered
@@ -90,6 +91,8 @@ def classify(exc: BaseException) -> Outcome:
     if isinstance(exc, BadRequest):
         if "parse entities" in lowered or "unsupported start tag" in lowered:
             return Outcome(OutcomeKind.AS_PLAIN, message)
+        if "button_" in lowered or "button " in lowered:
+            return Outcome(OutcomeKind.NO_BUTTONS, message)
         if "too long" in lowered:
             return Outcome(OutcomeKind.TOO_LONG, message)
         if "not modified" in lowered:

@@ -416,6 +416,9 @@ class Sender:
                 row.state = OutboxState.PENDING.value
                 row.plain = True
                 row.attempts -= 1
+            elif kind is OutcomeKind.NO_BUTTONS:
+                row.state = OutboxState.PENDING.value
+                row.buttons = None
             elif kind is OutcomeKind.TOO_LONG:
                 limit = (row.split_limit or TELEGRAM_LIMIT) * 3 // 4
                 row.split_limit = limit
