@@ -130,6 +130,8 @@ def test_a_shared_event_is_one_story_with_two_outlets_and_survives_a_restart(
         "/beta", Response(body=rss(ROME_BETA, FLOODS, NETHERLANDS), headers=FEED_TYPE)
     )
     config = write_config(tmp_path, http_server)
+    empty = marsad("stories", "--config", str(config), cwd=tmp_path)
+    assert (empty.returncode, empty.stdout) == (0, "no stories in that period\n")
 
     first = poll(config)
     assert set(first) == {"a-rome", "a-seizure", "a-germany", "b-rome", "b-floods", "b-netherlands"}
