@@ -148,14 +148,15 @@ def explain(
             lines.append(f"      {context(text, hit.start, hit.end, ansi=ansi)}")
     present = present_of(result.hits)
     fired = [*result.rules, *result.queries]
-    if fired:
-        lines.append("rules fired:" if result.rules else "queries fired:")
-        for ident in fired:
+    for heading, idents in (("rules fired:", result.rules), ("queries fired:", result.queries)):
+        if idents:
+            lines.append(heading)
+        for ident in idents:
             rule = matcher.rules.get(ident)
             head = f"  {ident}" + (f" [{rule.severity}] {rule.title}" if rule else "")
             lines.append(head)
             lines.append(f"      {annotate(matcher.compiled(ident).node, present)}")
-    elif matcher.rules:
+    if not result.rules and matcher.rules:
         lines.append("no rule fired.")
     for ident in why_not:
         if ident in fired:

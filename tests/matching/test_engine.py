@@ -317,3 +317,15 @@ def unparse_query(compiled: object) -> str:
     from marsad.matching.query import unparse
 
     return unparse(compiled.node)  # type: ignore[attr-defined]
+
+
+def test_explanation_lists_rules_and_queries_separately() -> None:
+    from marsad.matching.explain import explain
+
+    matcher = Matcher.compile(parse_rules(RULES))
+    matcher.add_query("chat:1", "@germany")
+    item = MatchInput("x", text="حموشي يبحث التنسيق مع ألمانيا")
+    text = explain(matcher, item, matcher.match(item))
+    assert "rules fired:\n  coop [high]" in text
+    assert "queries fired:\n  chat:1\n      @germany ✓" in text
+    assert "no rule fired" not in text
