@@ -78,7 +78,7 @@ def load_rules(paths: Sequence[Path]) -> RuleSet:
     readers: list[_FileReader] = []
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
             problems.append(Problem(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
             continue

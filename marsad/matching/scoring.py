@@ -76,6 +76,7 @@ class Report:
     mistakes: tuple[Mistake, ...]
     scored: int
     unlabelled: int
+    not_in_input: int = 0
 
 
 def parse_labels(lines: Iterable[str], file: str = "<labels>") -> dict[str, Label]:
@@ -199,6 +200,7 @@ def score(
         mistakes=tuple(mistakes),
         scored=scored,
         unlabelled=unlabelled,
+        not_in_input=len(set(labels) - {result.id for result in results}),
     )
 
 
@@ -281,6 +283,11 @@ def format_report(report: Report) -> str:
         + (
             f" ({report.unlabelled} items had no label and were skipped)"
             if report.unlabelled
+            else ""
+        )
+        + (
+            f"; {report.not_in_input} labels name items that were not in the input"
+            if report.not_in_input
             else ""
         ),
         "",

@@ -239,3 +239,11 @@ def test_the_reported_line_is_the_faulty_key_wherever_it_sits(
         problems = exc.problems
     assert [p.line for p in problems] == key_lines
     assert all(p.key and p.key.endswith(".colour") for p in problems)
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(("\ufeff" + GOOD.replace("\n", "\r\n")).encode("utf-8"))
+    ruleset = load_rules([path])
+    assert [r.id for r in ruleset.rules] == ["ma-es", "minimal"]
+    assert ruleset.rules[0].line == 18

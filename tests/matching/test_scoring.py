@@ -66,7 +66,9 @@ def test_scores_count_pairs_and_judge_only_labelled_entities() -> None:
     rules = {s.target: s for s in report.rules}
     assert rules["r1"] == Score("r1", 1, 1, 0)
     assert rules["r2"] == Score("r2", 0, 0, 0)
-    assert (report.scored, report.unlabelled) == (3, 1)
+    assert (report.scored, report.unlabelled, report.not_in_input) == (3, 1, 0)
+    partial = score(results[:1], items, labels)
+    assert partial.not_in_input == 2
     kinds = sorted((m.kind.value, m.what, m.target, m.item) for m in report.mistakes)
     assert kinds == [
         ("false alarm", "entity", "morocco", "b"),

@@ -218,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
     if args.labels:
         path = Path(args.labels)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise SystemExit(f"marsad match: cannot read labels {path}: {exc.strerror}") from None
         labels = parse_labels(text.splitlines(), str(path))
