@@ -137,7 +137,7 @@ class InputError(ValueError):
 def read_item(line: str) -> tuple[MatchInput, Any]:
     """Decode one input line; raise InputError saying what is wrong."""
     try:
-        data = json.loads(line)
+        data = json.loads(line.lstrip("\ufeff"))  # a byte-order mark from a Windows editor
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg} (column {exc.colno})") from None
     if not isinstance(data, dict):
