@@ -23,6 +23,7 @@ import asyncio
 import email.utils
 import os
 import random
+import shlex
 import statistics
 import subprocess
 import sys
@@ -177,13 +178,17 @@ def end_to_end(count: int, interval: str, timeout: float, service: list[str]) ->
             log_file.close()
         log = (Path(folder) / "run.log").read_text(encoding="utf-8", errors="replace")
         token_leaked = tg.token in log
+        api_lines = sum(1 for line in log.splitlines() if "sendMessage" in line or "/bot" in line)
     latencies.sort()
     p50 = statistics.median(latencies)
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
     print(f"end to end over {len(latencies)} items, poll interval {interval}")
     print(f"  item appended to the feed -> sendMessage received: p50 {p50:.2f} s, "
           f"p95 {p95:.2f} s, max {latencies[-1]:.2f} s")  # fmt: skip
-    print(f"  token in the service's log: {'YES' if token_leaked else 'no'}")
+    print(
+        f"  token in the service's log: {'YES' if token_leaked else 'no'} "
+        f"({api_lines} log lines mention the Bot API)"
+    )
 
 
 def main() -> None:
@@ -198,15 +203,14 @@ def main() -> None:
     two.add_argument("--timeout", type=float, default=30.0)
     two.add_argument(
         "--service",
-        nargs="+",
-        default=[sys.executable, "-m", "marsad", "run"],
-        help="the command that runs the service (default: this python -m marsad run)",
+        default=f"{shlex.quote(sys.executable)} -m marsad run",
+        help='the command that runs the service (default: "python -m marsad run")',
     )
     args = parser.parse_args()
     if args.command == "fanout":
         asyncio.run(fanout(args.chats, args.storm))
     else:
-        end_to_end(args.items, args.interval, args.timeout, args.service)
+        end_to_end(args.items, args.interval, args.timeout, shlex.split(args.service))
 
 
 if __name__ == "__main__":
