@@ -11,7 +11,8 @@ from marsad.bot.delivery.outbox import enqueue, enqueue_edit, migrate_chat, queu
 from marsad.bot.delivery.sender import Claimed, Sender, make_bot
 from marsad.store.delivery import OutboxKind, OutboxRow
 from marsad.store.engine import create_store_engine, open_store, session
-from tests.bot.delivery_helpers import START, Clock, rows
+from tests.bot.delivery_helpers import START, Clock, alert, drain, rows, started
+from tests.fakebot import FakeTelegram, Fault
 
 
 def test_two_senders_never_claim_the_same_row(store_url: str) -> None:
@@ -64,3 +65,22 @@ def test_queue_queries_on_both_databases(store_url: str) -> None:
     assert (depth.pending, depth.sending, depth.failed, depth.paused_chats) == (3, 0, 0, 0)
     with Session(engine) as s:
         assert {r.chat_id for r in s.query(OutboxRow).all()} == {-1005}
+
+
+async def test_the_sender_on_both_databases(store_url: str, fake_telegram: FakeTelegram) -> None:
+    engine = open_store(store_url)
+    clock = Clock()
+    for chat in (1, 2, -3):
+        alert(engine, chat, 1)
+    fake_telegram.inject(Fault.retry_after(2), chat_id=1)
+    fake_telegram.migrate(-3, -1003)
+    async with started(fake_telegram, engine, clock) as s:
+        await drain(s, clock)
+        with session(engine) as db:
+            enqueue_edit(db, 2, 1, "<b>خبر 1</b> +1", "خبر 1 +1", now=clock())
+            db.commit()
+        await drain(s, clock)
+    assert fake_telegram.texts(1) == ["خبر 1"]
+    assert fake_telegram.texts(2) == ["خبر 1 +1"]
+    assert fake_telegram.texts(-1003) == ["خبر 1"]
+    assert Counter(r.state for r in rows(engine)) == {"sent": 4}
