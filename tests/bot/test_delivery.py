@@ -146,3 +146,18 @@ async def test_the_token_never_reaches_the_logs(
     assert fake_telegram.token not in logged  # ...without the token
     secret_part = fake_telegram.token.split(":")[1]
     assert secret_part not in logged
+
+
+def test_redaction_covers_tracebacks_and_late_handlers(caplog: pytest.LogCaptureFixture) -> None:
+    token = "123:secret-token-value"
+    install_redaction(token)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            try:
+                raise RuntimeError(f"GET https://api.telegram.org/bot{token}/getMe failed")
+            except RuntimeError:
+                logging.getLogger("some.child.logger").exception("call %s", f"bot{token}/x")
+    finally:
+        uninstall_redaction()
+    assert token not in caplog.text
+    assert caplog.text.count(REDACTED) == 2

@@ -163,3 +163,22 @@ def test_splits_prefer_sentence_and_arabic_punctuation(
     parts = split_message(text, limit)
     assert len(parts) > 1
     assert parts[0].endswith(first_ends_with)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    title=st.text(min_size=1, max_size=80).filter(lambda t: t.strip()),
+    snippet=st.text(max_size=400),
+    data=st.data(),
+)
+def test_any_text_formats_into_html_telegram_parses(
+    title: str, snippet: str, data: st.DataObject
+) -> None:
+    bound = max(len(snippet), 1)
+    spans = data.draw(st.lists(st.tuples(st.integers(0, bound), st.integers(0, bound)), max_size=4))
+    message = format_alert(
+        arabic_alert(title=title, snippet=snippet, spans=spans, outlet="<&>"), CASABLANCA
+    )
+    assert html_errors(message.html) is None
+    assert " ".join(title.split()) in visible_text(message.html)
+    assert visible_text(message.html).split("\n")[0].lstrip(RLM + LRM) == " ".join(title.split())
