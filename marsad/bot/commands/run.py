@@ -10,6 +10,7 @@ import sys
 
 from marsad.bot.app import run_bot
 from marsad.bot.console import ConsoleAlerts
+from marsad.bot.delivery.redact import install_redaction
 from marsad.bot.wiring import (
     load_and_warn,
     make_fetcher,
@@ -79,7 +80,12 @@ async def _main(config: Config) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_and_warn(args.config)
-    if config.telegram.token() is None:
+    token = config.telegram.token()
+    if token is not None:
+        # Every log record from here on has the token masked: URL-logging libraries,
+        # tracebacks and handlers added later included.
+        install_redaction(token)
+    if token is None:
         log.info(
             "no Telegram token in $%s: alerts are printed on the console", config.telegram.token_env
         )
