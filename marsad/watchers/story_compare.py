@@ -85,6 +85,11 @@ class Thresholds:
     cross_language_gap: timedelta = timedelta(hours=18)
     cross_language_entities: int = 3
 
+    @property
+    def floor(self) -> float:
+        """No same-language rule joins below this word Jaccard."""
+        return min(self.near_copy, self.rewrite, self.contained_jaccard, self.entity_rewrite)
+
 
 DEFAULT_THRESHOLDS = Thresholds()
 
@@ -308,6 +313,8 @@ def compare(
         return _cross_language(new, old, gap, thresholds)
     words = print_.words - common if common else print_.words
     jaccard, contained, old_size = _overlap_without(words, old.words, common)
+    if jaccard < thresholds.floor:
+        return Verdict(False, jaccard)  # most LSH candidates end here, cheaply
     near, _ = _overlap(print_.shingles, old.shingles)
     score = max(jaccard, near)
     veto = _veto(new, print_, old)
