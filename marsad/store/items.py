@@ -71,18 +71,14 @@ def add_items(
         for draft in unique.values()
     ]
     insert = _insert(session)
+    # One cached statement run for the whole batch (insertmanyvalues), returning the ORM
+    # objects of the rows actually inserted; skipped duplicates return nothing.
     statement = (
         insert(Item)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["key"])  # type: ignore[attr-defined]
-        .returning(col(Item.id))
+        .returning(Item, sort_by_parameter_order=True)
     )
-    inserted = [row[0] for row in session.execute(statement)]
-    if not inserted:
-        return []
-    found = session.exec(select(Item).where(col(Item.id).in_(inserted))).all()
-    by_key = {item.key: item for item in found}
-    return [by_key[key] for key in unique if key in by_key]
+    return list(session.scalars(statement, rows).all())
 
 
 def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
