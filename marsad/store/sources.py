@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from marsad.config import SourceConfig
 from marsad.store.tables import Source
@@ -72,6 +73,38 @@ def record_success(
         source.url = new_url
     source.items_seen += new_items
     session.add(source)
+
+
+def record_not_modified(
+    session: Session,
+    source: Source,
+    *,
+    now: datetime,
+    next_poll_at: datetime,
+    etag: str | None,
+    last_modified: str | None,
+    new_url: str | None,
+) -> None:
+    """A 304 for a ``source`` row known to be current: one UPDATE, no row read.
+
+    ``source`` (a detached copy the caller keeps) is updated to match.
+    """
+    values: dict[str, object] = {
+        "last_polled_at": now,
+        "last_success_at": now,
+        "next_poll_at": next_poll_at,
+        "consecutive_failures": 0,
+        "last_error": None,
+    }
+    if source.first_polled_at is None:
+        values["first_polled_at"] = now
+    if etag is not None or last_modified is not None:
+        values["etag"], values["last_modified"] = etag, last_modified
+    if new_url and new_url != source.url:
+        values["url"] = new_url
+    session.execute(update(Source).where(col(Source.id) == source.id).values(**values))
+    for key, value in values.items():
+        setattr(source, key, value)
 
 
 def record_failure(

@@ -22,7 +22,13 @@ from marsad.config import Config, SourceConfig, SourceKind
 from marsad.store.engine import session as open_session
 from marsad.store.items import NewItem, add_items, known_keys
 from marsad.store.page_links import remember_links, seen_links
-from marsad.store.sources import enable_source, record_failure, record_success, sync_sources
+from marsad.store.sources import (
+    enable_source,
+    record_failure,
+    record_not_modified,
+    record_success,
+    sync_sources,
+)
 from marsad.store.tables import Item, Source
 from marsad.watchers.backoff import next_regular_poll, plan_after_failure
 from marsad.watchers.feeds import Entry, parse_feed
@@ -149,6 +155,9 @@ class Poller:
         with open_session(engine) as s:
             rows = sync_sources(s, [c for c in config.sources if c.enabled])
             self._ids = {name: row.id or 0 for name, row in rows.items()}
+        # This poller is the only writer of its sources' fetch state, so it keeps a detached
+        # copy of each row: a poll reads no row before fetching, and a 304 writes one UPDATE.
+        self._state: dict[str, Source] = dict(rows)
 
     @property
     def source_names(self) -> list[str]:
@@ -156,6 +165,10 @@ class Poller:
 
     def source_id(self, name: str) -> int:
         return self._ids[name]
+
+    def next_poll_at(self, name: str) -> datetime | None:
+        """When the source is due next (regular interval, back-off or Retry-After)."""
+        return self._state[name].next_poll_at
 
     async def poll_all(
         self, *, include_disabled: bool = False, force: bool = True
@@ -184,19 +197,19 @@ class Poller:
     async def _poll(self, name: str, *, include_disabled: bool, force: bool) -> PollReport:
         config = self._configs[name]
         now = self.clock()
-        with open_session(self.engine) as s:
-            source = s.get(Source, self._ids[name])
-            assert source is not None
-            if source.disabled_reason is not None:
-                if not include_disabled:
-                    return PollReport(
-                        name, PollStatus.DISABLED, disabled_reason=source.disabled_reason
-                    )
-                enable_source(s, source)
+        source = self._state[name]
+        if source.disabled_reason is not None:
+            if not include_disabled:
+                return PollReport(name, PollStatus.DISABLED, disabled_reason=source.disabled_reason)
+            with open_session(self.engine) as s:
+                row = s.get(Source, self._ids[name])
+                assert row is not None
+                enable_source(s, row)
                 s.commit()
-            if not force and source.next_poll_at is not None and now < source.next_poll_at:
-                return PollReport(name, PollStatus.WAITING, error=source.last_error)
-            url, etag, last_modified = source.url, source.etag, source.last_modified
+                source = self._state[name] = row
+        if not force and source.next_poll_at is not None and now < source.next_poll_at:
+            return PollReport(name, PollStatus.WAITING, error=source.last_error)
+        url, etag, last_modified = source.url, source.etag, source.last_modified
         result = await self.fetcher.fetch(url, etag=etag, last_modified=last_modified)
         if result.outcome is FetchOutcome.NOT_MODIFIED:
             return self._store(config, result, [], None, now)
@@ -272,6 +285,8 @@ class Poller:
     ) -> PollReport:
         interval = self.config.interval_of(config)
         next_poll = next_regular_poll(now, interval, self.config.polling.jitter, self.rng.random())
+        if result.outcome is FetchOutcome.NOT_MODIFIED and not drafts:
+            return self._not_modified(config, result, now, next_poll)
         with open_session(self.engine) as s:
             source = s.get(Source, self._ids[config.name])
             assert source is not None
@@ -299,6 +314,7 @@ class Poller:
                 new_items=len(new),
             )
             s.commit()
+            self._state[config.name] = source
         if result.outcome is FetchOutcome.NOT_MODIFIED:
             status = PollStatus.NOT_MODIFIED
         else:
@@ -311,6 +327,24 @@ class Poller:
             entries=len(drafts),
             error=problem,
         )
+
+    def _not_modified(
+        self, config: SourceConfig, result: FetchResult, now: datetime, next_poll: datetime
+    ) -> PollReport:
+        """A 304: one UPDATE of the source's poll times (no row read, nothing parsed)."""
+        source = self._state[config.name]
+        with open_session(self.engine) as s:
+            record_not_modified(
+                s,
+                source,
+                now=now,
+                next_poll_at=next_poll,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                new_url=result.permanent_url,
+            )
+            s.commit()
+        return PollReport(config.name, PollStatus.NOT_MODIFIED)
 
     def _fail(
         self, config: SourceConfig, now: datetime, error: str, result: FetchResult | None
@@ -335,6 +369,7 @@ class Poller:
                 disable_reason=plan.disable_reason,
             )
             s.commit()
+            self._state[config.name] = source
         log.warning("%s: %s", config.name, error)
         return PollReport(
             config.name, PollStatus.FAILED, error=error, disabled_reason=plan.disable_reason

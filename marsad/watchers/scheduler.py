@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from marsad.store.engine import session as open_session
-from marsad.store.tables import Source
 from marsad.watchers.poller import Poller, PollReport
 
 log = logging.getLogger(__name__)
@@ -51,7 +49,7 @@ class SourceScheduler:
             source_config = next(s for s in config.sources if s.name == name)
             interval = config.interval_of(source_config)
             spread = self.start_spread * (index / max(1, len(self.poller.source_names)))
-            first = max(now + spread, self._stored_next(name) or now)
+            first = max(now + spread, self.poller.next_poll_at(name) or now)
             self.scheduler.add_job(
                 self._run,
                 trigger=IntervalTrigger(seconds=interval.total_seconds(), timezone="UTC"),
@@ -73,11 +71,6 @@ class SourceScheduler:
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
-    def _stored_next(self, name: str) -> datetime | None:
-        with open_session(self.poller.engine) as s:
-            source = s.get(Source, self.poller.source_id(name))
-            return source.next_poll_at if source is not None else None
-
     async def _run(self, name: str) -> None:
         task = asyncio.current_task()
         if task is not None:
@@ -86,7 +79,7 @@ class SourceScheduler:
             report = await self.poller.poll(name)
             if self.on_report is not None:
                 self.on_report(report)
-            due = self._stored_next(name)
+            due = self.poller.next_poll_at(name)
             if due is not None and self.scheduler.running:
                 self.scheduler.modify_job(
                     name, next_run_time=max(due, self.clock() + timedelta(seconds=1))
