@@ -20,9 +20,14 @@ _LATIN_LANGUAGES = ("en", "fr", "es")
 @lru_cache(maxsize=1)
 def _arabic() -> dict[str, float]:
     folded: dict[str, float] = {}
-    for word, freq in wordfreq.get_frequency_dict("ar").items():
-        key = fold(word)
-        folded[key] = folded.get(key, 0.0) + freq
+    # The packed list (buckets of words, one per centibel of frequency) rather than
+    # get_frequency_dict: no second 620,000-entry dict alive while this one is built.
+    for index, bucket in enumerate(wordfreq.get_frequency_list("ar")):
+        freq = wordfreq.cB_to_freq(-index)
+        for word in bucket:
+            key = fold(word)
+            folded[key] = folded.get(key, 0.0) + freq
+    wordfreq.get_frequency_list.cache_clear()  # only the folded copy is read again
     return folded
 
 
