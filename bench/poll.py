@@ -29,10 +29,10 @@ from wordfreq import top_n_list
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from marsad.bot.wiring import parse_executor
+from marsad.bot.wiring import make_fetcher, make_matcher, make_poller, parse_executor
 from marsad.config import Config, DatabaseConfig, PollingConfig, SourceConfig
+from marsad.matching.engine import Matcher
 from marsad.store.engine import open_store
-from marsad.watchers.fetch import Fetcher
 from marsad.watchers.poller import Poller, PollStatus
 from tests.httpserver import Response, SubprocessHTTPServer
 
@@ -98,6 +98,10 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(name: str, feeds: int, run: Callable[[], str]) -> Row:
     """Wall and CPU time of one cycle."""
     cpu, wall = time.process_time(), time.perf_counter()
@@ -153,30 +157,36 @@ def main() -> None:
         rows.append(measure("sequential, cold", args.feeds, sequential_cold))
         rows.append(measure("sequential, all 304", args.feeds, sequential_304))
 
-        config = Config(
-            base_dir=Path(folder),
-            database=DatabaseConfig(url=f"sqlite:///{folder}/bench.db"),
-            polling=PollingConfig(concurrency=args.concurrency, per_host=args.per_host),
-            sources=tuple(SourceConfig(name=f"source-{i}", url=u) for i, u in enumerate(urls)),
-        )
-        engine = open_store(config.database.url)
-        clock_now = [datetime(2026, 11, 22, 12, 0, tzinfo=UTC)]
+        memory = [f"after the sequential baselines: {peak_rss_mb():.0f} MB"]
 
-        async def cycles() -> None:
+        async def cycles(variant: str, matcher: Matcher | None) -> None:
+            config = Config(
+                base_dir=Path(folder),
+                database=DatabaseConfig(url=f"sqlite:///{folder}/{variant}.db"),
+                polling=PollingConfig(concurrency=args.concurrency, per_host=args.per_host),
+                sources=tuple(SourceConfig(name=f"source-{i}", url=u) for i, u in enumerate(urls)),
+            )
+            engine = open_store(config.database.url)
+            clock_now = [datetime(2026, 11, 22, 12, 0, tzinfo=UTC)]
             with parse_executor(config) as executor:
-                async with Fetcher(
-                    timeout=timedelta(seconds=20),
-                    per_host=args.per_host,
-                    max_connections=args.concurrency,
-                    max_bytes=config.polling.max_bytes,
-                ) as fetcher:
-                    poller = Poller(
-                        config, engine, fetcher, clock=lambda: clock_now[0], executor=executor
-                    )
+                async with make_fetcher(config) as fetcher:
+                    if matcher is None:
+                        poller = Poller(
+                            config, engine, fetcher, clock=lambda: clock_now[0], executor=executor
+                        )
+                    else:
+                        poller = make_poller(
+                            config,
+                            engine,
+                            fetcher,
+                            matcher=matcher,
+                            clock=lambda: clock_now[0],
+                            executor=executor,
+                        )
                     workers = list(getattr(executor, "_processes", {}) or {})
                     for label, status in (
-                        ("marsad, cold", PollStatus.NEW),
-                        ("marsad, all 304", PollStatus.NOT_MODIFIED),
+                        (f"marsad {variant}, cold", PollStatus.NEW),
+                        (f"marsad {variant}, all 304", PollStatus.NOT_MODIFIED),
                     ):
                         cpu, wall = cpu_seconds(workers), time.perf_counter()
                         reports = await poller.poll_all()
@@ -189,25 +199,28 @@ def main() -> None:
                         errors = sorted({r.error for r in reports if r.error})
                         if errors:
                             note += f"; errors: {errors[:3]}"
-                        if workers:
-                            note += f"; parsed in {len(workers)} worker processes (CPU included)"
                         rows.append(Row(label, args.feeds, seconds, cpu_used, note))
                         clock_now[0] += timedelta(minutes=10)
+                        del reports
+            engine.dispose()
+            memory.append(f"after {variant}: {peak_rss_mb():.0f} MB")
 
-        asyncio.run(cycles())
-        engine.dispose()
+        asyncio.run(cycles("poll only", None))
+        matcher = make_matcher(Config())  # the shipped rules, as `marsad poll` uses them
+        asyncio.run(cycles("full ingest", matcher))
         stats = server.stats()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print_table(
         rows,
         f"{args.feeds} feeds x {args.items} items ({size / 1024:.1f} KB each) on one loopback "
         f"host; concurrency {args.concurrency}, per-host limit {args.per_host} (the "
-        "configuration defaults); SQLite store in a temp folder",
+        "configuration defaults); SQLite store in a temp folder; feeds parsed in a pool of "
+        "worker processes (their CPU included). 'poll only': fetch, parse, store; 'full "
+        "ingest': what `marsad poll` does (also matching against the shipped rules, stories, "
+        "fan-out)",
     )
     print(
-        f"\npeak memory (max RSS of this process): {peak_mb:.0f} MB; server saw "
-        f"{stats['requests']} requests, {stats['conditional']} conditional, "
-        f"max {stats['max_in_flight']} in flight"
+        f"\npeak memory (max RSS of this process, cumulative): {'; '.join(memory)}. "
+        f"Server saw {stats['requests']} requests, {stats['conditional']} conditional."
     )
 
 
