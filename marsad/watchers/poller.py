@@ -315,13 +315,9 @@ class Poller:
             )
             s.commit()
             self._state[config.name] = source
-        if result.outcome is FetchOutcome.NOT_MODIFIED:
-            status = PollStatus.NOT_MODIFIED
-        else:
-            status = PollStatus.NEW if new else PollStatus.NO_NEW
         return PollReport(
             config.name,
-            status,
+            PollStatus.NEW if new else PollStatus.NO_NEW,
             new_items=tuple(new),
             backlog=backlog,
             entries=len(drafts),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from tests.cli import clean_env, marsad
 from tests.httpserver import HTTPTestServer, Response
 
 ALERT_TITLE = "حموشي يبحث مع الشرطة الإسبانية تعزيز التعاون في مكافحة الإرهاب"
@@ -24,19 +24,6 @@ def rss(*items: tuple[str, str]) -> bytes:
         for guid, title in items
     )
     return f"<rss version='2.0'><channel><title>t</title>{body}</channel></rss>".encode()
-
-
-def marsad(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "MARSAD_TELEGRAM_TOKEN"}
-    return subprocess.run(
-        [sys.executable, "-m", "marsad", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
 
 
 def write_config(tmp_path: Path, server: HTTPTestServer, interval: str = "5m") -> Path:
@@ -103,7 +90,7 @@ def test_run_polls_on_schedule_prints_alerts_and_stops_cleanly(
     http_server.route("/alpha", Response(body=rss(("1", "خبر قديم")), headers=FEED_TYPE))
     http_server.route("/broken", Response(status=500))
     config = write_config(tmp_path, http_server, interval="1s")
-    env = {k: v for k, v in os.environ.items() if k != "MARSAD_TELEGRAM_TOKEN"}
+    env = clean_env()
     log = (tmp_path / "stderr.log").open("w+", encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "marsad", "run", "--config", str(config)],

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from tests.cli import marsad
 from tests.httpserver import HTTPTestServer, Response
 
 FEED_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -79,19 +77,6 @@ def rss(*entries: Entry) -> bytes:
         for guid, title, lead, hours in entries
     )
     return f"<rss version='2.0'><channel><title>t</title>{body}</channel></rss>".encode()
-
-
-def marsad(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "MARSAD_TELEGRAM_TOKEN"}
-    return subprocess.run(
-        [sys.executable, "-m", "marsad", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
 
 
 def write_config(tmp_path: Path, server: HTTPTestServer) -> Path:
