@@ -15,8 +15,8 @@ from marsad.errors import StoreError
 from marsad.store.engine import open_store, session
 from marsad.store.items import NewItem, add_items, known_keys
 from marsad.store.migrate import current_revisions, head_revisions
-from marsad.store.sources import sync_sources
 from marsad.store.schema import METADATA
+from marsad.store.sources import sync_sources
 from marsad.store.tables import Item
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)

@@ -336,17 +336,31 @@ async def test_page_source_fetches_each_new_article_once(
 async def test_page_article_with_another_canonical_link_is_fetched_once(
     http_server: HTTPTestServer, make_poller: PollerFactory, tmp_path: Path
 ) -> None:
-    body = "<p>" + "استقبل وزير الداخلية نظيره البلجيكي لبحث التعاون في مكافحة الجريمة المنظمة. " * 10 + "</p>"
+    body = (
+        "<p>"
+        + "استقبل وزير الداخلية نظيره البلجيكي لبحث التعاون في مكافحة الجريمة المنظمة. " * 10
+        + "</p>"
+    )
     page = (
         "<html><head><title>لفتيت يستقبل نظيره البلجيكي</title>"
         f"<link rel='canonical' href='{http_server.url('/amp/laftit-belgium-visit-2026')}'></head>"
         f"<body><article><h1>لفتيت يستقبل نظيره البلجيكي</h1>{body}</article></body></html>"
     )
-    listing = "<html><body><h2><a href='/news/2026/11/laftit-belgium-visit'>لفتيت</a></h2></body></html>"
-    http_server.route("/news", Response(body=listing, headers={"Content-Type": "text/html; charset=utf-8"}))
-    http_server.route("/news/2026/11/laftit-belgium-visit", Response(body=page, headers={"Content-Type": "text/html; charset=utf-8"}))
+    listing = (
+        "<html><body><h2><a href='/news/2026/11/laftit-belgium-visit'>لفتيت</a></h2></body></html>"
+    )
+    http_server.route(
+        "/news", Response(body=listing, headers={"Content-Type": "text/html; charset=utf-8"})
+    )
+    http_server.route(
+        "/news/2026/11/laftit-belgium-visit",
+        Response(body=page, headers={"Content-Type": "text/html; charset=utf-8"}),
+    )
     poller = make_poller(
-        make_config(tmp_path, SourceConfig("Page", http_server.url("/news"), kind=SourceKind.PAGE, selector="h2 a")),
+        make_config(
+            tmp_path,
+            SourceConfig("Page", http_server.url("/news"), kind=SourceKind.PAGE, selector="h2 a"),
+        ),
         Clock(),
     )
     [first] = await poller.poll_all()
