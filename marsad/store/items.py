@@ -73,12 +73,15 @@ def add_items(
     insert = _insert(session)
     # One cached statement run for the whole batch (insertmanyvalues), returning the ORM
     # objects of the rows actually inserted; skipped duplicates return nothing.
+    # (sort_by_parameter_order would make SQLite insert one row per statement; the batch's
+    # order is restored from the keys instead.)
     statement = (
         insert(Item)
         .on_conflict_do_nothing(index_elements=["key"])  # type: ignore[attr-defined]
-        .returning(Item, sort_by_parameter_order=True)
+        .returning(Item)
     )
-    return list(session.scalars(statement, rows).all())
+    by_key = {item.key: item for item in session.scalars(statement, rows).all()}
+    return [by_key[key] for key in unique if key in by_key]
 
 
 def known_keys(session: Session, keys: Iterable[str]) -> set[str]:
