@@ -17,13 +17,10 @@ from datetime import time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from cssselect import GenericTranslator, SelectorError
-
+from marsad import config_values as values
 from marsad.errors import ConfigError, Problem
-from marsad.units import parse_duration, parse_size
 
 SHIPPED_RULES = Path(__file__).resolve().parent / "rules"
 DEFAULT_CONFIG_NAME = "config.toml"
@@ -238,135 +235,6 @@ class _Reader:
             return default
 
 
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {_type_name(value)}")
-    return value
-
-
-def _nonempty(value: Any) -> str:
-    text = _string(value).strip()
-    if not text:
-        raise ValueError("must not be empty")
-    return text
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {_type_name(value)}")
-    return value
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected a whole number, got {_type_name(value)}")
-    return value
-
-
-def _positive_int(value: Any) -> int:
-    number = _int(value)
-    if number < 1:
-        raise ValueError(f"must be at least 1, got {number}")
-    return number
-
-
-def _int_list(value: Any) -> tuple[int, ...]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list of numeric ids, got {_type_name(value)}")
-    return tuple(_int(item) for item in value)
-
-
-def _string_list(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list of strings, got {_type_name(value)}")
-    return tuple(_string(item) for item in value)
-
-
-def _duration(value: Any) -> timedelta:
-    duration = parse_duration(_string(value))
-    if duration <= timedelta(0):
-        raise ValueError("must be longer than zero")
-    return duration
-
-
-def _size(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        size = value
-    else:
-        size = parse_size(_string(value))
-    if size < 1024:
-        raise ValueError(f"{value!r} is too small; at least 1KB")
-    return size
-
-
-def _fraction(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"expected a number between 0 and 1, got {_type_name(value)}")
-    if not 0 <= value <= 1:
-        raise ValueError(f"must be between 0 and 1, got {value}")
-    return float(value)
-
-
-def _clock(value: Any) -> time:
-    text = _string(value)
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
-    if not match:
-        raise ValueError(f'{text!r} is not a time of day; write "HH:MM", e.g. "08:00"')
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-def _timezone(value: Any) -> str:
-    text = _string(value)
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f'{text!r} is not a known time zone, e.g. "Africa/Casablanca"') from None
-    return text
-
-
-def _css_selector(value: Any) -> str:
-    text = _nonempty(value)
-    try:
-        GenericTranslator().css_to_xpath(text)
-    except SelectorError as exc:
-        raise ValueError(f"{text!r} is not a valid CSS selector ({exc})") from None
-    return text
-
-
-def _http_url(value: Any) -> str:
-    text = _nonempty(value)
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{text!r} is not an http(s) URL")
-    return text
-
-
-def _enum(kind: type[StrEnumT]) -> Callable[[Any], StrEnumT]:
-    def convert(value: Any) -> StrEnumT:
-        text = _string(value)
-        try:
-            return kind(text)
-        except ValueError:
-            choices = " | ".join(member.value for member in kind)
-            raise ValueError(f"{text!r} is not one of {choices}") from None
-
-    return convert
-
-
-StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
-
-
-def _type_name(value: Any) -> str:
-    return {
-        str: "a string",
-        int: "a number",
-        float: "a number",
-        bool: "true/false",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
 def resolve_database_url(url: str, base_dir: Path) -> str:
     """Make a relative SQLite path absolute against ``base_dir``; leave other URLs alone."""
     for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
@@ -382,7 +250,7 @@ def resolve_database_url(url: str, base_dir: Path) -> str:
 def _table(reader: _Reader, data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
-        reader.problem(name, f"expected a table [{name}], got {_type_name(value)}")
+        reader.problem(name, f"expected a table [{name}], got {values.type_name(value)}")
         return {}
     reader.unknown_keys(value, _TABLE_KEYS[name], f"{name}.")
     return value
@@ -404,7 +272,7 @@ def _read_sources(reader: _Reader, data: Mapping[str, Any]) -> tuple[SourceConfi
         for required in ("name", "url"):
             if required not in table:
                 reader.problem(f"sources[{index}]", f"missing required key {required!r}")
-        name = reader.get(table, "name", prefix, "", _nonempty)
+        name = reader.get(table, "name", prefix, "", values.nonempty)
         if name and name.casefold() in names:
             reader.problem(
                 f"{prefix}name",
@@ -412,7 +280,7 @@ def _read_sources(reader: _Reader, data: Mapping[str, Any]) -> tuple[SourceConfi
                 f"first used by sources[{names[name.casefold()]}]",
             )
         names.setdefault(name.casefold(), index)
-        interval = reader.get(table, "interval", prefix, None, _duration)
+        interval = reader.get(table, "interval", prefix, None, values.duration)
         if interval is not None and interval < POLITE_INTERVAL:
             reader.warnings.append(
                 f"{reader.file}: {prefix}interval: {table['interval']} is below one minute; "
@@ -421,14 +289,14 @@ def _read_sources(reader: _Reader, data: Mapping[str, Any]) -> tuple[SourceConfi
         sources.append(
             SourceConfig(
                 name=name,
-                url=reader.get(table, "url", prefix, "", _http_url),
-                kind=reader.get(table, "kind", prefix, SourceKind.FEED, _enum(SourceKind)),
+                url=reader.get(table, "url", prefix, "", values.http_url),
+                kind=reader.get(table, "kind", prefix, SourceKind.FEED, values.one_of(SourceKind)),
                 interval=interval,
-                language=reader.get(table, "language", prefix, None, _nonempty),
-                tags=reader.get(table, "tags", prefix, (), _string_list),
-                selector=reader.get(table, "selector", prefix, None, _css_selector),
-                priority=reader.get(table, "priority", prefix, 0, _int),
-                enabled=reader.get(table, "enabled", prefix, True, _bool),
+                language=reader.get(table, "language", prefix, None, values.nonempty),
+                tags=reader.get(table, "tags", prefix, (), values.string_list),
+                selector=reader.get(table, "selector", prefix, None, values.css_selector),
+                priority=reader.get(table, "priority", prefix, 0, values.integer),
+                enabled=reader.get(table, "enabled", prefix, True, values.boolean),
             )
         )
     return tuple(sources)
@@ -438,7 +306,7 @@ def _read_rules(reader: _Reader, data: Mapping[str, Any], base_dir: Path) -> tup
     if "rules" not in data:
         return (SHIPPED_RULES,)
     empty: tuple[str, ...] = ()
-    entries = reader.get(data, "rules", "", empty, _string_list)
+    entries = reader.get(data, "rules", "", empty, values.string_list)
     paths: list[Path] = []
     for index, entry in enumerate(entries):
         path = (base_dir / entry).resolve()
@@ -471,21 +339,25 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
     digest = _table(reader, data, "digest")
     stories = _table(reader, data, "stories")
 
-    db_url = reader.get(database, "url", "database.", DatabaseConfig.url, _nonempty)
-    token_env = reader.get(telegram, "token_env", "telegram.", TelegramConfig.token_env, _nonempty)
+    db_url = reader.get(database, "url", "database.", DatabaseConfig.url, values.nonempty)
+    token_env = reader.get(
+        telegram, "token_env", "telegram.", TelegramConfig.token_env, values.nonempty
+    )
     if not _ENV_NAME.match(token_env):
         reader.problem(
             "telegram.token_env",
             "must be the NAME of an environment variable (the token itself never goes in the file)",
         )
-    base_url = reader.get(telegram, "base_url", "telegram.", "", _string).strip()
+    base_url = reader.get(telegram, "base_url", "telegram.", "", values.string).strip()
     if base_url:
         try:
-            _http_url(base_url)
+            values.http_url(base_url)
         except ValueError as exc:
             reader.problem("telegram.base_url", str(exc))
     default_polling = PollingConfig()
-    interval = reader.get(polling, "interval", "polling.", default_polling.interval, _duration)
+    interval = reader.get(
+        polling, "interval", "polling.", default_polling.interval, values.duration
+    )
     if interval < POLITE_INTERVAL:
         reader.warnings.append(
             f"{reader.file}: polling.interval: {polling.get('interval')} is below one minute; "
@@ -495,33 +367,39 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
         path=path,
         base_dir=base,
         rules=_read_rules(reader, data, base),
-        timezone=reader.get(data, "timezone", "", Config.timezone, _timezone),
+        timezone=reader.get(data, "timezone", "", Config.timezone, values.timezone),
         database=DatabaseConfig(url=resolve_database_url(db_url, base)),
         telegram=TelegramConfig(
             token_env=token_env,
             base_url=base_url,
-            admins=reader.get(telegram, "admins", "telegram.", (), _int_list),
-            access=reader.get(telegram, "access", "telegram.", Access.OPEN, _enum(Access)),
-            allow=reader.get(telegram, "allow", "telegram.", (), _int_list),
+            admins=reader.get(telegram, "admins", "telegram.", (), values.integer_list),
+            access=reader.get(telegram, "access", "telegram.", Access.OPEN, values.one_of(Access)),
+            allow=reader.get(telegram, "allow", "telegram.", (), values.integer_list),
         ),
         polling=PollingConfig(
             interval=interval,
             concurrency=reader.get(
-                polling, "concurrency", "polling.", default_polling.concurrency, _positive_int
+                polling, "concurrency", "polling.", default_polling.concurrency, values.positive_int
             ),
-            timeout=reader.get(polling, "timeout", "polling.", default_polling.timeout, _duration),
+            timeout=reader.get(
+                polling, "timeout", "polling.", default_polling.timeout, values.duration
+            ),
             max_bytes=reader.get(
-                polling, "max_bytes", "polling.", default_polling.max_bytes, _size
+                polling, "max_bytes", "polling.", default_polling.max_bytes, values.size
             ),
             per_host=reader.get(
-                polling, "per_host", "polling.", default_polling.per_host, _positive_int
+                polling, "per_host", "polling.", default_polling.per_host, values.positive_int
             ),
-            jitter=reader.get(polling, "jitter", "polling.", default_polling.jitter, _fraction),
-            user_agent=reader.get(polling, "user_agent", "polling.", "", _string).strip(),
+            jitter=reader.get(
+                polling, "jitter", "polling.", default_polling.jitter, values.fraction
+            ),
+            user_agent=reader.get(polling, "user_agent", "polling.", "", values.string).strip(),
         ),
-        digest=DigestConfig(time=reader.get(digest, "time", "digest.", DigestConfig.time, _clock)),
+        digest=DigestConfig(
+            time=reader.get(digest, "time", "digest.", DigestConfig.time, values.clock)
+        ),
         stories=StoriesConfig(
-            window=reader.get(stories, "window", "stories.", StoriesConfig.window, _duration)
+            window=reader.get(stories, "window", "stories.", StoriesConfig.window, values.duration)
         ),
         sources=_read_sources(reader, data),
         warnings=(),
