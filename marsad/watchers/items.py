@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+
+from marsad.store.items import NewItem
 
 if TYPE_CHECKING:  # feeds imports this module for clean_text
     from marsad.watchers.feeds import Entry
@@ -286,19 +287,10 @@ def headline_from(text: str) -> str:
     return cut.rstrip(" ،,;:-") + "…"
 
 
-@dataclass(frozen=True)
-class ItemDraft:
-    """A parsed item ready to be stored: identity, clean text and a trustworthy date."""
+ItemDraft = NewItem
+"""A parsed item ready to be stored: identity, clean text and a trustworthy date.
 
-    key: str
-    guid: str | None
-    url: str
-    canonical_url: str | None
-    title: str
-    summary: str
-    text: str
-    published: datetime
-    date_missing: bool
+It is the store's own input type (``store.items.NewItem``), so a draft is stored as it is."""
 
 
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "gouv", "edu", "ac", "press"})

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from marsad.config import Config, SourceConfig, SourceKind
 from marsad.store.engine import session as open_session
-from marsad.store.items import NewItem, add_items, known_keys
+from marsad.store.items import add_items, known_keys
 from marsad.store.page_links import remember_links, seen_links
 from marsad.store.sources import (
     enable_source,
@@ -110,20 +110,6 @@ def feed_drafts(
     parsed = parse_feed(body, dict(headers), url)
     drafts = tuple(make_item(entry, url, fetched_at) for entry in parsed.entries)
     return FeedDrafts(drafts, parsed.is_feed, parsed.error)
-
-
-def _to_new_item(draft: ItemDraft) -> NewItem:
-    return NewItem(
-        key=draft.key,
-        guid=draft.guid,
-        url=draft.url,
-        canonical_url=draft.canonical_url,
-        title=draft.title,
-        summary=draft.summary,
-        text=draft.text,
-        published=draft.published,
-        date_missing=draft.date_missing,
-    )
 
 
 class Poller:
@@ -294,7 +280,7 @@ class Poller:
             new = add_items(
                 s,
                 source.id or 0,
-                [_to_new_item(draft) for draft in drafts],
+                drafts,
                 fetched_at=now,
                 backlog=backlog,
             )
