@@ -268,6 +268,8 @@ async def run_bot(
 ) -> None:
     """Run the bot until ``stop`` is set: commands, buttons, daily digests and the outbox sender.
 
+    ``matcher`` is the service's one live matcher, its stored query subscriptions already
+    installed (``wiring.make_matcher(config, engine)`` does it, before the first poll).
     While Telegram is unreachable at start it retries (the watchers keep running meanwhile).
     Raises MarsadError when the token variable is unset or Telegram refuses the token.
     """
@@ -293,7 +295,6 @@ async def _run(
 ) -> None:
     from marsad.bot.delivery.sender import Sender
 
-    install_subscriptions(engine, matcher)
     application = build_application(
         config,
         engine,
