@@ -318,9 +318,7 @@ def collect(
     story_of: StoryOf = items_are_stories,
 ) -> Digest:
     """The digest of ``[since, until)`` for ``selectors`` (synchronous: the console)."""
-    rows = load_rows(session, since, until)
-    results = stored_results(session, rows, since, until, stored_keys(matcher, selectors))
-    again = to_rematch(matcher, selectors, results)
+    rows, results, again = _stored(session, matcher, selectors, since, until)
     matched = match_rows(matcher, [rows[i] for i in again], tags)
     for index, result in zip(again, matched, strict=True):
         results[index] = result
@@ -337,13 +335,24 @@ async def collect_async(
     story_of: StoryOf = items_are_stories,
 ) -> Digest:
     """The same as ``collect``, yielding to the event loop while matching (the bot)."""
-    rows = load_rows(session, since, until)
-    results = stored_results(session, rows, since, until, stored_keys(matcher, selectors))
-    again = to_rematch(matcher, selectors, results)
+    rows, results, again = _stored(session, matcher, selectors, since, until)
     matched = await match_rows_async(matcher, [rows[i] for i in again], tags)
     for index, result in zip(again, matched, strict=True):
         results[index] = result
     return _build(session, since, until, rows, results, selectors, story_of)
+
+
+def _stored(
+    session: Session,
+    matcher: Matcher,
+    selectors: Sequence[Selector],
+    since: datetime,
+    until: datetime,
+) -> tuple[list[Row], list[MatchResult], list[int]]:
+    """The period's rows, their results from the stored matches, and which need matching again."""
+    rows = load_rows(session, since, until)
+    results = stored_results(session, rows, since, until, stored_keys(matcher, selectors))
+    return rows, results, to_rematch(matcher, selectors, results)
 
 
 def _build(
