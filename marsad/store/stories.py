@@ -10,9 +10,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, Text, func, insert
+from sqlalchemy import Column, Text, func, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from marsad.store.delivery import OutboxRow
 from marsad.store.tables import Item, Source
 from marsad.store.timeutil import UTCDateTime
 
@@ -37,6 +38,9 @@ class Story(SQLModel, table=True):
     outlets: int = Field(default=1)
     first_seen: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     last_seen: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    merged_into: int | None = Field(default=None)
+    """Set when a later item showed this story to be the same event as another: its items
+    moved there, and links to this story (an alert's "other sources" button) follow it."""
 
 
 _STORIES = Story.__table__  # type: ignore[attr-defined]
@@ -101,6 +105,68 @@ def join_story(session: Session, item: Item, story_id: int, priority: int = 0) -
     return story_id
 
 
+def resolve_story(session: Session, story_id: int) -> int:
+    """The story ``story_id`` now is (itself, or the story it was merged into)."""
+    seen = {story_id}
+    while True:
+        story = session.get(Story, story_id)
+        if story is None or story.merged_into is None or story.merged_into in seen:
+            return story_id
+        story_id = story.merged_into
+        seen.add(story_id)
+
+
+def merge_stories(
+    session: Session, keep: int, gone: int, priorities: dict[int, int] | None = None
+) -> None:
+    """Fold story ``gone`` into ``keep``: its items and its alerts move, the counts, times and
+    representative are recomputed, and ``gone`` points at ``keep``.
+
+    Alerts move with the story, so a chat that had an alert for either is not alerted again
+    and the next "+N sources" edit covers both. ``priorities``: source id -> priority.
+    """
+    if keep == gone:
+        return
+    session.flush()
+    session.execute(
+        update(Item).where(col(Item.story_id) == gone).values(story_id=keep)
+        .execution_options(synchronize_session="fetch")
+    )  # fmt: skip
+    session.execute(
+        update(OutboxRow).where(col(OutboxRow.story_id) == gone).values(story_id=keep)
+        .execution_options(synchronize_session="fetch")
+    )  # fmt: skip
+    old = session.get(Story, gone, with_for_update=True)
+    story = session.get(Story, keep, with_for_update=True)
+    if story is None:
+        raise LookupError(f"story {keep} does not exist")
+    if old is not None:
+        old.merged_into, old.items, old.outlets = keep, 0, 0
+        session.add(old)
+    recount_story(session, story, priorities or {})
+
+
+def recount_story(session: Session, story: Story, priorities: dict[int, int]) -> None:
+    """Counts, first/last seen and representative of ``story`` from its items."""
+    members = session.exec(
+        select(Item).where(Item.story_id == story.id).order_by(col(Item.published_at), col(Item.id))
+    ).all()
+    if not members:
+        return
+    story.items = len(members)
+    story.outlets = len({item.source_id for item in members})
+    story.first_seen = members[0].published_at
+    story.last_seen = max(item.published_at for item in members)
+    # The most authoritative source wins; among equals, the earliest publication.
+    _, _, best = max(
+        (priorities.get(item.source_id, 0), -n, item) for n, item in enumerate(members)
+    )
+    story.representative_item_id = best.id or 0
+    story.representative_priority = priorities.get(best.source_id, 0)
+    story.title, story.url = best.title, best.url
+    session.add(story)
+
+
 @dataclass(frozen=True)
 class StoryRow:
     """A story as listed by ``marsad stories``."""
@@ -121,7 +187,11 @@ def recent_stories(
     """Stories with an item published since ``since``: widest coverage first, then newest."""
     stories = session.exec(
         select(Story)
-        .where(Story.last_seen >= since, Story.outlets >= min_outlets)
+        .where(
+            Story.last_seen >= since,
+            Story.outlets >= min_outlets,
+            col(Story.merged_into).is_(None),
+        )
         .order_by(col(Story.outlets).desc(), col(Story.last_seen).desc(), col(Story.id).desc())
         .limit(limit)
     ).all()
@@ -154,8 +224,8 @@ def recent_stories(
 def window_items(
     session: Session, since: datetime, *, after_id: int = 0, batch: int = 2000
 ) -> Iterator[Item]:
-    """Items with a story published since ``since`` (and id above ``after_id``), oldest id
-    first: what rebuilds the clustering index after a restart."""
+    """Items with a story published or stored since ``since`` (and id above ``after_id``),
+    oldest id first: what rebuilds the clustering index after a restart."""
     last = after_id
     while True:
         rows = session.exec(
@@ -163,7 +233,7 @@ def window_items(
             .where(
                 col(Item.id) > last,
                 col(Item.story_id).is_not(None),
-                col(Item.published_at) >= since,
+                (col(Item.published_at) >= since) | (col(Item.fetched_at) >= since),
             )
             .order_by(col(Item.id))
             .limit(batch)

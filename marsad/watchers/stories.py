@@ -2,57 +2,52 @@
 
 Pure: no I/O and no clock (times come with the items, the eviction cut-off from the caller).
 ``StoryIndex`` holds the items of the window. Candidates for a new item come from
-exact-duplicate keys (canonical URL, guid, identical folded title and lead), a MinHash-LSH index
-(datasketch signatures, compact bands in ``story_lsh``) of its less frequent content words and,
-when entities are known, the latest items naming the same parties; each candidate is confirmed
-or vetoed by ``story_compare.compare``. Precision comes first: when in doubt, an item starts a
-story of its own.
+exact-duplicate keys (canonical URL, guid, identical folded title and lead), an inverted index
+of its rarer words (``story_postings``) and, when entities are known, the latest items naming
+the same parties; ``story_compare.compare`` weighs each. When a new item is one story with items
+of two stories, those stories are one: ``Assignment.merged`` names the ones to fold in.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
-from datasketch import MinHash
-
 from marsad.watchers.story_compare import (
-    DEFAULT_THRESHOLDS,
     Fingerprint,
     Reason,
     Script,
     Stored,
     StoryItem,
-    Thresholds,
     Verdict,
-    Veto,
     compare,
     fingerprint,
 )
-from marsad.watchers.story_lsh import BandIndex
+from marsad.watchers.story_evidence import DEFAULT_WEIGHTS, Evidence, Veto, Weights
+from marsad.watchers.story_postings import Postings
+from marsad.watchers.story_rarity import Rarity
 
 PARTY_CANDIDATES = 64
-NUM_PERM = 128
-LSH_BANDS = (42, 3)
-"""42 bands of 3 rows: signature Jaccard 0.35 is found 84% of the time, 0.45 98%, while
-unrelated items (Jaccard <= 0.1) come back as candidates less than 4% of the time."""
-COMMON_SHARE = 0.05
-COMMON_MIN_ITEMS = 30
-COMMON_MIN_COUNT = 10
-COMMON_RECOUNT = 1000
+MEMBERS_KEPT = 4
+MAX_MERGES = 3
+"""At most this many other stories are folded into one by a single bridging item."""
 
 
 @dataclass(frozen=True)
 class Assignment:
-    """Where a new item goes: an earlier item's story, or (``story`` None) a new story."""
+    """Where a new item goes: an earlier item's story, or (``story`` None) a new story.
+
+    ``merged``: other stories the item shows to be the same event as ``story``; the caller
+    folds them into ``story`` (the oldest of them all)."""
 
     story: int | None
     matched: int | None = None
     reason: Reason | None = None
     score: float = 0.0
+    merged: tuple[int, ...] = ()
 
 
 def _guid_key(guid: str | None) -> str | None:
@@ -79,26 +74,21 @@ def _exact_keys(item: StoryItem, print_: Fingerprint) -> tuple[tuple[str, Reason
 class StoryIndex:
     """The items of the last ``window``, searchable for the story a new item belongs to.
 
-    Bounded: ``evict`` drops items published before a cut-off (the caller passes
-    ``now - window``). Not thread-safe; one writer.
+    Bounded: ``evict`` drops items that arrived (were published, for live items) before a
+    cut-off; the caller passes ``now - window``. Not thread-safe; one writer.
     """
 
     window: timedelta
-    thresholds: Thresholds = DEFAULT_THRESHOLDS
+    weights: Weights = DEFAULT_WEIGHTS
+    rarity: Rarity = field(default_factory=Rarity)
     _items: dict[int, Stored] = field(default_factory=dict)
     _exact: dict[str, int] = field(default_factory=dict)
+    _postings: Postings = field(default_factory=Postings)
     _by_parties: dict[frozenset[str], dict[int, None]] = field(default_factory=dict)
     _expiry: list[tuple[datetime, int]] = field(default_factory=list)
-    _counts: dict[int, int] = field(default_factory=dict)
-    _common: frozenset[int] = frozenset()
-    _common_size: int = 0
-    _changes: int = 0
-    _lsh: BandIndex = field(init=False)
-    _template: MinHash = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._lsh = BandIndex(NUM_PERM, *LSH_BANDS)
-        self._template = MinHash(num_perm=NUM_PERM, hashfunc=int)
+    _merged: dict[int, int] = field(default_factory=dict)
+    _members: dict[int, list[int]] = field(default_factory=dict)
+    """Story -> its latest indexed items (a few), whose words are already counted."""
 
     def __len__(self) -> int:
         return len(self._items)
@@ -106,109 +96,138 @@ class StoryIndex:
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._items
 
+    def stored(self, item_id: int) -> Stored | None:
+        return self._items.get(item_id)
+
+    def resolve(self, story: int) -> int:
+        """The story ``story`` now belongs to (itself unless it was merged into another)."""
+        seen = story
+        while seen in self._merged:
+            seen = self._merged[seen]
+        if seen != story:
+            self._merged[story] = seen
+        return seen
+
     def story_of(self, item_id: int) -> int | None:
         stored = self._items.get(item_id)
-        return stored.story if stored is not None else None
+        return self.resolve(stored.story) if stored is not None else None
 
-    def common(self) -> frozenset[int]:
-        """The boilerplate words (an official's full title, an agency's sign-off): used by more
-        than ``COMMON_SHARE`` of the indexed items, once there are ``COMMON_MIN_ITEMS`` to judge
-        from. They say nothing about which event an item tells. Recounted as the index changes
-        by a few percent, so the cost per item stays small."""
-        size = len(self._items)
-        if size < COMMON_MIN_ITEMS:
-            return frozenset()
-        drift = abs(size - self._common_size)
-        if drift > max(10, size // 50) or self._changes > COMMON_RECOUNT:
-            limit = max(COMMON_MIN_COUNT, int(COMMON_SHARE * size))
-            self._common = frozenset(w for w, n in self._counts.items() if n > limit)
-            self._common_size, self._changes = size, 0
-        return self._common
+    def merge(self, gone: int, into: int) -> None:
+        """Record that story ``gone`` is now part of ``into``."""
+        gone, into = self.resolve(gone), self.resolve(into)
+        if gone != into:
+            self._merged[gone] = into
+            moved = self._members.pop(gone, [])
+            self._members[into] = [*self._members.get(into, []), *moved][-MEMBERS_KEPT:]
 
-    def signature(self, print_: Fingerprint) -> MinHash | None:
-        """The MinHash of a fingerprint's signature words (None when it has no words); pass
-        it to ``find`` and ``add`` to compute it once per item."""
-        return self._minhash(print_.signature) if print_.signature else None
-
-    def _minhash(self, words: Iterable[int]) -> MinHash:
-        minhash = MinHash(
-            num_perm=NUM_PERM,
-            hashfunc=int,
-            permutations=self._template.permutations,
-            scheme=self._template.scheme,
+    def candidates(self, item: StoryItem, print_: Fingerprint) -> set[int]:
+        """Ids of the indexed items worth weighing against ``item``."""
+        alive = self._items
+        searchable = print_.searchable
+        found = set(
+            self._postings.candidates(
+                (
+                    (w, p)
+                    for w, p in zip(print_.words, print_.priors, strict=True)
+                    if w in searchable
+                ),
+                alive,
+                self.rarity.weight,
+            )
         )
-        minhash.update_batch(list(words))
-        return minhash
+        parties = item.party_set
+        if parties and len(parties) >= 2:
+            bucket = self._by_parties.get(parties, {})
+            # The latest few suffice and keep the cost flat when one official and one country
+            # fill the window.
+            found.update(islice(reversed(bucket), PARTY_CANDIDATES))
+        return found
 
-    def find(
-        self, item: StoryItem, print_: Fingerprint | None = None, minhash: MinHash | None = None
-    ) -> Assignment:
+    def judge(self, item: StoryItem, old_id: int) -> Verdict:
+        """The verdict on ``item`` against the indexed item ``old_id`` (for ``--why``)."""
+        old = self._items[old_id]
+        return compare(item, fingerprint(item.title, item.lead), old, self.rarity, self.weights)
+
+    def verdicts(self, item: StoryItem, print_: Fingerprint) -> list[tuple[Stored, Verdict]]:
+        """Every candidate with its verdict, best score first."""
+        found = []
+        for candidate in self.candidates(item, print_):
+            old = self._items.get(candidate)
+            if old is None or old.id == item.id:
+                continue
+            found.append((old, compare(item, print_, old, self.rarity, self.weights)))
+        found.sort(key=lambda pair: (-pair[1].score, pair[0].id))
+        return found
+
+    def find(self, item: StoryItem, print_: Fingerprint | None = None) -> Assignment:
         """The story ``item`` belongs to among the indexed items (``story`` None: a new one)."""
         print_ = print_ or fingerprint(item.title, item.lead)
         for key, reason in _exact_keys(item, print_):
             found = self._exact.get(key)
             if found is not None and found in self._items:
-                return Assignment(self._items[found].story, found, reason, 1.0)
-        candidates: set[int] = set()
-        if print_.signature:
-            candidates.update(self._lsh.query(minhash or self._minhash(print_.signature)))
-        parties = item.party_set
-        if parties and len(parties) >= 2:
-            bucket = self._by_parties.get(parties, {})
-            # The latest few suffice (both entity rules look back a day at most) and keep the
-            # cost flat when one official and one country fill the window.
-            candidates.update(islice(reversed(bucket), PARTY_CANDIDATES))
-        common = self.common()
-        best = Assignment(None)
-        for candidate in candidates:
-            old = self._items.get(candidate)
-            if old is None or abs(item.published - old.published) > self.window:
-                continue
-            verdict = compare(item, print_, old, self.thresholds, common)
-            better = verdict.score > best.score or (
-                verdict.score == best.score and best.matched is not None and old.id < best.matched
-            )
-            if verdict.same and better:
-                best = Assignment(old.story, old.id, verdict.reason, verdict.score)
-        return best
+                return Assignment(self.story_of(found), found, reason, 1.0)
+        best: dict[int, tuple[Stored, Verdict]] = {}
+        scores: dict[int, list[float]] = {}
+        for old, verdict in self.verdicts(item, print_):
+            story = self.resolve(old.story)
+            scores.setdefault(story, []).append(verdict.score)
+            if verdict.same:
+                best.setdefault(story, (old, verdict))
+        # Consistent with the story as a whole: the items of the story that were weighed must
+        # agree on average, so that a report of another partner does not join the visit through
+        # one loosely worded member (a chain).
+        bar = self.weights.threshold
+        best = {s: found for s, found in best.items() if sum(scores[s]) / len(scores[s]) >= bar}
+        if not best:
+            return Assignment(None)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][1].score, kv[0]))
+        story, (old, verdict) = ranked[0]
+        bar = self.weights.threshold + self.weights.merge_margin
+        others = [s for s, (_, v) in ranked[1:] if v.score >= bar][:MAX_MERGES]
+        if not others:
+            return Assignment(story, old.id, verdict.reason, verdict.score)
+        everyone = sorted({story, *others})
+        return Assignment(everyone[0], old.id, verdict.reason, verdict.score, tuple(everyone[1:]))
 
-    def add(
-        self,
-        item: StoryItem,
-        story: int,
-        print_: Fingerprint | None = None,
-        minhash: MinHash | None = None,
-    ) -> None:
+    def add(self, item: StoryItem, story: int, print_: Fingerprint | None = None) -> None:
         """Index ``item`` as a member of ``story`` (re-adding an indexed item is a no-op)."""
         if item.id in self._items:
             return
         print_ = print_ or fingerprint(item.title, item.lead)
         keys = tuple(key for key, _ in _exact_keys(item, print_))
-        stored = Stored.of(item, print_, story, keys)
+        story = self.resolve(story)
+        members = [m for m in self._members.get(story, ()) if m in self._items]
+        counted = None
+        if members:
+            known = set().union(*(self._items[m].words for m in members))
+            counted = array("I", (w for w in print_.words if w not in known))
+        stored = Stored.of(item, print_, story, keys, counted)
         self._items[item.id] = stored
-        self._changes += 1
-        counts = self._counts
-        for word in print_.words:
-            counts[word] = counts.get(word, 0) + 1
+        self._members[story] = [*members[-(MEMBERS_KEPT - 1) :], item.id]
+        if counted is None:
+            self.rarity.add(print_.words)
+        else:
+            self.rarity.add(counted, new_story=False)
         for key in keys:
             self._exact.setdefault(key, item.id)
-        if print_.signature:
-            minhash = minhash or self._minhash(print_.signature)
-            self._lsh.insert(item.id, minhash)
+        self._postings.add(item.id, stored.searchable)
         if stored.parties and len(stored.parties) >= 2:
             self._by_parties.setdefault(stored.parties, {})[item.id] = None
-        heapq.heappush(self._expiry, (item.published, item.id))
+        heapq.heappush(self._expiry, (item.kept_from, item.id))
 
     def assign(self, item: StoryItem, new_story: int) -> Assignment:
-        """Find ``item``'s story and index it there; ``new_story`` is used when none fits."""
+        """Find ``item``'s story and index it there; ``new_story`` is used when none fits.
+        Stories the item bridges are merged into the one it joins."""
         print_ = fingerprint(item.title, item.lead)
-        minhash = self.signature(print_)
-        found = self.find(item, print_, minhash)
-        self.add(item, found.story if found.story is not None else new_story, print_, minhash)
+        found = self.find(item, print_)
+        story = found.story if found.story is not None else new_story
+        for gone in found.merged:
+            self.merge(gone, story)
+        self.add(item, story, print_)
         return found
 
     def evict(self, before: datetime) -> int:
-        """Drop the items published before ``before``; returns how many left the index."""
+        """Drop the items kept from before ``before``; returns how many left the index."""
         dropped = 0
         while self._expiry and self._expiry[0][0] < before:
             _, item_id = heapq.heappop(self._expiry)
@@ -216,38 +235,43 @@ class StoryIndex:
             if stored is None:
                 continue
             dropped += 1
-            self._changes += 1
-            for word in stored.words:
-                left = self._counts[word] - 1
-                if left:
-                    self._counts[word] = left
-                else:
-                    del self._counts[word]
+            if stored.counted is None:
+                self.rarity.remove(stored.words)
+            else:
+                self.rarity.remove(stored.counted, new_story=False)
+            story = self.resolve(stored.story)
+            members = [m for m in self._members.get(story, ()) if m in self._items]
+            if members:
+                self._members[story] = members
+            else:
+                self._members.pop(story, None)
             for key in stored.keys:
                 if self._exact.get(key) == item_id:
                     del self._exact[key]
-            if stored.words:
-                self._lsh.remove(item_id)
+            self._postings.remove(stored.searchable, self._items)
             if stored.parties and len(stored.parties) >= 2:
-                members = self._by_parties.get(stored.parties, {})
-                members.pop(item_id, None)
-                if not members:
+                same_parties = self._by_parties.get(stored.parties, {})
+                same_parties.pop(item_id, None)
+                if not same_parties:
                     self._by_parties.pop(stored.parties, None)
+        if not self._items:
+            self._merged.clear()
         return dropped
 
 
 __all__ = [
-    "DEFAULT_THRESHOLDS",
+    "DEFAULT_WEIGHTS",
     "Assignment",
+    "Evidence",
     "Fingerprint",
     "Reason",
     "Script",
     "Stored",
     "StoryIndex",
     "StoryItem",
-    "Thresholds",
     "Verdict",
     "Veto",
+    "Weights",
     "compare",
     "fingerprint",
 ]

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from marsad.config import Config
 from marsad.store.matches import MatchKind, matches_of
-from marsad.store.stories import join_story, start_story, window_items
+from marsad.store.stories import join_story, merge_stories, start_story, window_items
 from marsad.store.tables import Item, Source
 from marsad.watchers.ingest import Ingested
 from marsad.watchers.stories import StoryIndex, StoryItem, fingerprint
@@ -45,6 +45,7 @@ def story_item(
         guid=item.guid,
         entities=entities or None,
         parties=parties,
+        arrived=item.fetched_at,
     )
 
 
@@ -118,17 +119,25 @@ class StoryAssigner:
             entities = entities_by_item.get(item.id) if entities_by_item is not None else None
             candidate = story_item(item, entities, self.kinds)
             print_ = fingerprint(candidate.title, candidate.lead)
-            minhash = self.index.signature(print_)
-            found = self.index.find(candidate, print_, minhash)
+            found = self.index.find(candidate, print_)
             priority = self._priority(session, item.source_id)
             if found.story is not None:
                 story_id = join_story(session, item, found.story, priority)
             else:
                 story_id = start_story(session, item, priority)
-            self.index.add(candidate, story_id, print_, minhash)
+            for gone in found.merged:
+                self._merge(session, story_id, gone)
+            self.index.add(candidate, story_id, print_)
             self._last_id = max(self._last_id, item.id)
             assigned[item.id] = story_id
         return assigned
+
+    def _merge(self, session: Session, keep: int, gone: int) -> None:
+        """A new item showed two stories to be one event: fold ``gone`` into ``keep``."""
+        log.info("stories: story %d is the same event as story %d; merged", gone, keep)
+        self._priority(session, 0)  # fills the source priorities
+        merge_stories(session, keep, gone, self._source_priority)
+        self.index.merge(gone, keep)
 
     def _prepare(self, session: Session, now: datetime) -> None:
         """Build, refresh or rebuild the index so it holds the stored items of the window."""

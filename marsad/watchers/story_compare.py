@@ -2,16 +2,17 @@
 indexed one?
 
 Pure. A fingerprint is the folded title and lead reduced to content words (light clitic strip,
-function words dropped), their 3-word shingles, the figures and weekdays named and the
-headline's words. ``compare`` confirms a candidate by exact set overlap and vetoes it on the
-details that tell two similar events apart; docs/stories.md gives each threshold's reason.
+function words dropped), each with its prior rarity, plus the figures and weekdays named and the
+headline's words. ``compare`` weighs the evidence (``story_evidence``) of a pair: shared words by
+rarity, the headline's words found in the other report, figures, weekdays, entities, the time
+apart and the outlet. docs/stories.md gives each weight's reason and how they were calibrated.
 """
 
 from __future__ import annotations
 
+import math
 import zlib
 from array import array
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,17 +20,22 @@ from functools import lru_cache
 
 from marsad.matching.lexicon import zipf
 from marsad.matching.normalise import normalise
+from marsad.watchers.story_evidence import DEFAULT_WEIGHTS, Evidence, Veto, Weights
+from marsad.watchers.story_rarity import Rarity, prior_rate
 from marsad.watchers.story_words import STOPWORDS, WEEKDAYS, stem
 
 LEAD_WORDS = 60
 """Words of the lead (summary, else article text) read after the title: enough to tell
 events apart, short enough that a long article and a short summary of it stay comparable."""
 FREQUENT_ZIPF = 5.0
-"""Words this frequent in Arabic at large (wordfreq: 100 per million words or more, about the
-1,200 most common: المغرب, الأمن, العام) are left out of the LSH signature: every item shares
-some, so with them two unrelated items look like candidates and the cost per item grows with
-the history. They still count when a candidate is confirmed."""
-MIN_SIGNATURE = 5
+"""Words this frequent in the language at large (wordfreq: 100 per million words or more, about
+the 1,200 most common Arabic words) are not used to find candidates; they still count, by their
+weight, when a candidate is weighed."""
+NOVEL_WEIGHT = 4.0
+"""A headline word this rare (in fewer than about 1 item in 400) that the other report lacks
+names something the other report does not: another partner, another city."""
+MIN_WORDS = 6
+"""Fewer content words than this (a bare headline): only a near copy joins."""
 
 
 class Reason(StrEnum):
@@ -38,60 +44,13 @@ class Reason(StrEnum):
     URL = "same canonical URL"
     GUID = "same guid"
     TEXT = "identical title and lead"
-    NEAR_COPY = "near copy"
-    REWRITE = "rewrite"
-    CONTAINED = "shorter version"
-    ENTITIES = "same entities, overlapping wording"
+    EVIDENCE = "the weighed evidence"
     CROSS_LANGUAGE = "same entities, other language"
-
-
-class Veto(StrEnum):
-    """Why two similar items are nevertheless different events."""
-
-    ENTITIES = "conflicting entities"
-    WEEKDAY = "different weekdays"
-    NUMBERS = "different figures"
-    TITLE_SLOT = "same headline template, another name"
 
 
 class Script(StrEnum):
     ARABIC = "arabic"
     LATIN = "latin"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The confirmation thresholds (docs/stories.md explains each value)."""
-
-    near_copy: float = 0.5
-    """Jaccard of word 3-shingles, and of distinctive words: a copy with light edits (any outlet,
-    anywhere in the window)."""
-    rewrite: float = 0.45
-    """Jaccard of content words: another outlet's rewrite (reordered, reworded in part)."""
-    contained: float = 0.8
-    """Share of the shorter text's content words found in the longer (dropped paragraphs)."""
-    contained_jaccard: float = 0.25
-    """...with at least this Jaccard, so that a short text made of boilerplate does not join."""
-    entity_rewrite: float = 0.3
-    """Content-word Jaccard enough when both items name exactly the same entities."""
-    entity_count: int = 3
-    entity_gap: timedelta = timedelta(hours=24)
-    min_words: int = 8
-    """Fewer content words than this: only an exact or near copy joins (titles are too short)."""
-    min_shingles: int = 5
-    rewrite_gap: timedelta = timedelta(hours=36)
-    """Rewrites come within hours; beyond this only near copies join (a template a day later is
-    usually another event)."""
-    cross_language_gap: timedelta = timedelta(hours=18)
-    cross_language_entities: int = 3
-
-    @property
-    def floor(self) -> float:
-        """No same-language rule joins below this word Jaccard."""
-        return min(self.near_copy, self.rewrite, self.contained_jaccard, self.entity_rewrite)
-
-
-DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True)
@@ -108,22 +67,35 @@ class StoryItem:
     entities: frozenset[str] | None = None
     parties: frozenset[str] | None = None
     """The entities that name the parties (persons, places); two items that each name a party
-    the other does not are different events. None: every entity counts as a party."""
+    the other does not are likely different events. None: every entity counts as a party."""
+    arrived: datetime | None = None
+    """When the item was stored (None: when published). An item stays in the index for the
+    window after it arrived, so two outlets' backlogs of last week still meet."""
 
     @property
     def party_set(self) -> frozenset[str] | None:
         return self.parties if self.parties is not None else self.entities
+
+    @property
+    def kept_from(self) -> datetime:
+        """The time the window is counted from for this item."""
+        return max(self.published, self.arrived) if self.arrived else self.published
 
 
 @dataclass(frozen=True)
 class Fingerprint:
     """The comparable form of an item's title and lead."""
 
-    words: frozenset[int]
-    signature: frozenset[int]
-    """The words the LSH index is keyed on: the content words without the most frequent ones."""
-    shingles: frozenset[int]
-    title: tuple[str, ...]
+    words: tuple[int, ...]
+    """Distinct content-word hashes, sorted."""
+    priors: tuple[float, ...]
+    """Each word's prior share of items (``story_rarity.prior_rate``), in the same order."""
+    title: frozenset[int]
+    """The headline's content-word hashes."""
+    searchable: frozenset[int]
+    """The words candidates are looked up by: the content words that are not very frequent."""
+    headline: tuple[str, ...]
+    """The headline's content words in order (for the same-template test)."""
     numbers: frozenset[str]
     weekdays: frozenset[int]
     text_key: int | None
@@ -135,12 +107,12 @@ def _hash(token: str) -> int:
 
 
 @lru_cache(maxsize=1 << 18)
-def _word_info(token: str) -> tuple[int, bool] | None:
-    """A folded token's content-word hash and whether it is frequent; None: a function word."""
+def _word_info(token: str) -> tuple[int, str, float] | None:
+    """A folded token's content-word hash, stem and Zipf frequency; None: a function word."""
     word = stem(token)
     if len(word) < 2 or word in STOPWORDS or word.isdigit():
         return None
-    return _hash(word), zipf(token) >= FREQUENT_ZIPF
+    return _hash(word), word, zipf(token)
 
 
 def _tokens(text: str) -> list[str]:
@@ -162,23 +134,30 @@ def fingerprint(title: str, lead: str = "") -> Fingerprint:
     title_tokens = _tokens(title)
     lead_tokens = _drop_repeated_title(title_tokens, _tokens(lead))[:LEAD_WORDS]
     tokens = title_tokens + lead_tokens
-    infos = [info for info in map(_word_info, tokens) if info is not None]
-    hashes = [word_hash for word_hash, _ in infos]
-    rare = frozenset(word_hash for word_hash, frequent in infos if not frequent)
+    zipfs: dict[int, float] = {}
+    for info in map(_word_info, tokens):
+        if info is not None:
+            word, _, frequency = info
+            zipfs[word] = max(frequency, zipfs.get(word, 0.0))
+    words = tuple(sorted(zipfs))
+    title_infos = [info for info in map(_word_info, title_tokens) if info is not None]
+    # The headline in order keeps its figures: "3 tonnes" and "7 tonnes" fill one slot.
+    headline = tuple(
+        t if info is None else info[1]
+        for t, info in zip(title_tokens, map(_word_info, title_tokens), strict=True)
+        if info is not None or t.isdigit()
+    )
     numbers = frozenset(t for t in tokens if t.isdigit() and not _is_year(t))
-    weekdays = frozenset(WEEKDAYS[t] for t in tokens if t in WEEKDAYS)
-    # A shingle is hashed from its words' hashes (int tuples hash the same in every process).
-    triples = zip(hashes, hashes[1:], hashes[2:], strict=False)
-    shingles = frozenset(hash(t) & 0xFFFFFFFF for t in triples)
     arabic = sum(1 for t in tokens if "\u0600" <= t[0] <= "\u06ff")
-    text_key = _hash(" ".join(tokens)) if len(hashes) >= DEFAULT_THRESHOLDS.min_words else None
+    text_key = _hash(" ".join(tokens)) if len(words) >= MIN_WORDS + 2 else None
     return Fingerprint(
-        words=frozenset(hashes),
-        signature=rare if len(rare) >= MIN_SIGNATURE else frozenset(hashes),
-        shingles=shingles,
-        title=tuple(s for s in (stem(t) for t in title_tokens) if s not in STOPWORDS),
+        words=words,
+        priors=tuple(prior_rate(zipfs[w]) for w in words),
+        title=frozenset(info[0] for info in title_infos),
+        searchable=frozenset(w for w, z in zipfs.items() if z < FREQUENT_ZIPF),
+        headline=headline,
         numbers=numbers,
-        weekdays=weekdays,
+        weekdays=frozenset(WEEKDAYS[t] for t in tokens if t in WEEKDAYS),
         text_key=text_key,
         script=Script.ARABIC if arabic * 2 >= len(tokens) else Script.LATIN,
     )
@@ -186,38 +165,52 @@ def fingerprint(title: str, lead: str = "") -> Fingerprint:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """An indexed item: its fingerprint kept compact (arrays of hashes, not sets)."""
+    """An indexed item: its fingerprint kept compact (arrays, not sets)."""
 
     id: int
     source: int
     published: datetime
     story: int
     words: array[int]
-    shingles: array[int]
-    title: tuple[str, ...]
+    priors: array[float]
+    title: frozenset[int]
+    searchable: tuple[int, ...]
+    headline: tuple[str, ...]
     numbers: frozenset[str]
     weekdays: frozenset[int]
     script: Script
     entities: frozenset[str] | None
     parties: frozenset[str] | None
     keys: tuple[str, ...]
+    counted: array[int] | None = None
+    """The words this item added to the story frequencies (None: all of them, as it opened
+    its story)."""
 
     @staticmethod
-    def of(item: StoryItem, print_: Fingerprint, story: int, keys: tuple[str, ...]) -> Stored:
+    def of(
+        item: StoryItem,
+        print_: Fingerprint,
+        story: int,
+        keys: tuple[str, ...],
+        counted: array[int] | None = None,
+    ) -> Stored:
         return Stored(
             id=item.id,
             source=item.source,
             published=item.published,
             story=story,
-            words=array("I", sorted(print_.words)),
-            shingles=array("I", sorted(print_.shingles)),
+            words=array("I", print_.words),
+            priors=array("f", print_.priors),
             title=print_.title,
+            searchable=tuple(print_.searchable),
+            headline=print_.headline,
             numbers=print_.numbers,
             weekdays=print_.weekdays,
             script=print_.script,
             entities=item.entities,
             parties=item.party_set,
             keys=keys,
+            counted=counted,
         )
 
 
@@ -229,25 +222,7 @@ class Verdict:
     score: float
     reason: Reason | None = None
     veto: Veto | None = None
-
-
-def _overlap(query: frozenset[int], stored: Sequence[int]) -> tuple[float, float]:
-    """Jaccard and containment (of the smaller set) between a query set and a stored array."""
-    if not query or not stored:
-        return 0.0, 0.0
-    shared = len(query.intersection(stored))
-    return shared / (len(query) + len(stored) - shared), shared / min(len(query), len(stored))
-
-
-def _overlap_without(
-    query: frozenset[int], stored: Sequence[int], common: frozenset[int]
-) -> tuple[float, float, int]:
-    """``_overlap`` ignoring ``common`` words (``query`` has none); also the stored size."""
-    size = len(stored) - (len(common.intersection(stored)) if common else 0)
-    if not query or not size:
-        return 0.0, 0.0, size
-    shared = len(query.intersection(stored))
-    return shared / (len(query) + size - shared), shared / min(len(query), size), size
+    evidence: Evidence | None = None
 
 
 def _edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -275,7 +250,7 @@ def _spelling_variant(a: str, b: str) -> bool:
     return len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) <= 2
 
 
-def _title_slot_swap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+def title_slot_swap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Same headline with one or two words replaced by unrelated ones (another partner, city)."""
     if len(a) != len(b) or len(a) < 3:
         return False
@@ -285,80 +260,88 @@ def _title_slot_swap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return any(not _spelling_variant(x, y) for x, y in swapped)
 
 
-def _veto(new: StoryItem, print_: Fingerprint, old: Stored) -> Veto | None:
-    mine, theirs = new.party_set, old.parties
-    if mine and theirs and mine - theirs and theirs - mine:
-        return Veto.ENTITIES
-    if print_.weekdays and old.weekdays and not print_.weekdays & old.weekdays:
-        return Veto.WEEKDAY
-    if print_.numbers and old.numbers and not print_.numbers & old.numbers:
-        return Veto.NUMBERS
-    if _title_slot_swap(print_.title, old.title):
-        return Veto.TITLE_SLOT
-    return None
+def _covered(title: frozenset[int], weights: dict[int, float], other: dict[int, float]) -> float:
+    """The share of a headline's word weight found anywhere in the other report."""
+    total = sum(weights.get(w, 0.0) for w in title)
+    if total <= 0:
+        return 0.0
+    return sum(weights.get(w, 0.0) for w in title if w in other) / total
+
+
+def _novel(title: frozenset[int], weights: dict[int, float], other: dict[int, float]) -> bool:
+    return any(weights.get(w, 0.0) >= NOVEL_WEIGHT and w not in other for w in title)
+
+
+def weigh(new: StoryItem, print_: Fingerprint, old: Stored, rarity: Rarity) -> Evidence:
+    """The evidence for and against ``new`` and ``old`` telling one event."""
+    # Weighed as if the new item were indexed too: otherwise its own words, counted nowhere
+    # yet, would outweigh the ones it shares with the candidate.
+    mine = {w: rarity.weight_with(w, p) for w, p in zip(print_.words, print_.priors, strict=True)}
+    theirs = {
+        w: mine[w] if w in mine else rarity.weight(w, p)
+        for w, p in zip(old.words, old.priors, strict=True)
+    }
+    dot = sum(weight * theirs[w] for w, weight in mine.items() if w in theirs)
+    norms = sum(v * v for v in mine.values()) * sum(v * v for v in theirs.values())
+    cosine = dot / norms**0.5 if norms > 0 else 0.0
+    rare = sum(
+        mine[w] for w, p in zip(print_.words, print_.priors, strict=True)
+        if w in theirs and rarity.rare_with(w, p)
+    )  # fmt: skip
+    covers = (_covered(print_.title, mine, theirs), _covered(old.title, theirs, mine))
+    parties_a, parties_b = new.party_set, old.parties
+    shared_entities = (new.entities or frozenset()) & (old.entities or frozenset())
+    return Evidence(
+        cosine=cosine,
+        title_cover=min(covers),
+        rare_shared=math.log1p(rare),
+        hours_apart=abs(new.published - old.published).total_seconds() / 3600,
+        same_outlet=new.source == old.source,
+        figures_shared=len(print_.numbers & old.numbers),
+        figures_conflict=bool(print_.numbers and old.numbers and not print_.numbers & old.numbers),
+        weekdays_conflict=bool(
+            print_.weekdays and old.weekdays and not print_.weekdays & old.weekdays
+        ),
+        parties_conflict=bool(
+            parties_a and parties_b and parties_a - parties_b and parties_b - parties_a
+        ),
+        entities_shared=len(shared_entities),
+        headline_swap=title_slot_swap(print_.headline, old.headline),
+        novel_names=_novel(print_.title, mine, theirs) and _novel(old.title, theirs, mine),
+        short=min(len(print_.words), len(old.words)) < MIN_WORDS,
+    )
 
 
 def compare(
     new: StoryItem,
     print_: Fingerprint,
     old: Stored,
-    thresholds: Thresholds = DEFAULT_THRESHOLDS,
-    common: frozenset[int] = frozenset(),
+    rarity: Rarity,
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> Verdict:
-    """Whether ``new`` reports the same event as the indexed ``old`` (exact duplicates aside).
-
-    Word overlap ignores the ``common`` words (see ``StoryIndex.common``)."""
-    gap = abs(new.published - old.published)
+    """Whether ``new`` reports the same event as the indexed ``old`` (exact duplicates aside)."""
     if print_.script is not old.script:
-        return _cross_language(new, old, gap, thresholds)
-    words = print_.words - common if common else print_.words
-    jaccard, contained, old_size = _overlap_without(words, old.words, common)
-    if jaccard < thresholds.floor:
-        return Verdict(False, jaccard)  # most LSH candidates end here, cheaply
-    near, _ = _overlap(print_.shingles, old.shingles)
-    score = max(jaccard, near)
-    veto = _veto(new, print_, old)
-    if veto is not None:
-        return Verdict(False, score, veto=veto)
-    smaller_shingles = min(len(print_.shingles), len(old.shingles))
-    if (
-        near >= thresholds.near_copy
-        and jaccard >= thresholds.near_copy
-        and smaller_shingles >= thresholds.min_shingles
-    ):
-        return Verdict(True, score, Reason.NEAR_COPY)
-    smaller = min(len(words), old_size)
-    if new.source == old.source or gap > thresholds.rewrite_gap or smaller < thresholds.min_words:
-        return Verdict(False, score)
-    if jaccard >= thresholds.rewrite:
-        return Verdict(True, score, Reason.REWRITE)
-    if contained >= thresholds.contained and jaccard >= thresholds.contained_jaccard:
-        return Verdict(True, score, Reason.CONTAINED)
-    if (
-        gap <= thresholds.entity_gap
-        and _parties_agree(new.party_set, old.parties, thresholds.entity_count)
-        and jaccard >= thresholds.entity_rewrite
-    ):
-        return Verdict(True, score, Reason.ENTITIES)
-    return Verdict(False, score)
+        return _cross_language(new, old, weights)
+    evidence = weigh(new, print_, old, rarity)
+    score = evidence.score(weights)
+    if evidence.hours_apart > weights.window_hours:
+        return Verdict(False, score, evidence=evidence)
+    if evidence.decides(weights):
+        return Verdict(True, score, Reason.EVIDENCE, evidence=evidence)
+    return Verdict(False, score, veto=evidence.strongest_veto(weights), evidence=evidence)
 
 
-def _parties_agree(a: frozenset[str] | None, b: frozenset[str] | None, least: int) -> bool:
-    """Both name the same parties (officials, countries, cities), and enough of them. Topics
-    may differ: one outlet mentions terrorism, the other drug trafficking, in the same report."""
-    return bool(a and a == b and len(a) >= least)
-
-
-def _cross_language(new: StoryItem, old: Stored, gap: timedelta, limits: Thresholds) -> Verdict:
-    """Arabic and French/English reports of one event share no words; only entities link them."""
-    if new.source == old.source or gap > limits.cross_language_gap:
+def _cross_language(new: StoryItem, old: Stored, limits: Weights) -> Verdict:
+    """Arabic and French/English reports of one event share no words; only entities link them:
+    the same parties (persons, places) and a shared topic or body, on the same day."""
+    gap = abs(new.published - old.published)
+    if new.source == old.source or gap > timedelta(hours=limits.cross_language_hours):
         return Verdict(False, 0.0)
     parties = new.party_set
     if not parties or parties != old.parties or not new.entities or not old.entities:
         return Verdict(False, 0.0)
     shared = new.entities & old.entities
-    # Official + partner + topic: a shared topic or body too, when kinds tell parties apart.
     beyond_parties = bool(shared - parties) or new.parties is None
     if len(shared) >= limits.cross_language_entities and beyond_parties:
-        return Verdict(True, 0.3, Reason.CROSS_LANGUAGE)
+        return Verdict(True, limits.threshold, Reason.CROSS_LANGUAGE)
     return Verdict(False, 0.0)

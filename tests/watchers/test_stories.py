@@ -15,9 +15,9 @@ from marsad.watchers.stories import (
     StoryIndex,
     StoryItem,
     Veto,
-    compare,
     fingerprint,
 )
+from tests.watchers.story_beat import beat_index
 
 T0 = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=72)
@@ -223,8 +223,9 @@ def item(number: int, report: Report, *, source: int, at: datetime = T0) -> Stor
 
 
 def stories_of(*items: StoryItem) -> list[int]:
-    """Run items through a fresh index; each new story is numbered by its first item."""
-    index = StoryIndex(WINDOW)
+    """Run items through an index holding a week of the beat; each new story is numbered by
+    its first item (a number of the beat's, 1000 and up, means a false merge with it)."""
+    index = beat_index(WINDOW, T0)
     return [index.assign(it, new_story=it.id).story or it.id for it in items]
 
 
@@ -247,21 +248,20 @@ def test_two_events_told_alike_are_two_stories(
 
 
 @pytest.mark.parametrize(
-    ("first", "second", "veto"),
+    ("first", "second", "gap", "veto"),
     [
-        (GERMANY_TUE, NETHERLANDS_TUE, Veto.TITLE_SLOT),
-        (GERMANY_TUE, GERMANY_THU, Veto.WEEKDAY),
-        (seizure("3", "طنجة"), seizure("7", "طنجة"), Veto.NUMBERS),
-        (GUARDIA_IN_RABAT, DENMARK_IN_RABAT, Veto.ENTITIES),
+        (GERMANY_TUE, NETHERLANDS_TUE, 3, Veto.TITLE_SLOT),
+        (GERMANY_TUE, GERMANY_THU, 48, Veto.WEEKDAY),
+        (seizure("3", "طنجة"), seizure("7", "طنجة"), 5, Veto.NUMBERS),
+        (GUARDIA_IN_RABAT, DENMARK_IN_RABAT, 6, Veto.ENTITIES),
     ],
 )
 def test_the_detail_that_tells_two_events_apart_is_named(
-    first: Report, second: Report, veto: Veto
+    first: Report, second: Report, gap: int, veto: Veto
 ) -> None:
-    index = StoryIndex(WINDOW)
+    index = beat_index(WINDOW, T0)
     index.add(item(1, first, source=1), story=1)
-    new = item(2, second, source=2)
-    verdict = compare(new, fingerprint(new.title, new.lead), index._items[1])
+    verdict = index.judge(item(2, second, source=2, at=T0 + timedelta(hours=gap)), 1)
     assert (verdict.same, verdict.veto) == (False, veto)
 
 
@@ -327,12 +327,14 @@ def test_a_short_numeric_guid_is_not_identity_across_outlets() -> None:
     assert found.story is None
 
 
-def test_same_outlet_needs_a_near_copy() -> None:
-    """An outlet's own follow-up is a new story unless it is the same text again."""
-    a = item(1, BELGIUM_A, source=1)
-    follow_up = item(2, BELGIUM_REWRITE, source=1, at=T0 + timedelta(hours=1))
+def test_an_outlets_template_is_its_next_event_but_its_republication_is_not() -> None:
+    """One outlet's next event from its own template is a new story; the same report again
+    (republished with a paragraph more) is the same one."""
+    a = item(1, GERMANY_TUE, source=1)
+    next_event = item(2, NETHERLANDS_TUE, source=1, at=T0 + timedelta(hours=1))
     republished = item(3, BELGIUM_LONGER, source=1, at=T0 + timedelta(hours=2))
-    assert stories_of(a, follow_up, republished) == [1, 2, 1]
+    b = item(4, BELGIUM_A, source=1, at=T0 + timedelta(hours=1))
+    assert stories_of(a, next_event, b, republished) == [1, 2, 4, 4]
 
 
 def test_titles_alone_do_not_make_a_story() -> None:
@@ -341,9 +343,12 @@ def test_titles_alone_do_not_make_a_story() -> None:
     assert stories_of(a, b) == [1, 2]
 
 
-def test_rewrites_a_day_and_a_half_apart_are_other_events_but_copies_are_not() -> None:
+def test_rewrites_two_days_apart_are_other_events_but_copies_are_not() -> None:
+    """Time apart weighs against: the rewrite that joins two hours later does not two days
+    later (most such pairs are the same kind of event again), while a copy still does."""
     a = item(1, BELGIUM_A, source=1)
-    late_rewrite = item(2, BELGIUM_REWRITE, source=2, at=T0 + timedelta(hours=40))
+    assert stories_of(a, item(2, BELGIUM_REWRITE, source=2, at=T0 + timedelta(hours=2))) == [1, 1]
+    late_rewrite = item(2, BELGIUM_REWRITE, source=2, at=T0 + timedelta(hours=50))
     late_copy = item(3, BELGIUM_DIACRITICS, source=3, at=T0 + timedelta(hours=60))
     assert stories_of(a, late_rewrite, late_copy) == [1, 2, 1]
 
