@@ -58,6 +58,15 @@ def _guid_key(guid: str | None) -> str | None:
     return f"guid:{guid}" if len(guid) >= 16 and not guid.isdigit() else None
 
 
+def exact_reason(a: StoryItem, b: StoryItem) -> Reason | None:
+    """Why two items are the same article whatever their wording (URL, guid, identical text)."""
+    theirs = {key for key, _ in _exact_keys(b, fingerprint(b.title, b.lead))}
+    for key, reason in _exact_keys(a, fingerprint(a.title, a.lead)):
+        if key in theirs:
+            return reason
+    return None
+
+
 def _exact_keys(item: StoryItem, print_: Fingerprint) -> tuple[tuple[str, Reason], ...]:
     keys: list[tuple[str, Reason]] = []
     if item.canonical_url:
@@ -226,34 +235,39 @@ class StoryIndex:
         self.add(item, story, print_)
         return found
 
+    def remove(self, item_id: int) -> bool:
+        """Take one item out of the index (False: it was not there)."""
+        stored = self._items.pop(item_id, None)
+        if stored is None:
+            return False
+        if stored.counted is None:
+            self.rarity.remove(stored.words)
+        else:
+            self.rarity.remove(stored.counted, new_story=False)
+        story = self.resolve(stored.story)
+        members = [m for m in self._members.get(story, ()) if m in self._items]
+        if members:
+            self._members[story] = members
+        else:
+            self._members.pop(story, None)
+        for key in stored.keys:
+            if self._exact.get(key) == item_id:
+                del self._exact[key]
+        self._postings.remove(stored.searchable, self._items)
+        if stored.parties and len(stored.parties) >= 2:
+            same_parties = self._by_parties.get(stored.parties, {})
+            same_parties.pop(item_id, None)
+            if not same_parties:
+                self._by_parties.pop(stored.parties, None)
+        return True
+
     def evict(self, before: datetime) -> int:
         """Drop the items kept from before ``before``; returns how many left the index."""
         dropped = 0
         while self._expiry and self._expiry[0][0] < before:
             _, item_id = heapq.heappop(self._expiry)
-            stored = self._items.pop(item_id, None)
-            if stored is None:
-                continue
-            dropped += 1
-            if stored.counted is None:
-                self.rarity.remove(stored.words)
-            else:
-                self.rarity.remove(stored.counted, new_story=False)
-            story = self.resolve(stored.story)
-            members = [m for m in self._members.get(story, ()) if m in self._items]
-            if members:
-                self._members[story] = members
-            else:
-                self._members.pop(story, None)
-            for key in stored.keys:
-                if self._exact.get(key) == item_id:
-                    del self._exact[key]
-            self._postings.remove(stored.searchable, self._items)
-            if stored.parties and len(stored.parties) >= 2:
-                same_parties = self._by_parties.get(stored.parties, {})
-                same_parties.pop(item_id, None)
-                if not same_parties:
-                    self._by_parties.pop(stored.parties, None)
+            if self.remove(item_id):
+                dropped += 1
         if not self._items:
             self._merged.clear()
         return dropped

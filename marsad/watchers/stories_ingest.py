@@ -132,6 +132,17 @@ class StoryAssigner:
             assigned[item.id] = story_id
         return assigned
 
+    def index_at(self, session: Session, now: datetime) -> StoryIndex:
+        """The index as it stands for an item arriving at ``now`` (built from the store)."""
+        self._prepare(session, now)
+        return self.index
+
+    def story_item_of(self, session: Session, item: Item) -> StoryItem:
+        """A stored item as clustering reads it, with the entities recorded for it."""
+        matched = matches_of(session, [item.id or 0]).get(item.id or 0, {})
+        entities = matched.get(MatchKind.ENTITY)
+        return story_item(item, frozenset(entities) if entities else None, self.kinds)
+
     def _merge(self, session: Session, keep: int, gone: int) -> None:
         """A new item showed two stories to be one event: fold ``gone`` into ``keep``."""
         log.info("stories: story %d is the same event as story %d; merged", gone, keep)

@@ -9,12 +9,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from marsad.bot.wiring import load_and_warn, make_fetcher, make_matcher, make_poller, utc_now
 from marsad.config import Config, DatabaseConfig, SourceConfig
 from marsad.demo.server import FEEDS, HELD_BACK, DemoServer
 from marsad.store.engine import open_store, session
 from marsad.store.matches import MatchKind, matches_of
+from marsad.store.stories import story_members
+from marsad.store.tables import Item
 from marsad.watchers.poller import PollReport
 
 HELP = "run the whole pipeline offline on bundled sample feeds (three outlets)"
@@ -34,20 +37,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _story_line(s: Session, item: Item) -> str | None:
+    """How a new item that joined an earlier report's story is shown (None: a story of its own)."""
+    if item.story_id is None:
+        return None
+    members = story_members(s, item.story_id)
+    others = sorted({name for member, name in members if member.id != item.id})
+    if not others:
+        return None
+    outlets = len({name for _, name in members})
+    return (
+        f"one story with {', '.join(others)}'s report (story #{item.story_id}, {outlets} "
+        f'outlets): a chat gets one alert for it, shown with "+{outlets - 1} source"; an '
+        "alert already sent is edited, never sent twice"
+    )
+
+
 def _print_reports(title: str, reports: list[PollReport], config: Config, engine: Engine) -> None:
     print(f"\n== {title} ==")
     with session(engine) as s:
         matched = matches_of(s, [i.id or 0 for r in reports for i in r.new_items])
+        joined = {i.id or 0: _story_line(s, i) for r in reports for i in r.new_items}
     for report in reports:
         print(f"  {report.summary()}")
         for item in report.new_items:
             when = item.published_at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
             found = matched.get(item.id or 0, {})
             rules = found.get(MatchKind.RULE, [])
+            story = joined.get(item.id or 0)
             fired = "NEW → alert" if rules else "new, no rule fired"
+            if rules and story is not None:
+                fired = "NEW → same story, +1 source"
             mark = "backlog" if item.backlog else fired
             print(f"    [{mark}] {when}  {item.title}")
             print(f"        {item.url}")
+            if story is not None:
+                print(f"        {story}")
             entities = found.get(MatchKind.ENTITY, [])
             if entities or rules:
                 print(

@@ -17,10 +17,16 @@ List the stories (one event, however many outlets reported it) with an item publ
 last period (--since, default 24h): the number of outlets and items, the representative title
 and link, and the outlets' names. Widest coverage first, then newest.
 
+With --why A B, say instead why two stored items are or are not one story: each signal of
+the evidence (shared rare words, headline, figures, time apart, outlet, entities) with what it
+adds to the score, against the threshold. A and B are item ids (as in `marsad poll --json`),
+links or guids.
+
 Examples:
   marsad stories
   marsad stories --since 3d --min-outlets 2
-  marsad stories --json"""
+  marsad stories --json
+  marsad stories --why 412 415"""
 
 
 def _duration(text: str) -> timedelta:
@@ -39,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--min-outlets", type=int, default=1, metavar="N", help="only stories carried by N+ outlets"
     )
     parser.add_argument("--limit", type=int, default=200, metavar="N", help="at most N stories")
+    parser.add_argument(
+        "--why",
+        nargs=2,
+        metavar=("A", "B"),
+        help="why two items (ids, links or guids) are or are not one story",
+    )
     parser.add_argument(
         "--json",
         action="store_true",
@@ -61,6 +73,10 @@ def story_json(row: StoryRow) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.why:
+        from marsad.bot.commands.story_why import why  # only this variant needs the matcher
+
+        return why(args.config, args.why[0], args.why[1])
     config = load_and_warn(args.config)
     engine = open_configured_store(config)
     try:
