@@ -1,17 +1,36 @@
 """Benchmark: story assignment per new item with 10,000 and 100,000 items in the window,
-against the naive pairwise comparison (every new item confirmed against every indexed item).
+against the naive pairwise comparison (every new item weighed against every indexed item).
 
     python bench/dedup.py [--sizes 10000 100000] [--new 2000] [--naive-seconds 30]
+                          [--store 10000]
 
 Items are synthetic Arabic news: a title of 8-12 words and a lead of 40-60, drawn from the
 5,000 most common Arabic words (wordfreq, Zipf-weighted as in real text), with one of 20
 boilerplate phrases (an official's full title, an agency sign-off) in half of them and a few
 rare "names" (made-up words) per event. Each timed batch of new items is 30% rewrites of
 indexed items (a fifth of the words replaced, sentences swapped), 10% verbatim copies from
-another outlet and 60% new events. The index is filled first (not timed: that is the cost of a
-rebuild after a restart, reported separately). Times are CPU seconds (``time.process_time``),
-so they stay comparable on a busy machine; the naive loop runs the same ``compare`` for as
-many new items as fit in its budget.
+another outlet and 60% new events.
+
+Measured per size, all times CPU seconds (``time.process_time``), so they stay comparable on a
+busy machine:
+
+- rebuild: filling an empty ``StoryIndex`` with the window's items (``add``: fingerprint, word
+  rarity counts, rare-word postings), which is what a restart costs before reading the store;
+- index MB: the resident memory (RSS) the filled index added, the word caches included;
+- assign: ``StoryIndex.assign`` per new item (fingerprint, exact keys, candidates from the
+  rare-word postings, ``compare`` of each, indexing), over the whole batch; ``find`` p95 is the
+  95th percentile of ``find`` alone on the filled index;
+- naive: ``find`` with every indexed item as a candidate (the same ``compare``, the same
+  ``rarity``, the same decision rule; exact duplicates short-circuit in both), for as many new
+  items as fit in its budget; "index = naive" is the share of those items given the same story
+  (or none) by both, so it measures what candidate retrieval misses;
+- candidates and postings scanned: the mean number of items ``compare`` weighs per new item
+  and of posting entries read to find them (what makes assignment grow with the window).
+
+``--store`` sizes run the store-backed stage on a real SQLite file: the window ingested through
+``StoryAssigner.assign_stories`` in batches of 500, then new items in poll-sized batches of 20
+(index, story rows, counts, representative; the commit excluded), then a restart: a fresh
+``StoryAssigner`` rebuilds its index from the file (CPU and wall seconds).
 """
 
 from __future__ import annotations
@@ -22,7 +41,7 @@ import resource
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,8 +54,9 @@ from marsad.config import SourceConfig
 from marsad.store.engine import open_store, session
 from marsad.store.items import NewItem, add_items
 from marsad.store.sources import sync_sources
-from marsad.watchers.stories import StoryIndex, StoryItem, compare, fingerprint
+from marsad.watchers.stories import Fingerprint, StoryIndex, StoryItem, fingerprint
 from marsad.watchers.stories_ingest import StoryAssigner
+from marsad.watchers.story_postings import POSTING_CAP
 
 WINDOW = timedelta(hours=72)
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -95,6 +115,8 @@ class Result:
     agreement: float
     joined: float
     rss_mb: float
+    candidates: float
+    scanned: float
 
 
 def history(corpus: Corpus, size: int) -> list[StoryItem]:
@@ -139,25 +161,31 @@ def batch(corpus: Corpus, indexed: list[StoryItem], count: int, first_id: int) -
     return new
 
 
+class Everyone(StoryIndex):
+    """The naive search: every indexed item is a candidate."""
+
+    def candidates(self, item: StoryItem, print_: Fingerprint) -> set[int]:
+        return set(self._items)
+
+
 def naive(index: StoryIndex, new: list[StoryItem], budget: float) -> tuple[float, list[int | None]]:
-    """Compare each new item with every indexed item; stop when the budget is spent."""
-    stored = list(index._items.values())
-    common = index.common()
+    """``find`` against every indexed item (the index's own state, not copied); stop when the
+    budget is spent. Returns CPU seconds per item and the stories found."""
+    everyone = Everyone(**{f.name: getattr(index, f.name) for f in fields(StoryIndex)})
     found: list[int | None] = []
     start = time.process_time()
     for item in new:
-        print_ = fingerprint(item.title, item.lead)
-        best, score = None, 0.0
-        for old in stored:
-            if abs(item.published - old.published) > WINDOW:
-                continue
-            verdict = compare(item, print_, old, index.thresholds, common)
-            if verdict.same and verdict.score > score:
-                best, score = old.story, verdict.score
-        found.append(best)
+        found.append(everyone.find(item).story)
         if time.process_time() - start > budget:
             break
     return (time.process_time() - start) / max(1, len(found)), found
+
+
+def scanned(index: StoryIndex, print_: Fingerprint) -> int:
+    """Posting entries ``candidates`` reads for ``print_`` (lists over the cap are skipped)."""
+    lists = index._postings._lists
+    lengths = (len(lists.get(word, ())) for word in print_.searchable)
+    return sum(n for n in lengths if n <= POSTING_CAP)
 
 
 def run(size: int, new_count: int, budget: float) -> Result:
@@ -172,6 +200,9 @@ def run(size: int, new_count: int, budget: float) -> Result:
         t0 = time.process_time()
         found.append(index.find(item).story)
         timings.append(time.process_time() - t0)
+    prints = [fingerprint(item.title, item.lead) for item in new]
+    candidates = sum(len(index.candidates(i, p)) for i, p in zip(new, prints, strict=True))
+    postings = sum(scanned(index, p) for p in prints)
     # Assignment proper (find + add) over the whole batch, for the mean.
     t0 = time.process_time()
     for item in new:
@@ -189,14 +220,27 @@ def run(size: int, new_count: int, budget: float) -> Result:
         agreement=agree,
         joined=sum(1 for story in found if story is not None) / len(found),
         rss_mb=rss,
+        candidates=candidates / len(new),
+        scanned=postings / len(new),
     )
 
 
-def store_cost(size: int, new_count: int, batch_size: int = 20) -> tuple[float, float]:
+@dataclass(frozen=True)
+class StoreResult:
+    size: int
+    ingest_s: float
+    per_item_ms: float
+    rebuild_s: float
+    rebuild_wall_s: float
+    rebuilt: int
+
+
+def store_cost(size: int, new_count: int, batch_size: int = 20) -> StoreResult:
     """The whole ingest stage on a real SQLite file: ``size`` items stored with their stories
-    first, then ``new_count`` new items in poll-sized batches through
-    ``StoryAssigner.assign_stories`` (index lookup, story rows, counts, representative).
-    Returns (fill CPU seconds, ms per new item); the commit is the poller's and not counted."""
+    first (CPU seconds), then ``new_count`` new items in poll-sized batches through
+    ``StoryAssigner.assign_stories`` (index lookup, story rows, counts, representative; ms per
+    item, the commit is the poller's and not counted), then a restart: a fresh
+    ``StoryAssigner`` builds its index from the file (CPU and wall seconds)."""
     corpus = Corpus()
     indexed = history(corpus, size)
     new = batch(corpus, indexed, new_count, size + 1)
@@ -212,14 +256,29 @@ def store_cost(size: int, new_count: int, batch_size: int = 20) -> tuple[float, 
         started = time.process_time()
         for chunk in range(0, size, 500):
             _store_batch(engine, assigner, ids, indexed[chunk : chunk + 500], timed=False)
-        fill_s = time.process_time() - started
+        ingest_s = time.process_time() - started
         spent = 0.0
         for chunk in range(0, len(new), batch_size):
             spent += _store_batch(
                 engine, assigner, ids, new[chunk : chunk + batch_size], timed=True
             )
+        del assigner
+        restarted = StoryAssigner(WINDOW)
+        with session(engine) as s:
+            started, wall = time.process_time(), time.perf_counter()
+            restarted.assign_stories(s, [], None, NOW + timedelta(minutes=1))
+            rebuild_s = time.process_time() - started
+            rebuild_wall_s = time.perf_counter() - wall
+            s.rollback()
         engine.dispose()
-    return fill_s, spent / len(new) * 1000
+    return StoreResult(
+        size=size,
+        ingest_s=ingest_s,
+        per_item_ms=spent / len(new) * 1000,
+        rebuild_s=rebuild_s,
+        rebuild_wall_s=rebuild_wall_s,
+        rebuilt=len(restarted.index),
+    )
 
 
 def _store_batch(
@@ -249,7 +308,7 @@ def _store_batch(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--new", type=int, default=2000, help="new items timed per size")
     parser.add_argument("--naive-seconds", type=float, default=30.0, help="naive budget per size")
@@ -258,23 +317,31 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(
-        "| items in window | fill (rebuild) s | assign ms/item | find p95 ms | naive ms/item "
-        "(items) | LSH = naive | joined a story | index MB |"
+        "| items in window | rebuild (fill) s | index MB | assign ms/item | find p95 ms "
+        "| naive ms/item (items) | index = naive | joined a story | candidates/item "
+        "| postings scanned/item |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         r = run(size, args.new, args.naive_seconds)
         print(
-            f"| {r.size:,} | {r.fill_s:.1f} | {r.per_item_ms:.3f} | {r.p95_ms:.3f} | "
-            f"{r.naive_ms:.1f} ({r.naive_items}) | {r.agreement:.1%} | {r.joined:.0%} | "
-            f"{r.rss_mb:.0f} |",
+            f"| {r.size:,} | {r.fill_s:.1f} | {r.rss_mb:.0f} | {r.per_item_ms:.3f} | "
+            f"{r.p95_ms:.3f} | {r.naive_ms:.1f} ({r.naive_items}) | {r.agreement:.1%} | "
+            f"{r.joined:.0%} | {r.candidates:.1f} | {r.scanned:,.0f} |",
             flush=True,
         )
     if args.store:
-        print("\n| items in window (SQLite) | fill s | ingest stage ms/item |\n|---|---|---|")
+        print(
+            "\n| items in window (SQLite) | ingest of the window s | ingest stage ms/item "
+            "| restart rebuild CPU s (wall s) | items rebuilt |\n|---|---|---|---|---|"
+        )
     for size in args.store:
-        fill_s, per_item = store_cost(size, min(args.new, 1000))
-        print(f"| {size:,} | {fill_s:.1f} | {per_item:.3f} |", flush=True)
+        s = store_cost(size, min(args.new, 1000))
+        print(
+            f"| {size:,} | {s.ingest_s:.1f} | {s.per_item_ms:.3f} | "
+            f"{s.rebuild_s:.1f} ({s.rebuild_wall_s:.1f}) | {s.rebuilt:,} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

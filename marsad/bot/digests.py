@@ -23,7 +23,7 @@ from marsad.config import Config
 from marsad.matching.engine import Matcher, MatchInput, MatchResult
 from marsad.store.chats import DIGEST_OFF, Chat, Subscription, SubscriptionKind
 from marsad.store.matches import ItemMatch, MatchKind
-from marsad.store.stories import Story
+from marsad.store.stories import Story, resolve_story
 from marsad.store.tables import Item, Source
 
 DEFAULT_PERIOD = timedelta(hours=24)
@@ -129,7 +129,10 @@ StoryMembers = Callable[[Session, int], list[Row]]
 
 
 def item_as_story(session: Session, story_id: int) -> list[Row]:
-    """The items of a story, earliest first (a negative id is the lone item of that id)."""
+    """The items of a story, earliest first (a negative id is the lone item of that id). A
+    story merged into another (an alert's button sent before the merge) shows the merged one."""
+    if story_id > 0:
+        story_id = resolve_story(session, story_id)
     where = col(Item.story_id) == story_id if story_id > 0 else col(Item.id) == -story_id
     found = session.exec(
         select(Item, Source.name)

@@ -14,7 +14,13 @@ from marsad.store.engine import open_store, session
 from marsad.store.items import NewItem, add_items
 from marsad.store.matches import record_matches
 from marsad.store.sources import sync_sources
-from marsad.store.stories import Story, recent_stories, story_members, window_items
+from marsad.store.stories import (
+    Story,
+    recent_stories,
+    resolve_story,
+    story_members,
+    window_items,
+)
 from marsad.store.tables import Item, Source
 from marsad.watchers.ingest import Ingested
 from marsad.watchers.stories_ingest import StoryAssigner
@@ -123,6 +129,57 @@ def test_one_event_from_two_outlets_is_one_story_with_two_outlets(store_url: str
         ]
         assert recent_stories(s, NOW - timedelta(hours=24), min_outlets=2)[0].title == VISIT[0]
         assert all(i.story_id is not None for i in s.exec(select(Item)).all())
+
+
+_S1 = (
+    "حل وفد من الحرس المدني الإسباني بمدينة العيون في زيارة عمل تدوم ثلاثة أيام يقودها الجنرال "
+    "خوسيه مانويل سانتياغو"
+)
+_S2 = (
+    "وعقد الوفد اجتماعا مع والي أمن العيون خصص لتنسيق مراقبة السواحل الأطلسية المقابلة لجزر الكناري"
+)
+_S3 = (
+    "وتفقد أعضاء الوفد مركز المراقبة البحرية بميناء العيون حيث اطلعوا على الرادارات الحديثة "
+    "وزوارق الاعتراض السريعة"
+)
+MEETING = ("وفد من الحرس المدني الإسباني بالعيون لتنسيق مراقبة السواحل", f"{_S1}، {_S2}.")
+TOUR = (
+    "زوارق ورادارات حديثة.. وفد أجنبي يتفقد مركز المراقبة البحرية",
+    f"{_S3}، في إطار زيارة يقوم بها للمنطقة.",
+)
+WIRE = (
+    "الجنرال سانتياغو على رأس وفد من الحرس المدني الإسباني في العيون",
+    f"{_S1}. {_S2}. {_S3}.",
+)
+
+
+def test_a_bridging_report_merges_two_stories_in_the_store(store_url: str) -> None:
+    """Two stories of one visit, then a wire report of the whole visit: one story of three
+    outlets is listed; the folded story points at it, and a restart keeps them one."""
+    engine, src = setup(store_url)
+    stories = assigner()
+    meeting = ingest(engine, stories, src["Daily"], draft("d1", MEETING, 5))["d1"]
+    tour = ingest(engine, stories, src["Weekly"], draft("w1", TOUR, 2))["w1"]
+    assert meeting != tour
+    wire = ingest(engine, stories, src["Wire"], draft("x1", WIRE, 3))["x1"]
+    assert wire == meeting, "the older story is kept"
+    kept, folded = story(engine, meeting), story(engine, tour)
+    assert (kept.items, kept.outlets, kept.merged_into) == (3, 3, None)
+    assert (folded.items, folded.outlets, folded.merged_into) == (0, 0, meeting)
+    assert kept.title == WIRE[0], "the highest-priority source represents the merged story"
+    assert kept.first_seen == NOW - timedelta(hours=5) and kept.last_seen == NOW - timedelta(
+        hours=2
+    )
+    with session(engine) as s:
+        assert {i.key: i.story_id for i in s.exec(select(Item)).all()} == {
+            "d1": meeting, "w1": meeting, "x1": meeting,
+        }  # fmt: skip
+        listed = recent_stories(s, NOW - timedelta(hours=24))
+        assert [(row.id, row.outlets) for row in listed] == [(meeting, 3)]
+        assert resolve_story(s, tour) == meeting, "links to the folded story follow it"
+    restarted = assigner()
+    again = ingest(engine, restarted, src["Daily"], draft("d2", TOUR, 1))
+    assert again["d2"] == meeting
 
 
 def test_the_highest_priority_source_represents_the_story(store_url: str) -> None:

@@ -472,3 +472,56 @@ def test_every_item_has_exactly_one_story_and_eviction_empties_the_index(
         assert (story or number) <= number
     index.evict(T0 + timedelta(days=10))
     assert len(index) == 0
+
+
+# --- a later report shows two stories to be one ------------------------------------------------
+
+_VISIT_1 = (
+    "حل وفد من الحرس المدني الإسباني بمدينة العيون في زيارة عمل تدوم ثلاثة أيام يقودها الجنرال "
+    "خوسيه مانويل سانتياغو"
+)
+_VISIT_2 = (
+    "وعقد الوفد اجتماعا مع والي أمن العيون خصص لتنسيق مراقبة السواحل الأطلسية المقابلة لجزر الكناري"
+)
+_VISIT_3 = (
+    "وتفقد أعضاء الوفد مركز المراقبة البحرية بميناء العيون حيث اطلعوا على الرادارات الحديثة "
+    "وزوارق الاعتراض السريعة"
+)
+VISIT_MEETING = Report(
+    "وفد من الحرس المدني الإسباني بالعيون لتنسيق مراقبة السواحل", f"{_VISIT_1}، {_VISIT_2}."
+)
+VISIT_TOUR = Report(
+    "زوارق ورادارات حديثة.. وفد أجنبي يتفقد مركز المراقبة البحرية",
+    f"{_VISIT_3}، في إطار زيارة يقوم بها للمنطقة.",
+)
+VISIT_WIRE = Report(
+    "الجنرال سانتياغو على رأس وفد من الحرس المدني الإسباني في العيون",
+    f"{_VISIT_1}. {_VISIT_2}. {_VISIT_3}.",
+)
+
+
+def test_a_report_that_bridges_two_stories_merges_them() -> None:
+    """Two outlets told two moments of one visit in words too different to join; a wire report
+    telling the whole visit shows they are one event, and the later story folds into the first."""
+    index = beat_index(WINDOW, T0)
+    meeting = item(1, VISIT_MEETING, source=1)
+    tour = item(2, VISIT_TOUR, source=2, at=T0 + timedelta(hours=3))
+    wire = item(3, VISIT_WIRE, source=3, at=T0 + timedelta(hours=2))
+    assert index.assign(meeting, new_story=1).story is None
+    assert index.assign(tour, new_story=2).story is None, "too little in common on their own"
+    bridged = index.assign(wire, new_story=3)
+    assert (bridged.story, bridged.merged) == (1, (2,))
+    assert [index.story_of(n) for n in (1, 2, 3)] == [1, 1, 1]
+    later = item(4, VISIT_TOUR, source=4, at=T0 + timedelta(hours=4))
+    assert index.assign(later, new_story=4).story == 1, "the merged story is found through any item"
+
+
+def test_a_weak_second_link_does_not_merge() -> None:
+    """A report that joins one story and only just clears the bar against another joins the
+    first alone: a merge needs the margin above the threshold on both sides."""
+    index = beat_index(WINDOW, T0)
+    index.assign(item(1, BELGIUM_A, source=1), new_story=1)
+    index.assign(item(2, CELL_A, source=2), new_story=2)
+    found = index.assign(item(3, BELGIUM_REWRITE, source=3, at=T0 + timedelta(hours=1)), 3)
+    assert (found.story, found.merged) == (1, ())
+    assert index.story_of(2) == 2
