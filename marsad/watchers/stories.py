@@ -176,17 +176,24 @@ class StoryIndex:
             if found is not None and found in self._items:
                 return Assignment(self.story_of(found), found, reason, 1.0)
         best: dict[int, tuple[Stored, Verdict]] = {}
-        scores: dict[int, list[float]] = {}
+        scores: dict[int, dict[int, float]] = {}
         for old, verdict in self.verdicts(item, print_):
             story = self.resolve(old.story)
-            scores.setdefault(story, []).append(verdict.score)
+            scores.setdefault(story, {})[old.id] = verdict.score
             if verdict.same:
                 best.setdefault(story, (old, verdict))
-        # Consistent with the story as a whole: the items of the story that were weighed must
-        # agree on average, so that a report of another partner does not join the visit through
-        # one loosely worded member (a chain).
+        # Consistent with the story as a whole: its latest items must agree on average, so
+        # that a report of another event does not join through one loosely worded member (a
+        # chain: a weather report of Friday, one of Friday and Saturday, one of Saturday).
         bar = self.weights.threshold
-        best = {s: found for s, found in best.items() if sum(scores[s]) / len(scores[s]) >= bar}
+        for story in list(best):
+            weighed = scores[story]
+            for member in self._members.get(story, ()):
+                if member not in weighed and member in self._items and member != item.id:
+                    old = self._items[member]
+                    weighed[member] = compare(item, print_, old, self.rarity, self.weights).score
+            if sum(weighed.values()) / len(weighed) < bar:
+                del best[story]
         if not best:
             return Assignment(None)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][1].score, kv[0]))

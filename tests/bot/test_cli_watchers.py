@@ -132,10 +132,15 @@ def test_run_polls_on_schedule_prints_alerts_and_stops_cleanly(
 
 
 def test_demo_runs_offline_and_shows_backlog_then_one_new_item(tmp_path: Path) -> None:
+    """The second outlet's report of the demo event joins the first outlet's story: one alert
+    per chat for it, shown with "+1 source", and the output says so."""
     result = marsad("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("[backlog]") == 6
-    assert result.stdout.count("[NEW → alert]") == 1
+    assert result.stdout.count("[NEW → same story, +1 source]") == 1
+    assert "[NEW → alert]" not in result.stdout
+    assert "one story with al-wasit's report" in result.stdout
+    assert '"+1 source"' in result.stdout
     assert "not modified" in result.stdout
 
 
@@ -148,7 +153,7 @@ def test_check_reports_problems_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_every_command_has_complete_help(tmp_path: Path) -> None:
-    for command in ("run", "poll", "check", "match", "explain", "digest", "demo"):
+    for command in ("run", "poll", "check", "match", "explain", "digest", "demo", "stories"):
         result = marsad(command, "--help", cwd=tmp_path)
         assert result.returncode == 0, (command, result.stderr)
         assert "--config" in result.stdout

@@ -144,3 +144,30 @@ def test_a_shared_event_is_one_story_with_two_outlets_and_survives_a_restart(
 
     text = marsad("stories", "--since", "2d", "--config", str(config), cwd=tmp_path)
     assert "2 outlets: Alpha, Beta" in text.stdout and ROME_ALPHA[1] in text.stdout
+
+
+def test_why_two_items_are_or_are_not_one_story(
+    http_server: HTTPTestServer, tmp_path: Path
+) -> None:
+    """`marsad stories --why` names the evidence and the decision, for links or item ids."""
+    http_server.route("/alpha", Response(body=rss(ROME_ALPHA, GERMANY), headers=FEED_TYPE))
+    http_server.route("/beta", Response(body=rss(ROME_BETA, NETHERLANDS), headers=FEED_TYPE))
+    config = write_config(tmp_path, http_server)
+    poll(config)
+
+    def why(a: str, b: str) -> str:
+        result = marsad("stories", "--why", a, b, "--config", str(config), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    same = why("https://news.example/a-rome", "https://news.example/b-rome")
+    assert "stored: one story" in same
+    assert "shared words, weighed by rarity (cosine)" in same
+    assert "→ one story: the score reaches the threshold" in same
+    other = why("https://news.example/a-germany", "https://news.example/b-netherlands")
+    assert "stored: two stories" in other
+    assert "same headline, one or two words swapped" in other
+    assert "→ different stories" in other
+    missing = marsad("stories", "--why", "999", "1", "--config", str(config), cwd=tmp_path)
+    assert missing.returncode != 0
+    assert "no stored item is '999'" in missing.stderr
