@@ -252,13 +252,18 @@ def alerted_chats(session: Session, story_id: int) -> set[int]:
 
 
 def grow(session: Session, story_id: int, outlets: int, now: datetime) -> int:
-    """Show "+N sources" on every alert already queued or sent for the story; returns edits.
+    """Show "+N sources" on each chat's alert for the story (its first one still queued or
+    sent, ``outbox.first_alert``); returns edits.
 
     The alert keeps the words of the item that triggered it; only its outlet line changes.
     """
     alerts = session.exec(
         select(OutboxRow)
-        .where(OutboxRow.story_id == story_id, OutboxRow.kind == OutboxKind.ALERT.value)
+        .where(
+            OutboxRow.story_id == story_id,
+            OutboxRow.kind == OutboxKind.ALERT.value,
+            col(OutboxRow.state).in_(outbox.LIVE_ALERT_STATES),
+        )
         .order_by(col(OutboxRow.id))
     ).all()
     count = 0

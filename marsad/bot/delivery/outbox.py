@@ -141,15 +141,23 @@ def enqueue(
     )  # a snapshot; the session need not load it back
 
 
-def _alert_of(session: Session, chat_id: int, story_id: int) -> OutboxRow | None:
+LIVE_ALERT_STATES = (*OPEN_STATES, OutboxState.SENT.value)
+
+
+def first_alert(session: Session, chat_id: int, story_id: int) -> OutboxRow | None:
+    """The alert a chat sees for a story: its earliest one still queued, being sent or sent.
+
+    A chat has one alert per story, except after two stories merged (each had its own); the
+    "+N sources" edit, the text it is built from and the message it edits are all this one."""
     return session.exec(
         select(OutboxRow)
         .where(
             OutboxRow.chat_id == chat_id,
             OutboxRow.story_id == story_id,
             OutboxRow.kind == OutboxKind.ALERT.value,
+            col(OutboxRow.state).in_(LIVE_ALERT_STATES),
         )
-        .order_by(col(OutboxRow.id).desc())
+        .order_by(col(OutboxRow.id))
     ).first()
 
 
@@ -170,8 +178,8 @@ def enqueue_edit(
     sender edits the first message of the alert with it.
     """
     chat_id = current_chat_id(session, chat_id)
-    alert = _alert_of(session, chat_id, story_id)
-    if alert is None or alert.state not in (*OPEN_STATES, OutboxState.SENT.value):
+    alert = first_alert(session, chat_id, story_id)
+    if alert is None:
         return None
     stored_buttons = json_buttons(buttons) if buttons is not None else alert.buttons
     if alert.state == OutboxState.PENDING.value:

@@ -28,7 +28,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from telegram.constants import ParseMode
 from telegram.request import HTTPXRequest
 
-from marsad.bot.delivery.outbox import chat_state, migrate_chat, pause_chat
+from marsad.bot.delivery.outbox import chat_state, first_alert, migrate_chat, pause_chat
 from marsad.bot.delivery.outcomes import Outcome, OutcomeKind, classify
 from marsad.bot.delivery.pacing import DEFAULT_PACING, Pacing, RateLimiter
 from marsad.bot.delivery.split import TELEGRAM_LIMIT, split_message, utf16_length
@@ -287,15 +287,7 @@ class Sender:
         target = row.target_message_id
         if kind is OutboxKind.EDIT:
             if target is None:
-                alert = session.exec(
-                    select(OutboxRow)
-                    .where(
-                        OutboxRow.chat_id == row.chat_id,
-                        OutboxRow.story_id == row.story_id,
-                        OutboxRow.kind == OutboxKind.ALERT.value,
-                    )
-                    .order_by(col(OutboxRow.id).desc())
-                ).first()
+                alert = first_alert(session, row.chat_id, row.story_id or 0)
                 if alert is None or alert.state in (OutboxState.PENDING, OutboxState.SENDING):
                     return None  # edit once the alert is out
                 if alert.state != OutboxState.SENT.value or not alert.message_ids:
