@@ -53,6 +53,7 @@ FITTED = (
     "figure_shared",
     "figures_conflict",
     "weekdays_conflict",
+    "places_conflict",
     "headline_swap",
     "novel_names",
 )
@@ -150,7 +151,9 @@ def evidence_of(items: dict[str, StoryItem], pairs: list[Pair]) -> dict[str, Evi
     return found
 
 
-def decide_pairs(items: dict[str, StoryItem], pairs: list[Pair], weights: Weights) -> dict[str, bool]:
+def decide_pairs(
+    items: dict[str, StoryItem], pairs: list[Pair], weights: Weights
+) -> dict[str, bool]:
     rarity = Rarity()
     prints = {key: fingerprint(it.title, it.lead) for key, it in items.items()}
     for print_ in prints.values():

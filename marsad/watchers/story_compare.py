@@ -21,6 +21,7 @@ from functools import lru_cache
 from marsad.matching.lexicon import zipf
 from marsad.matching.normalise import normalise
 from marsad.watchers.story_evidence import DEFAULT_WEIGHTS, Evidence, Veto, Weights
+from marsad.watchers.story_places import places_in
 from marsad.watchers.story_rarity import Rarity, prior_rate
 from marsad.watchers.story_words import STOPWORDS, WEEKDAYS, stem
 
@@ -98,6 +99,8 @@ class Fingerprint:
     """The headline's content words in order (for the same-template test)."""
     numbers: frozenset[str]
     weekdays: frozenset[int]
+    places: frozenset[str]
+    """The places named (``story_places``): two reports of one template in two towns."""
     text_key: int | None
     script: Script
 
@@ -158,6 +161,7 @@ def fingerprint(title: str, lead: str = "") -> Fingerprint:
         headline=headline,
         numbers=numbers,
         weekdays=frozenset(WEEKDAYS[t] for t in tokens if t in WEEKDAYS),
+        places=places_in(tokens),
         text_key=text_key,
         script=Script.ARABIC if arabic * 2 >= len(tokens) else Script.LATIN,
     )
@@ -178,6 +182,7 @@ class Stored:
     headline: tuple[str, ...]
     numbers: frozenset[str]
     weekdays: frozenset[int]
+    places: frozenset[str]
     script: Script
     entities: frozenset[str] | None
     parties: frozenset[str] | None
@@ -206,6 +211,7 @@ class Stored:
             headline=print_.headline,
             numbers=print_.numbers,
             weekdays=print_.weekdays,
+            places=print_.places,
             script=print_.script,
             entities=item.entities,
             parties=item.party_set,
@@ -302,6 +308,7 @@ def weigh(new: StoryItem, print_: Fingerprint, old: Stored, rarity: Rarity) -> E
         weekdays_conflict=bool(
             print_.weekdays and old.weekdays and not print_.weekdays & old.weekdays
         ),
+        places_conflict=bool(print_.places and old.places and not print_.places & old.places),
         parties_conflict=bool(
             parties_a and parties_b and parties_a - parties_b and parties_b - parties_a
         ),

@@ -18,6 +18,7 @@ class Veto(StrEnum):
 
     ENTITIES = "conflicting entities"
     WEEKDAY = "different weekdays"
+    PLACES = "different places"
     NUMBERS = "different figures"
     TITLE_SLOT = "same headline template, another name"
     OUTLET = "same outlet"
@@ -28,28 +29,31 @@ class Veto(StrEnum):
 class Weights:
     """Log-odds weights of each signal, the threshold, and the limits around them."""
 
-    bias: float = -2.57
-    cosine: float = 1.47
+    bias: float = -2.25
+    cosine: float = 1.4
     """Per unit of rarity-weighted cosine of title and lead."""
-    title_cover: float = 1.48
+    title_cover: float = 1.33
     """Per unit of the smaller share of a headline's word weight found in the other report."""
-    rare_shared: float = 0.63
+    rare_shared: float = 0.62
     """Per unit of log(1 + the weight of the rare words both share): a name, a place, a term
     that few items of the window use."""
-    within_hour: float = 0.86
+    within_hour: float = 0.85
     """Published within the hour: rewrites of a wire or a press release come together."""
-    beyond_day: float = -0.73
-    beyond_two_days: float = -1.19
+    beyond_day: float = -0.81
+    beyond_two_days: float = -1.23
     """More than 24 (and 48) hours apart: most such pairs are the same kind of event again."""
     same_outlet: float = -2.0
     """An outlet rarely tells one event twice, and the same template covers its next event;
     its own republication (a near copy) still outweighs this."""
-    figure_shared: float = 0.57
+    figure_shared: float = 0.51
     """Per shared figure (years aside), at most ``figures_counted``."""
     figures_counted: int = 2
     figures_conflict: float = -2.5
     """Both give figures and none agree: 3 tonnes one day, 7 tonnes the next."""
     weekdays_conflict: float = -1.5
+    places_conflict: float = -1.5
+    """Both name places (towns of the gazetteer), none in common: the same kind of event
+    elsewhere."""
     parties_conflict: float = -3.0
     """Each names a person or place the other does not: Spain's police one day, Denmark's the
     next. Strong, but a verbatim copy still outweighs it."""
@@ -57,10 +61,10 @@ class Weights:
     """Per shared matched entity, at most ``entities_counted``."""
     entities_counted: int = 3
     headline_swap: float = -2.5
-    novel_names: float = -0.37
+    novel_names: float = -0.35
     """Each headline has a rare word (a name, a place) found nowhere in the other report."""
     """Headlines alike but for one or two words that are not spelling variants."""
-    threshold: float = 0.25
+    threshold: float = 0.5
     """Join at this score or above."""
     merge_margin: float = 1.0
     """A second story is merged into the first only when the bridge item scores this far above
@@ -85,6 +89,7 @@ class Evidence:
     figures_shared: int
     figures_conflict: bool
     weekdays_conflict: bool
+    places_conflict: bool
     parties_conflict: bool
     entities_shared: int
     headline_swap: bool
@@ -105,6 +110,7 @@ class Evidence:
             ("figures_shared", w.figure_shared * min(self.figures_shared, w.figures_counted)),
             ("figures_conflict", w.figures_conflict if self.figures_conflict else 0.0),
             ("weekdays_conflict", w.weekdays_conflict if self.weekdays_conflict else 0.0),
+            ("places_conflict", w.places_conflict if self.places_conflict else 0.0),
             ("parties_conflict", w.parties_conflict if self.parties_conflict else 0.0),
             ("entities_shared", w.entity_shared * min(self.entities_shared, w.entities_counted)),
             ("headline_swap", w.headline_swap if self.headline_swap else 0.0),
@@ -126,6 +132,7 @@ class Evidence:
         against = {
             Veto.ENTITIES: w.parties_conflict if self.parties_conflict else 0.0,
             Veto.WEEKDAY: w.weekdays_conflict if self.weekdays_conflict else 0.0,
+            Veto.PLACES: w.places_conflict if self.places_conflict else 0.0,
             Veto.NUMBERS: w.figures_conflict if self.figures_conflict else 0.0,
             Veto.TITLE_SLOT: (w.headline_swap if self.headline_swap else 0.0)
             + (w.novel_names if self.novel_names else 0.0),

@@ -22,6 +22,7 @@ _LABELS = {
     "figures_shared": ("figures in common", "{e.figures_shared}"),
     "figures_conflict": ("figures, none in common", "{e.figures_conflict}"),
     "weekdays_conflict": ("weekdays named, none in common", "{e.weekdays_conflict}"),
+    "places_conflict": ("both name places, none in common", "{e.places_conflict}"),
     "parties_conflict": ("each names a person or place the other does not", "{e.parties_conflict}"),
     "entities_shared": ("matched entities in common", "{e.entities_shared}"),
     "headline_swap": ("same headline, one or two words swapped", "{e.headline_swap}"),

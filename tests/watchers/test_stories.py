@@ -157,6 +157,15 @@ def seizure(tons: str, port: str) -> Report:
     )
 
 
+def bus_crash(town: str, dead: str) -> Report:
+    return Report(
+        f"مصرع {dead} أشخاص في انقلاب حافلة لنقل المسافرين بإقليم {town}",
+        f"لقي {dead} أشخاص مصرعهم وأصيب آخرون بجروح متفاوتة الخطورة، إثر انقلاب حافلة لنقل "
+        f"المسافرين على الطريق الوطنية بإقليم {town}، وقد نقل المصابون إلى المستشفى الإقليمي "
+        "لتلقي العلاجات الضرورية، فيما فتحت السلطات المختصة تحقيقا لتحديد ملابسات الحادث.",
+    )
+
+
 MADRID_VISIT = Report(
     "حموشي يحل بمدريد في زيارة عمل لتعزيز الشراكة الأمنية مع إسبانيا",
     "حل المدير العام للأمن الوطني ولمراقبة التراب الوطني، عبد اللطيف حموشي، بالعاصمة الإسبانية "
@@ -206,6 +215,12 @@ DIFFERENT = [
     pytest.param(MADRID_VISIT, GUARDIA_IN_RABAT, timedelta(hours=20), id="same-official-spain"),
     pytest.param(GUARDIA_IN_RABAT, DENMARK_IN_RABAT, timedelta(hours=6), id="other-partner-ents"),
     pytest.param(ARRESTS_TANGIER, ARRESTS_NADOR, timedelta(hours=1), id="same-day-other-city"),
+    pytest.param(
+        bus_crash("تارودانت", "أربعة"),
+        bus_crash("ورزازات", "أربعة"),
+        timedelta(hours=4),
+        id="one-incident-type-two-towns",
+    ),
     pytest.param(BELGIUM_A, CELL_A, timedelta(hours=1), id="unrelated"),
 ]
 
@@ -254,6 +269,7 @@ def test_two_events_told_alike_are_two_stories(
         (GERMANY_TUE, GERMANY_THU, 48, Veto.WEEKDAY),
         (seizure("3", "طنجة"), seizure("7", "طنجة"), 5, Veto.NUMBERS),
         (GUARDIA_IN_RABAT, DENMARK_IN_RABAT, 6, Veto.ENTITIES),
+        (bus_crash("تارودانت", "أربعة"), bus_crash("ورزازات", "أربعة"), 4, Veto.TITLE_SLOT),
     ],
 )
 def test_the_detail_that_tells_two_events_apart_is_named(
@@ -525,3 +541,14 @@ def test_a_weak_second_link_does_not_merge() -> None:
     found = index.assign(item(3, BELGIUM_REWRITE, source=3, at=T0 + timedelta(hours=1)), 3)
     assert (found.story, found.merged) == (1, ())
     assert index.story_of(2) == 2
+
+
+def test_two_towns_named_weigh_against_one_story() -> None:
+    """The same incident type in two towns: the places named differ, and that counts."""
+    index = beat_index(WINDOW, T0)
+    index.add(item(1, bus_crash("تارودانت", "أربعة"), source=1), story=1)
+    verdict = index.judge(item(2, bus_crash("ورزازات", "أربعة"), source=2), 1)
+    assert verdict.evidence is not None and verdict.evidence.places_conflict
+    assert not verdict.same
+    same_town = index.judge(item(3, bus_crash("تارودانت", "أربعة"), source=3), 1)
+    assert same_town.evidence is not None and not same_town.evidence.places_conflict
