@@ -27,6 +27,16 @@ from dataclasses import dataclass
 from marsad.errors import Problem, RuleError
 
 MAX_NEAR = 100
+MAX_QUERY_LENGTH = 2000
+"""Characters in one query: a rule's longest query is a few hundred; a Telegram message can
+carry 4,096."""
+MAX_TERMS = 100
+"""Words, phrases and @entities in one query."""
+MAX_DEPTH = 20
+"""Nesting of parentheses and NOT: deeper is never meant, and the parser recurses on it."""
+MAX_ALIAS_WORDS = 8
+"""The longest run of adjacent bare words tried as an entity's alias: no alias is longer, and
+trying every run of a long query grows with the cube of its length."""
 ENTITY_ID = re.compile(r"[a-z0-9_-]+")
 _OPERATORS = {"AND", "OR", "NOT"}
 # Typed in Telegram, "حموشي و إسبانيا" means AND: a lone و or أو is never a useful search word.
@@ -220,8 +230,28 @@ class _Parser:
     def __init__(self, query: str, resolve: Resolver | None) -> None:
         self.query = query
         self.resolve = resolve
+        if len(query) > MAX_QUERY_LENGTH:
+            raise QueryError(
+                query,
+                MAX_QUERY_LENGTH + 1,
+                f"a query is at most {MAX_QUERY_LENGTH} characters (this one has {len(query)})",
+            )
         self.tokens = list(_lex(query))
+        terms = [t for t in self.tokens if t.kind in ("WORD", "PHRASE", "ENTITY")]
+        if len(terms) > MAX_TERMS:
+            raise QueryError(
+                query,
+                terms[MAX_TERMS].column,
+                f"a query has at most {MAX_TERMS} words, phrases and @entities "
+                f"(this one has {len(terms)})",
+            )
         self.pos = 0
+        self.depth = 0
+
+    def deeper(self, token: _Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(token, f"parentheses and NOT nest at most {MAX_DEPTH} deep")
 
     @property
     def peek(self) -> _Token:
@@ -287,7 +317,7 @@ class _Parser:
         nodes: list[Node] = []
         i = 0
         while i < len(run):
-            for j in range(len(run), i, -1):
+            for j in range(min(len(run), i + MAX_ALIAS_WORDS), i, -1):
                 text = " ".join(token.text for token in run[i:j])
                 found = self.resolve(text) if self.resolve else None
                 if found is not None:
@@ -319,7 +349,10 @@ class _Parser:
             self.take()
             if self.peek.kind not in _STARTS_ATOM:
                 raise self.fail(self.peek, f"NOT needs a term after it, not {self._what()}")
-            return Not(self.parse_unary())
+            self.deeper(token)
+            node = Not(self.parse_unary())
+            self.depth -= 1
+            return node
         return self.parse_atom()
 
     def parse_atom(self) -> Node:
@@ -327,10 +360,12 @@ class _Parser:
         if token.kind == "LPAREN":
             if self.peek.kind == "RPAREN":
                 raise self.fail(self.peek, "empty parentheses")
+            self.deeper(token)
             node = self.parse_or()
             if self.peek.kind != "RPAREN":
                 raise self.fail(token, "'(' is never closed")
             self.take()
+            self.depth -= 1
             return node
         if token.kind == "PHRASE":
             found = self.resolve(token.text) if self.resolve else None

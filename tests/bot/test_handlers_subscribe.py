@@ -69,6 +69,10 @@ async def test_a_query_subscription_takes_effect_in_the_live_matcher_at_once(bot
         ("@hamouchi", "did you mean @hammouchi?"),
         ("NOT حموشي", "a query needs at least one term that is not under NOT"),
         ("حموشي NEAR/x إسبانيا", "write NEAR/N with a number of words"),
+        # one legal Telegram message of 2,000 words once froze the service for minutes
+        (" ".join(["ب"] * 2000), "a query is at most 2000 characters (this one has 3999)"),
+        (" ".join(["حموشي"] * 150), "a query has at most 100 words, phrases and @entities"),
+        ("(" * 30 + "حموشي" + ")" * 30, "parentheses and NOT nest at most 20 deep (column 21)"),
     ],
 )
 async def test_an_invalid_query_gets_the_problem_and_its_place_not_a_traceback(

@@ -7,6 +7,7 @@ subscription is added to the live matcher as ``sub:<id>`` at once, no restart ne
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -105,7 +106,9 @@ async def subscribe(services: Services, request: Request) -> Reply:
     if not request.args:
         return Reply.of(say(language, Say.SUBSCRIBE_USAGE))
     try:
-        target = classify(services.matcher, request.args)
+        # Parsing is bounded (query.MAX_*), but off the event loop all the same: no chat's
+        # message may hold up the others, the polls or the alerts.
+        target = await asyncio.to_thread(classify, services.matcher, request.args)
     except RuleError as error:
         log.info("chat %s: invalid query %r: %s", request.chat_id, request.args, error)
         return Reply.of(say(language, Say.BAD_QUERY) + "\n" + query_error_html(error, request.args))
