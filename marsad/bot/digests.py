@@ -19,6 +19,7 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session, col, select
 
+from marsad.bot.delivery.display import displayable
 from marsad.config import Config
 from marsad.matching.engine import Matcher, MatchInput, MatchResult
 from marsad.store.chats import DIGEST_OFF, Chat, Subscription, SubscriptionKind
@@ -419,8 +420,8 @@ def story_line_html(story: StoryLine, tz: tzinfo) -> str:
     when = story.published.astimezone(tz).strftime("%d/%m %H:%M")
     more = f" · +{story.outlets - 1}" if story.outlets > 1 else ""
     url = html.escape(story.url, quote=True)
-    title = _esc(story.title.replace("\n", " "))
-    return f'• <a href="{url}">{title}</a> — {_esc(story.source)}{more} · {when}'
+    title = _esc(displayable(story.title).replace("\n", " "))
+    return f'• <a href="{url}">{title}</a> — {_esc(displayable(story.source))}{more} · {when}'
 
 
 def render_html(digest: Digest, head: str, tz: tzinfo) -> str:
@@ -444,5 +445,5 @@ def render_plain(digest: Digest, tz: tzinfo) -> Iterator[str]:
             when = story.published.astimezone(tz).strftime("%Y-%m-%d %H:%M")
             more = f" (+{story.outlets - 1} sources)" if story.outlets > 1 else ""
             yield f"  {when}  {story.source}{more}"
-            yield f"    {story.title}"
+            yield f"    {displayable(story.title)}"
             yield f"    {story.url}"

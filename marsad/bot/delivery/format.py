@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from marsad.bot.delivery.display import displayable
 from marsad.bot.delivery.split import split_message
 
 RLM = "\u200f"
@@ -118,14 +119,14 @@ def highlight(
         s, e = max(s, start), min(e, end)
         if e <= s:
             continue
-        pieces_html.append(html.escape(text[cursor:s]))
-        pieces_html.append(f"<b>{html.escape(text[s:e])}</b>")
+        pieces_html.append(html.escape(displayable(text[cursor:s])))
+        pieces_html.append(f"<b>{html.escape(displayable(text[s:e]))}</b>")
         cursor = e
-    pieces_html.append(html.escape(text[cursor:end]))
+    pieces_html.append(html.escape(displayable(text[cursor:end])))
     before = "…" if start > 0 else ""
     after = "…" if end < len(text) else ""
     body_html = "".join(pieces_html).strip()
-    body_plain = " ".join(text[start:end].split())
+    body_plain = " ".join(displayable(text[start:end]).split())
     return before + " ".join(body_html.split()) + after, before + body_plain + after
 
 
@@ -137,10 +138,10 @@ def local_time(published: datetime, tz: ZoneInfo) -> str:
 def format_alert(alert: Alert, tz: ZoneInfo) -> Formatted:
     """The alert message for one chat, HTML and plain, with its link as the preview."""
     labels = LABELS[alert.lang]
-    mark = direction_mark(alert.title)
+    mark = direction_mark(displayable(alert.title))
     esc = html.escape
-    title = " ".join(alert.title.split())
-    meta = f"{alert.outlet} · {local_time(alert.published, tz)}"
+    title = " ".join(displayable(alert.title).split())
+    meta = f"{displayable(alert.outlet)} · {local_time(alert.published, tz)}"
     more = f" · +{alert.extra_sources} {labels['sources']}" if alert.extra_sources > 0 else ""
     lines_html = [f"{mark}<b>{esc(title)}</b>", f"{mark}{esc(meta + more)}"]
     lines_plain = [f"{mark}{title}", f"{mark}{meta}{more}"]
