@@ -155,6 +155,19 @@ def _acceptable(body: bytes, codec: str) -> str | None:
     return text
 
 
+def _utf32_without_bom(body: bytes) -> str | None:
+    """UTF-32 without a byte-order mark, told by its zero bytes: a document starts with ASCII
+    (``<``, white space), which UTF-32 writes as one byte and three zeros (XML 1.0, F.1)."""
+    head = body[:8]
+    if len(head) < 8:
+        return None
+    if head[1:4] == head[5:8] == b"\0\0\0" and head[0] and head[4]:
+        return "utf_32_le"
+    if head[0:3] == head[4:7] == b"\0\0\0" and head[3] and head[7]:
+        return "utf_32_be"
+    return None
+
+
 def decode_document(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Decode a fetched document; returns the text and the name of the encoding used.
 
@@ -167,6 +180,9 @@ def decode_document(body: bytes, content_type: str | None) -> tuple[str, str]:
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(codec, errors="replace"), friendly_name(codec)
+    wide = _utf32_without_bom(body)
+    if wide is not None:
+        return body.decode(wide, errors="replace"), friendly_name(wide)
     for pattern, codec in _UTF16_XML:
         if body.startswith(pattern):
             return body.decode(codec, errors="replace"), friendly_name(codec)

@@ -105,6 +105,15 @@ def test_utf16_without_bom_is_recognised_by_its_declaration() -> None:
     assert decode_document(document.encode("utf-16-le"), None)[0] == document
 
 
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("declaration", ['<?xml version="1.0" encoding="utf-32"?>', ""])
+def test_utf32_without_bom_is_recognised_by_its_zero_bytes(encoding: str, declaration: str) -> None:
+    """feedparser's own test corpus has such feeds; they were refused as "not a feed"."""
+    document = _xml(ARABIC, declaration)
+    text, used = decode_document(document.encode(encoding), "application/rss+xml")
+    assert (text, used) == (document, encoding)
+
+
 def test_french_without_declaration_is_not_read_as_arabic() -> None:
     text, used = decode_document(_xml(FRENCH).encode("cp1252"), None)
     assert "coopération sécuritaire" in text

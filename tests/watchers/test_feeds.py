@@ -153,6 +153,9 @@ def test_rss_content_encoded_is_the_longest_text() -> None:
         ("utf-16", "utf-16", None),  # UTF-16 with BOM
         ("utf-16", "utf-16", "text/xml; charset=utf-8"),
         ("utf-8-sig", "utf-8", None),
+        ("utf-32-le", "utf-32", None),  # UTF-32 without BOM: refused as "not a feed" before
+        ("utf-32-be", "utf-32", "application/rss+xml"),
+        ("utf-32-le", "utf-8", "text/xml; charset=utf-8"),  # zero bytes beat a wrong label
     ],
 )
 def test_charsets_give_arabic_not_mojibake(
