@@ -104,12 +104,16 @@ def record_not_modified(
     etag: str | None,
     last_modified: str | None,
     new_url: str | None,
+    delivered: bool = True,
 ) -> None:
     """A 304 for a ``source`` row known to be current: one UPDATE, no row read.
 
-    ``source`` (a detached copy the caller keeps) is updated to match.
+    ``source`` (a detached copy the caller keeps) is updated to match. ``delivered`` False (an
+    empty 200): the source has not yet shown its feed, so its first poll is still to come and
+    what it shows then is its backlog.
     """
-    source.first_polled_at = source.first_polled_at or now
+    if delivered:
+        source.first_polled_at = source.first_polled_at or now
     source.last_polled_at = source.last_success_at = now
     source.next_poll_at = next_poll_at
     source.consecutive_failures = 0

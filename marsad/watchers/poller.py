@@ -77,7 +77,7 @@ class PollReport:
         elif self.status is PollStatus.NO_NEW:
             text = f"no new items ({self.entries} seen)"
         elif self.status is PollStatus.NOT_MODIFIED:
-            text = "not modified"
+            text = "not modified" + (f" ({self.error})" if self.error else "")
         elif self.status is PollStatus.DISABLED:
             text = f"disabled: {self.disabled_reason}"
         elif self.status is PollStatus.WAITING:
@@ -201,6 +201,8 @@ class Poller:
             return self._store(config, result, [], None, now)
         if not result.ok:
             return self._fail(config, now, result.error or str(result.outcome), result)
+        if not result.body.strip():
+            return self._empty(config, result, now)
         if config.kind is SourceKind.PAGE:
             entries, done, problem = await self._read_page(config, result)
             drafts = [make_item(entry, result.final_url, now) for entry in entries]
@@ -311,7 +313,13 @@ class Poller:
         )
 
     def _not_modified(
-        self, config: SourceConfig, result: FetchResult, now: datetime, next_poll: datetime
+        self,
+        config: SourceConfig,
+        result: FetchResult,
+        now: datetime,
+        next_poll: datetime,
+        *,
+        empty: bool = False,
     ) -> PollReport:
         """A 304: one UPDATE of the source's poll times (no row read, nothing parsed)."""
         source = self._state[config.name]
@@ -321,12 +329,23 @@ class Poller:
                 source,
                 now=now,
                 next_poll_at=next_poll,
-                etag=result.etag,
-                last_modified=result.last_modified,
+                etag=None if empty else result.etag,
+                last_modified=None if empty else result.last_modified,
                 new_url=result.permanent_url,
+                delivered=not empty,
             )
             s.commit()
-        return PollReport(config.name, PollStatus.NOT_MODIFIED)
+        note = "empty response, treated as not modified" if empty else None
+        return PollReport(config.name, PollStatus.NOT_MODIFIED, error=note)
+
+    def _empty(self, config: SourceConfig, result: FetchResult, now: datetime) -> PollReport:
+        """A 200 with no content: what servers send between updates, or while regenerating a
+        feed (Miniflux and RSStT read it the same way). Not a failure: no back-off, nothing
+        forgotten (docs/faults.md)."""
+        log.info("%s: empty response, treated as not modified", config.name)
+        interval = self.config.interval_of(config)
+        next_poll = next_regular_poll(now, interval, self.config.polling.jitter, self.rng.random())
+        return self._not_modified(config, result, now, next_poll, empty=True)
 
     def _fail(
         self, config: SourceConfig, now: datetime, error: str, result: FetchResult | None

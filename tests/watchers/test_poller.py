@@ -182,6 +182,29 @@ async def test_a_failing_source_is_counted_backed_off_and_does_not_stop_the_othe
     assert source_row(poller, "Bad").consecutive_failures == 2
 
 
+async def test_an_empty_200_is_not_modified_and_the_first_poll_is_still_to_come(
+    http_server: HTTPTestServer, make_poller: PollerFactory, tmp_path: Path
+) -> None:
+    """Servers answer an empty 200 between updates or while regenerating the feed: no failure,
+    no back-off; and a source that has shown nothing yet still gets its backlog first poll."""
+    http_server.route("/feed", Response(body=b"  \n", headers={"Content-Type": FEED}))
+    clock = Clock()
+    poller = make_poller(
+        make_config(tmp_path, SourceConfig("Quiet", http_server.url("/feed"))), clock
+    )
+    for _ in range(3):
+        [report] = await poller.poll_all()
+        assert report.status is PollStatus.NOT_MODIFIED
+        assert report.summary() == "Quiet: not modified (empty response, treated as not modified)"
+        clock.advance(timedelta(minutes=5))
+    row = source_row(poller, "Quiet")
+    assert (row.consecutive_failures, row.last_error, row.first_polled_at) == (0, None, None)
+    assert row.next_poll_at is not None and row.next_poll_at <= clock.now + timedelta(minutes=5)
+    http_server.route("/feed", Response(body=rss(OLD, OLDER), headers={"Content-Type": FEED}))
+    [report] = await poller.poll_all()
+    assert (report.status, report.backlog) == (PollStatus.NEW, True), "never alerted as new"
+
+
 async def test_twenty_failures_disable_the_source_with_the_reason(
     http_server: HTTPTestServer, make_poller: PollerFactory, tmp_path: Path
 ) -> None:
