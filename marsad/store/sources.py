@@ -16,7 +16,9 @@ def sync_sources(session: Session, configured: Iterable[SourceConfig]) -> dict[s
     """Insert new configured sources and follow URL edits; return the configured ones by name.
 
     A source whose configured URL changed starts afresh: new URL, no validators, no failures,
-    re-enabled (the user fixed it).  Sources no longer configured stay in the table, unpolled.
+    re-enabled (the user fixed it), and a new first poll: what the new URL shows first is its
+    backlog, stored and never alerted (another feed's whole history is not news).  Sources no
+    longer configured stay in the table, unpolled.
     """
     rows = {row.name: row for row in session.exec(select(Source)).all()}
     result: dict[str, Source] = {}
@@ -32,6 +34,7 @@ def sync_sources(session: Session, configured: Iterable[SourceConfig]) -> dict[s
             row.last_error = row.disabled_reason = None
             row.disabled_at = None
             row.next_poll_at = None
+            row.first_polled_at = None
         row.kind = config.kind
         result[config.name] = row
     session.commit()

@@ -205,6 +205,27 @@ async def test_an_empty_200_is_not_modified_and_the_first_poll_is_still_to_come(
     assert (report.status, report.backlog) == (PollStatus.NEW, True), "never alerted as new"
 
 
+async def test_a_changed_url_is_a_new_first_poll_whose_backlog_is_not_alerted(
+    http_server: HTTPTestServer, make_poller: PollerFactory, tmp_path: Path
+) -> None:
+    http_server.route("/old", Response(body=rss(OLD), headers={"Content-Type": FEED}))
+    other = [(f"m-{n}", f"خبر قديم رقم {n} من الموقع الجديد", OLDER[2]) for n in range(30)]
+    http_server.route("/new", Response(body=rss(OLD, *other), headers={"Content-Type": FEED}))
+    clock = Clock()
+    first = make_poller(make_config(tmp_path, SourceConfig("Site", http_server.url("/old"))), clock)
+    [report] = await first.poll_all()
+    assert report.backlog
+    clock.advance(timedelta(minutes=10))
+    moved = make_poller(make_config(tmp_path, SourceConfig("Site", http_server.url("/new"))), clock)
+    [report] = await moved.poll_all()
+    assert (report.status, len(report.new_items), report.backlog) == (PollStatus.NEW, 30, True)
+    assert all(item.backlog for item in report.new_items), "30 old items are not alerted"
+    http_server.route("/new", Response(body=rss(NEW, OLD, *other), headers={"Content-Type": FEED}))
+    clock.advance(timedelta(minutes=10))
+    [report] = await moved.poll_all()
+    assert [(i.guid, i.backlog) for i in report.new_items] == [("g-3", False)]
+
+
 async def test_twenty_failures_disable_the_source_with_the_reason(
     http_server: HTTPTestServer, make_poller: PollerFactory, tmp_path: Path
 ) -> None:
