@@ -29,17 +29,17 @@ class TomlLines:
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
+        self._headers: dict[str, list[int]] = {}
 
     def table_line(self, kind: str, index: int) -> int | None:
-        """The line of the ``index``-th ``[[kind]]`` header."""
-        header = re.compile(rf"^\s*\[\[\s*{re.escape(kind)}\s*\]\]")
-        seen = -1
-        for number, line in enumerate(self.lines):
-            if header.match(line):
-                seen += 1
-                if seen == index:
-                    return number + 1
-        return None
+        """The line of the ``index``-th ``[[kind]]`` header (the headers of a kind are found
+        in one pass and kept: a file of thousands of tables is read in linear time)."""
+        found = self._headers.get(kind)
+        if found is None:
+            header = re.compile(rf"^\s*\[\[\s*{re.escape(kind)}\s*\]\]")
+            found = [n + 1 for n, line in enumerate(self.lines) if header.match(line)]
+            self._headers[kind] = found
+        return found[index] if 0 <= index < len(found) else None
 
     def key_line(self, kind: str, index: int, key: str | None) -> int | None:
         """The line of ``key`` in the ``index``-th ``[[kind]]`` table (else the header's)."""

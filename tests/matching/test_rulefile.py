@@ -247,3 +247,38 @@ def test_a_byte_order_mark_and_windows_line_ends_are_fine(tmp_path: Path) -> Non
     ruleset = load_rules([path])
     assert [r.id for r in ruleset.rules] == ["ma-es", "minimal"]
     assert ruleset.rules[0].line == 18
+
+
+def _entities(count: int, aliases: int = 1) -> str:
+    names = ", ".join(f'"اسم{n}"' for n in range(aliases))
+    return "\n".join(
+        f'[[entity]]\nid = "e{i}"\nkind = "person"\nname = "اسم"\naliases = [{names}]\n'
+        for i in range(count)
+    )
+
+
+def test_too_many_entities_is_one_problem_at_the_first_one_past_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "big.toml").write_text(_entities(5_001), encoding="utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path])
+    [problem] = caught.value.problems
+    assert problem.show().startswith(
+        f"{tmp_path / 'big.toml'}:30001: entity[e5000]: too many entities: 5,001 in all rule "
+        "files, at most 5,000"
+    )
+
+
+def test_the_entity_limit_counts_every_file_and_a_full_set_loads(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text(_entities(2_500), encoding="utf-8")
+    (tmp_path / "b.toml").write_text(_entities(2_500).replace('id = "e', 'id = "f'), "utf-8")
+    assert len(load_rules([tmp_path]).entities) == 5_000
+
+
+def test_too_many_aliases_and_too_big_a_file(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text(_entities(1, aliases=201), encoding="utf-8")
+    (tmp_path / "b.toml").write_text("# " + "x" * 5_000_001, encoding="utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules([tmp_path])
+    shown = [problem.show() for problem in caught.value.problems]
+    assert shown[0].startswith(f"{tmp_path / 'b.toml'}: rule file is 5,000,003 bytes")
+    assert shown[1] == f"{tmp_path / 'a.toml'}:5: entity[e0].aliases: 201 entries; at most 200"
