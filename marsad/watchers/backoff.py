@@ -58,3 +58,13 @@ def plan_after_failure(
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_BACKOFF))
     return FailurePlan(next_poll_at=now + delay, disable_reason=reason)
+
+
+def longest_wait(failures: int, interval: timedelta, jitter: float) -> timedelta:
+    """The furthest ahead a next poll can be after ``failures`` consecutive failures: the
+    jittered interval of a healthy source, the back-off (or a Retry-After, both capped at a day)
+    of a failing one. A stored time further ahead was set by a clock that has since gone back
+    (an NTP step, a restored VM); it is not waited for."""
+    if failures <= 0:
+        return interval * (1 + jitter)
+    return max(MAX_BACKOFF, interval)

@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Engine
@@ -30,13 +30,16 @@ from marsad.store.sources import (
     sync_sources,
 )
 from marsad.store.tables import Item, Source
-from marsad.watchers.backoff import next_regular_poll, plan_after_failure
+from marsad.watchers.backoff import longest_wait, next_regular_poll, plan_after_failure
 from marsad.watchers.feeds import Entry, parse_feed
 from marsad.watchers.fetch import Fetcher, FetchOutcome, FetchResult
 from marsad.watchers.items import ItemDraft, canonical_url, make_item
 from marsad.watchers.pages import extract_article, find_article_links
 
 log = logging.getLogger(__name__)
+
+CLOCK_SLACK = timedelta(minutes=1)
+"""How far a stored next poll may exceed the longest wait before it counts as a clock step."""
 
 MAX_ARTICLES_PER_PAGE_POLL = 30
 """Articles fetched from one listing page per poll; the rest wait for the next poll."""
@@ -153,8 +156,26 @@ class Poller:
         return self._ids[name]
 
     def next_poll_at(self, name: str) -> datetime | None:
-        """When the source is due next (regular interval, back-off or Retry-After)."""
-        return self._state[name].next_poll_at
+        """When the source is due next (regular interval, back-off or Retry-After), never
+        further ahead than the longest wait its state allows (``backoff.longest_wait``)."""
+        source = self._state[name]
+        due = source.next_poll_at
+        if due is None:
+            return None
+        now = self.clock()
+        interval = self.config.interval_of(self._configs[name])
+        allowed = longest_wait(source.consecutive_failures, interval, self.config.polling.jitter)
+        if due - now > allowed + CLOCK_SLACK:
+            log.warning(
+                "%s: next poll was set %s ahead, more than its %s allow; the clock went back? "
+                "polling it now",
+                name,
+                due - now,
+                "back-off" if source.consecutive_failures else "interval",
+            )
+            source.next_poll_at = now
+            return now
+        return due
 
     async def poll_all(
         self, *, include_disabled: bool = False, force: bool = True
@@ -193,7 +214,8 @@ class Poller:
                 enable_source(s, row)
                 s.commit()
                 source = self._state[name] = row
-        if not force and source.next_poll_at is not None and now < source.next_poll_at:
+        due = self.next_poll_at(name)
+        if not force and due is not None and now < due:
             return PollReport(name, PollStatus.WAITING, error=source.last_error)
         url, etag, last_modified = source.url, source.etag, source.last_modified
         result = await self.fetcher.fetch(url, etag=etag, last_modified=last_modified)

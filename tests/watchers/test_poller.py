@@ -226,6 +226,32 @@ async def test_a_changed_url_is_a_new_first_poll_whose_backlog_is_not_alerted(
     assert [(i.guid, i.backlog) for i in report.new_items] == [("g-3", False)]
 
 
+async def test_a_clock_stepped_back_does_not_silence_a_source(
+    http_server: HTTPTestServer, make_poller: PollerFactory, tmp_path: Path
+) -> None:
+    """After an NTP step or a VM restore the stored next poll is a day ahead: more than the
+    source's interval (or back-off) allows, so it is polled now, not tomorrow."""
+    http_server.route("/feed", Response(body=rss(OLD), headers={"Content-Type": FEED}))
+    http_server.route("/bad", Response(status=500))
+    clock = Clock()
+    poller = make_poller(
+        make_config(
+            tmp_path,
+            SourceConfig("Feed", http_server.url("/feed")),
+            SourceConfig("Bad", http_server.url("/bad")),
+        ),
+        clock,
+    )
+    await poller.poll_all()
+    assert (await poller.poll("Feed")).status is PollStatus.WAITING, "not due yet"
+    assert (await poller.poll("Bad")).status is PollStatus.WAITING, "backing off"
+    clock.advance(-timedelta(days=1))
+    assert poller.next_poll_at("Feed") == clock.now
+    assert (await poller.poll("Feed")).status is PollStatus.NO_NEW
+    assert (await poller.poll("Bad")).status is PollStatus.FAILED
+    assert (await poller.poll("Feed")).status is PollStatus.WAITING, "then the interval again"
+
+
 async def test_twenty_failures_disable_the_source_with_the_reason(
     http_server: HTTPTestServer, make_poller: PollerFactory, tmp_path: Path
 ) -> None:
