@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.interval import IntervalTrigger
 
 from marsad.watchers.poller import Poller, PollReport
@@ -64,12 +65,21 @@ class SourceScheduler:
         self.scheduler.start()
         log.info("scheduled %d sources", len(self.poller.source_names))
 
-    async def stop(self) -> None:
-        """Stop scheduling and let polls in flight finish (they commit or record nothing)."""
+    async def stop(self, grace: timedelta = timedelta(seconds=30)) -> None:
+        """Start no new poll, let the polls in flight finish (each commits or records
+        nothing), then stop scheduling. A poll still running after ``grace`` is cancelled: it
+        stores nothing, and its source is polled again at the next start."""
+        if self.scheduler.running:
+            self.scheduler.pause()
+        if self._in_flight:
+            log.info("waiting for %d polls in flight", len(self._in_flight))
+            _, late = await asyncio.wait(set(self._in_flight), timeout=grace.total_seconds())
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        if self._in_flight:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _run(self, name: str) -> None:
         task = asyncio.current_task()
@@ -77,13 +87,21 @@ class SourceScheduler:
             self._in_flight.add(task)
         try:
             report = await self.poller.poll(name)
-            if self.on_report is not None:
-                self.on_report(report)
-            due = self.poller.next_poll_at(name)
-            if due is not None and self.scheduler.running:
-                self.scheduler.modify_job(
-                    name, next_run_time=max(due, self.clock() + timedelta(seconds=1))
-                )
+        except asyncio.CancelledError:
+            # Only ``stop`` cancels a poll (after its grace period); the job ends quietly so
+            # the scheduler does not report a failed job with a traceback.
+            log.info("poll of %s cancelled at shutdown; nothing of it was stored", name)
+            return
         finally:
             if task is not None:
                 self._in_flight.discard(task)
+        try:
+            if self.on_report is not None:
+                self.on_report(report)
+            due = self.poller.next_poll_at(name)
+            if due is not None and self.scheduler.running and self.scheduler.state == STATE_RUNNING:
+                self.scheduler.modify_job(
+                    name, next_run_time=max(due, self.clock() + timedelta(seconds=1))
+                )
+        except Exception:  # a report hook or the scheduler: never a job failure with a traceback
+            log.exception("after the poll of %s", name)

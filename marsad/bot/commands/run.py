@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import timedelta
 
 from marsad.bot.app import run_bot
 from marsad.bot.console import ConsoleAlerts
@@ -63,7 +64,7 @@ async def serve(config: Config, stop: asyncio.Event) -> None:
                         stop.set()  # the bot failed (e.g. token refused): stop the service too
                 await stop.wait()
                 log.info("stopping: waiting for polls in flight")
-                await scheduler.stop()
+                await scheduler.stop(grace=max(timedelta(seconds=30), config.polling.timeout * 2))
                 if bot is not None:
                     await bot  # re-raises a bot failure (shown as a clear error)
     finally:
