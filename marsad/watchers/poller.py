@@ -70,6 +70,8 @@ class PollReport:
     entries: int = 0
     error: str | None = None
     disabled_reason: str | None = None
+    failures: int = 0
+    """Consecutive failures of the source after this poll (0 after a success)."""
 
     def summary(self) -> str:
         """One line for a person: ``Hespress: 3 new (backlog)`` / ``X: failed: HTTP 404``."""
@@ -395,5 +397,9 @@ class Poller:
             self._state[config.name] = source
         log.warning("%s: %s", config.name, error)
         return PollReport(
-            config.name, PollStatus.FAILED, error=error, disabled_reason=plan.disable_reason
+            config.name,
+            PollStatus.FAILED,
+            error=error,
+            disabled_reason=plan.disable_reason,
+            failures=source.consecutive_failures,
         )

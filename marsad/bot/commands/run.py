@@ -12,6 +12,7 @@ from datetime import timedelta
 from marsad.bot.app import run_bot
 from marsad.bot.console import ConsoleAlerts
 from marsad.bot.delivery.redact import install_redaction
+from marsad.bot.source_notices import SourceNotices
 from marsad.bot.wiring import (
     load_and_warn,
     make_fetcher,
@@ -49,9 +50,14 @@ async def serve(config: Config, stop: asyncio.Event) -> None:
         with parse_executor(config) as executor:
             async with make_fetcher(config) as fetcher:
                 poller = make_poller(config, engine, fetcher, matcher=matcher, executor=executor)
-                scheduler = SourceScheduler(
-                    poller, clock=utc_now, on_report=console.report if console else None
+                # With a token the admins hear in Telegram when a source stops or recovers;
+                # without one, the console says so with every failed poll.
+                hook = (
+                    console.report
+                    if console
+                    else SourceNotices(engine, config.telegram.admins, utc_now)
                 )
+                scheduler = SourceScheduler(poller, clock=utc_now, on_report=hook)
                 scheduler.start()
                 if not config.sources:
                     log.warning("no sources configured: add [[sources]] to the configuration")
