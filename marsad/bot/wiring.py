@@ -17,6 +17,8 @@ from marsad.config import Config, load_config
 from marsad.matching.engine import Matcher
 from marsad.matching.rulefile import load_rules
 from marsad.store.engine import open_store
+from marsad.store.sqlite_guard import check_before_open, sqlite_path, write_marker
+from marsad.watchers.address_guard import literal_endpoints
 from marsad.watchers.fetch import Fetcher
 from marsad.watchers.ingest import Ingest, Stage
 from marsad.watchers.poller import Poller
@@ -37,13 +39,19 @@ def load_and_warn(path: str | None) -> Config:
 
 
 def make_fetcher(config: Config) -> Fetcher:
-    """The one shared HTTP client, with the polling limits of the configuration."""
+    """The one shared HTTP client, with the polling limits of the configuration.
+
+    Internal addresses are refused except ``polling.allow_private`` and the exact address and
+    port of each source URL written as an IP literal (docs/watchers.md).
+    """
     return Fetcher(
         timeout=config.polling.timeout,
         max_bytes=config.polling.max_bytes,
         per_host=config.polling.per_host,
         max_connections=config.polling.concurrency,
         user_agent=config.polling.user_agent or None,
+        allow_private=config.polling.allow_private,
+        allow_endpoints=literal_endpoints(source.url for source in config.sources),
     )
 
 
@@ -99,5 +107,13 @@ def make_poller(
     return Poller(config, engine, fetcher, clock=clock, on_ingest=ingest, executor=executor)
 
 
-def open_configured_store(config: Config) -> Engine:
-    return open_store(config.database.url)
+def open_configured_store(config: Config, *, allow_new_database: bool = False) -> Engine:
+    """The configured store; a SQLite file that was used here before must still be there
+    (``sqlite_guard``) unless ``allow_new_database``, and a new one is marked as used."""
+    database = sqlite_path(config.database.url)
+    if database is not None:
+        check_before_open(database, allow_new=allow_new_database, integrity=False)
+    engine = open_store(config.database.url)
+    if database is not None:
+        write_marker(database)
+    return engine

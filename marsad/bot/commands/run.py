@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -23,6 +24,8 @@ from marsad.bot.wiring import (
     utc_now,
 )
 from marsad.config import Config
+from marsad.errors import StoreError
+from marsad.store.sqlite_guard import FileWatch, check_before_open, sqlite_path
 from marsad.watchers.scheduler import SourceScheduler
 
 HELP = "the service: scheduled watchers + Telegram bot (console alerts without a token)"
@@ -36,13 +39,42 @@ Stops cleanly: polls in flight finish and are committed before exit."""
 log = logging.getLogger(__name__)
 
 
+FILE_WATCH_SECONDS = 5.0
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``run`` takes only ``--config``."""
+    parser.add_argument(
+        "--allow-new-database",
+        action="store_true",
+        help="start with a new, empty SQLite database where one was used before (its chats "
+        "and subscriptions are lost); without it a missing database is refused",
+    )
 
 
-async def serve(config: Config, stop: asyncio.Event) -> None:
+async def watch_file(watch: FileWatch, stop: asyncio.Event, lost: list[str]) -> None:
+    """Stop the service when the database file is deleted or replaced under it: what it would
+    write from then on is lost at exit, and the next start would begin empty."""
+    while not stop.is_set():
+        problem = watch.problem()
+        if problem is not None:
+            log.error("%s: stopping. Restore the file from a backup before starting again", problem)
+            lost.append(problem)
+            stop.set()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=FILE_WATCH_SECONDS)
+
+
+async def serve(config: Config, stop: asyncio.Event, *, allow_new_database: bool = False) -> None:
     """Run the watchers (and the bot, with a token) until ``stop`` is set."""
-    engine = open_configured_store(config)
+    database = sqlite_path(config.database.url)
+    if database is not None:
+        check_before_open(database, allow_new=allow_new_database)
+    engine = open_configured_store(config, allow_new_database=allow_new_database)
+    lost: list[str] = []
+    watching = None
+    if database is not None:
+        watching = asyncio.create_task(watch_file(FileWatch(database), stop, lost))
     token = config.telegram.token()
     console = None if token else ConsoleAlerts(config, engine, sys.stdout)
     try:
@@ -74,15 +106,19 @@ async def serve(config: Config, stop: asyncio.Event) -> None:
                 if bot is not None:
                     await bot  # re-raises a bot failure (shown as a clear error)
     finally:
+        if watching is not None:
+            watching.cancel()
         engine.dispose()
+    if lost:
+        raise StoreError(f"{lost[0]}; restore it from a backup before starting again")
 
 
-async def _main(config: Config) -> None:
+async def _main(config: Config, allow_new_database: bool) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(config, stop)
+    await serve(config, stop, allow_new_database=allow_new_database)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,6 +132,6 @@ def run(args: argparse.Namespace) -> int:
         log.info(
             "no Telegram token in $%s: alerts are printed on the console", config.telegram.token_env
         )
-    asyncio.run(_main(config))
+    asyncio.run(_main(config, args.allow_new_database))
     log.info("stopped")
     return 0
