@@ -18,6 +18,7 @@ from itertools import islice
 
 from marsad.watchers.story_compare import (
     Fingerprint,
+    Newcomer,
     Reason,
     Script,
     Stored,
@@ -157,14 +158,18 @@ class StoryIndex:
         old = self._items[old_id]
         return compare(item, fingerprint(item.title, item.lead), old, self.rarity, self.weights)
 
-    def verdicts(self, item: StoryItem, print_: Fingerprint) -> list[tuple[Stored, Verdict]]:
+    def verdicts(
+        self, item: StoryItem, print_: Fingerprint, newcomer: Newcomer | None = None
+    ) -> list[tuple[Stored, Verdict]]:
         """Every candidate with its verdict, best score first."""
         found = []
+        newcomer = newcomer or Newcomer.of(print_, self.rarity)
         for candidate in self.candidates(item, print_):
             old = self._items.get(candidate)
             if old is None or old.id == item.id:
                 continue
-            found.append((old, compare(item, print_, old, self.rarity, self.weights)))
+            verdict = compare(item, print_, old, self.rarity, self.weights, newcomer)
+            found.append((old, verdict))
         found.sort(key=lambda pair: (-pair[1].score, pair[0].id))
         return found
 
@@ -177,7 +182,8 @@ class StoryIndex:
                 return Assignment(self.story_of(found), found, reason, 1.0)
         best: dict[int, tuple[Stored, Verdict]] = {}
         scores: dict[int, dict[int, float]] = {}
-        for old, verdict in self.verdicts(item, print_):
+        newcomer = Newcomer.of(print_, self.rarity)
+        for old, verdict in self.verdicts(item, print_, newcomer):
             story = self.resolve(old.story)
             scores.setdefault(story, {})[old.id] = verdict.score
             if verdict.same:
@@ -191,7 +197,14 @@ class StoryIndex:
             for member in self._members.get(story, ()):
                 if member not in weighed and member in self._items and member != item.id:
                     old = self._items[member]
-                    weighed[member] = compare(item, print_, old, self.rarity, self.weights).score
+                    weighed[member] = compare(
+                        item,
+                        print_,
+                        old,
+                        self.rarity,
+                        self.weights,
+                        Newcomer.of(print_, self.rarity),
+                    ).score
             if sum(weighed.values()) / len(weighed) < bar:
                 del best[story]
         if not best:

@@ -278,22 +278,46 @@ def _novel(title: frozenset[int], weights: dict[int, float], other: dict[int, fl
     return any(weights.get(w, 0.0) >= NOVEL_WEIGHT and w not in other for w in title)
 
 
-def weigh(new: StoryItem, print_: Fingerprint, old: Stored, rarity: Rarity) -> Evidence:
+@dataclass(frozen=True)
+class Newcomer:
+    """What weighing a new item against any candidate needs of it, computed once per item."""
+
+    weights: dict[int, float]
+    """Each word's weight, as if the new item were indexed too: otherwise its own words,
+    counted nowhere yet, would outweigh the ones it shares with the candidate."""
+    rare: frozenset[int]
+    norm2: float
+
+    @staticmethod
+    def of(print_: Fingerprint, rarity: Rarity) -> Newcomer:
+        pairs = list(zip(print_.words, print_.priors, strict=True))
+        weights = {w: rarity.weight_with(w, p) for w, p in pairs}
+        return Newcomer(
+            weights=weights,
+            rare=frozenset(w for w, p in pairs if rarity.rare_with(w, p)),
+            norm2=sum(v * v for v in weights.values()),
+        )
+
+
+def weigh(
+    new: StoryItem,
+    print_: Fingerprint,
+    old: Stored,
+    rarity: Rarity,
+    newcomer: Newcomer | None = None,
+) -> Evidence:
     """The evidence for and against ``new`` and ``old`` telling one event."""
-    # Weighed as if the new item were indexed too: otherwise its own words, counted nowhere
-    # yet, would outweigh the ones it shares with the candidate.
-    mine = {w: rarity.weight_with(w, p) for w, p in zip(print_.words, print_.priors, strict=True)}
+    newcomer = newcomer or Newcomer.of(print_, rarity)
+    mine = newcomer.weights
     theirs = {
         w: mine[w] if w in mine else rarity.weight(w, p)
         for w, p in zip(old.words, old.priors, strict=True)
     }
-    dot = sum(weight * theirs[w] for w, weight in mine.items() if w in theirs)
-    norms = sum(v * v for v in mine.values()) * sum(v * v for v in theirs.values())
+    shared = [w for w in mine if w in theirs]
+    dot = sum(mine[w] * theirs[w] for w in shared)
+    norms = newcomer.norm2 * sum(v * v for v in theirs.values())
     cosine = dot / norms**0.5 if norms > 0 else 0.0
-    rare = sum(
-        mine[w] for w, p in zip(print_.words, print_.priors, strict=True)
-        if w in theirs and rarity.rare_with(w, p)
-    )  # fmt: skip
+    rare = sum(mine[w] for w in shared if w in newcomer.rare)
     covers = (_covered(print_.title, mine, theirs), _covered(old.title, theirs, mine))
     parties_a, parties_b = new.party_set, old.parties
     shared_entities = (new.entities or frozenset()) & (old.entities or frozenset())
@@ -325,11 +349,13 @@ def compare(
     old: Stored,
     rarity: Rarity,
     weights: Weights = DEFAULT_WEIGHTS,
+    newcomer: Newcomer | None = None,
 ) -> Verdict:
-    """Whether ``new`` reports the same event as the indexed ``old`` (exact duplicates aside)."""
+    """Whether ``new`` reports the same event as the indexed ``old`` (exact duplicates aside).
+    ``newcomer``: ``Newcomer.of(print_, rarity)``, when weighing one item against many."""
     if print_.script is not old.script:
         return _cross_language(new, old, weights)
-    evidence = weigh(new, print_, old, rarity)
+    evidence = weigh(new, print_, old, rarity, newcomer)
     score = evidence.score(weights)
     if evidence.hours_apart > weights.window_hours:
         return Verdict(False, score, evidence=evidence)
