@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from marsad.bot.alert_caps import AlertCaps
 from marsad.bot.delivery import outbox
 from marsad.bot.delivery.format import LABELS, Alert, Lang, format_alert
 from marsad.bot.digests import story_outlets
@@ -171,6 +172,8 @@ def fan_out(
     """Enqueue the alerts (and "+N sources" edits) the arrivals call for; returns counts."""
     tz = tz or ZoneInfo("UTC")
     index = Index(active_subscriptions(session, now))
+    caps = AlertCaps(session, now)
+    languages: dict[int, Language] = {}
     alerts = edits = backlog = 0
     for arrival in arrivals:
         if arrival.item.backlog:
@@ -180,6 +183,9 @@ def fan_out(
         for fired in index.fired(arrival.result):
             chat_id = fired.chat.chat_id
             if chat_id in alerted or (policy is not None and not policy.chat_allowed(chat_id)):
+                continue
+            languages[chat_id] = fired.chat.lang
+            if not caps.allows(chat_id, arrival.source):
                 continue
             rendered = format_alert(alert_for(arrival, fired, matcher), tz)
             row = outbox.enqueue(
@@ -196,8 +202,17 @@ def fan_out(
             )
             if row is not None:
                 alerts += 1
+                caps.sent(chat_id, arrival.source)
         if arrival.outlets > 1:
             edits += grow(session, arrival.story_id, arrival.outlets, now)
+    for chat_id, text in caps.summaries(languages):
+        plain = html.unescape(text)
+        outbox.enqueue(session, chat_id, OutboxKind.NOTICE, text, plain, now=now)
+    if caps.over:
+        over = sum(sum(sources.values()) for sources in caps.over.values())
+        log.warning(
+            "fan-out: %d alerts over the caps, summarised to %d chats", over, len(caps.over)
+        )
     return FanOutReport(alerts, edits, backlog)
 
 

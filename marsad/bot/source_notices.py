@@ -1,9 +1,11 @@
 """Tell the admins in Telegram when a source stops working and when it works again.
 
 A source that fails ``FAILING_AFTER`` polls in a row, or is disabled (a 410, or 20 failures),
-is news to whoever runs Marsad: its alerts have stopped. One notice per change of state, to
-every admin, through the outbox (so it is paced, retried and survives a restart like any
-message): "failing", "disabled", then "working again" once a poll succeeds.
+is news to whoever runs Marsad: its alerts have stopped. So is one that churns (nearly every
+item new at every poll): its "new" items are not news, and only the alert caps hold it. One
+notice per change of state, to every admin, through the outbox (so it is paced, retried and
+survives a restart like any message): "failing", "disabled", then "working again" once a poll
+succeeds; "churns" once, when it starts.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ log = logging.getLogger(__name__)
 
 FAILING_AFTER = 5
 """Consecutive failed polls before the admins hear of it (one failure is often a blip)."""
+CHURN_POLLS = 3
+"""Polls in a row in which nearly every item is new: the feed churns (new guids or links on
+every request), and what it says is new is not."""
+CHURN_SHARE = 0.8
+CHURN_MIN_ENTRIES = 5
 
 
 class Health(StrEnum):
@@ -35,6 +42,14 @@ class Health(StrEnum):
     FAILING = "failing"
     DISABLED = "disabled"
 
+
+_CHURN = {
+    Language.AR: "🔁 المصدر <b>{name}</b> يبدو أنه يغيّر معرّفات أخباره في كل مرة: "
+    "{new} من {entries} خبرا جديدة في كل من آخر {polls} عمليات جلب. تنبيهاته محدودة؛ "
+    "راجع الخلاصة.",
+    Language.EN: "🔁 Source <b>{name}</b> seems to churn: {new} of {entries} items were new in "
+    "each of its last {polls} polls. Its alerts are capped; check the feed.",
+}
 
 _TEXTS = {
     Language.AR: {
@@ -78,6 +93,7 @@ class SourceNotices:
         self.clock = clock
         self.failing_after = failing_after
         self._health: dict[str, Health] = {}
+        self._churning: dict[str, int] = {}
         with session(engine) as s:  # what the admins were told before a restart
             for source in s.exec(select(Source)).all():
                 if source.disabled_reason:
@@ -86,6 +102,7 @@ class SourceNotices:
                     self._health[source.name] = Health.FAILING
 
     def __call__(self, report: PollReport) -> None:
+        self._watch_churn(report)
         health = _health(report, self.failing_after)
         before = self._health.get(report.source, Health.OK)
         if health is None or health is before:
@@ -100,20 +117,47 @@ class SourceNotices:
             health,
             report.disabled_reason or report.error or "",
         )
-        if self.admins:
-            self._tell(report, health)
+        self._tell(report, health)
+
+    def _watch_churn(self, report: PollReport) -> None:
+        """Count the polls in a row that call nearly all their items new; tell at the third."""
+        if report.status not in (PollStatus.NEW, PollStatus.NO_NEW, PollStatus.NOT_MODIFIED):
+            return
+        churned = (
+            not report.backlog
+            and report.entries >= CHURN_MIN_ENTRIES
+            and len(report.new_items) >= CHURN_SHARE * report.entries
+        )
+        count = self._churning.get(report.source, 0) + 1 if churned else 0
+        self._churning[report.source] = count
+        if count != CHURN_POLLS:
+            return
+        new, entries = len(report.new_items), report.entries
+        log.warning("source %s churns: %d of %d items new", report.source, new, entries)
+        name = html.escape(report.source)
+        self._send(
+            lambda language: _CHURN[language].format(
+                name=name, new=new, entries=entries, polls=CHURN_POLLS
+            )
+        )
 
     def _tell(self, report: PollReport, health: Health) -> None:
+        name = html.escape(report.source)
+        error = html.escape(report.disabled_reason or report.error or "")
+        self._send(
+            lambda language: _TEXTS[language][health].format(
+                name=name, failures=report.failures, error=error
+            )
+        )
+
+    def _send(self, text_in: Callable[[Language], str]) -> None:
+        if not self.admins:
+            return
         now = self.clock()
         with session(self.engine) as s:
             for admin in self.admins:
                 chat = get_chat(s, admin)
-                language = chat.lang if chat is not None else Language.AR
-                text = _TEXTS[language][health].format(
-                    name=html.escape(report.source),
-                    failures=report.failures,
-                    error=html.escape(report.disabled_reason or report.error or ""),
-                )
+                text = text_in(chat.lang if chat is not None else Language.AR)
                 outbox.enqueue(s, admin, OutboxKind.NOTICE, text, _plain(text), now=now)
             s.commit()
 

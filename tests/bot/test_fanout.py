@@ -171,3 +171,40 @@ async def test_end_to_end_subscribe_then_a_story_arrives_and_one_alert_is_delive
     assert again == "أُعيد تفعيل الاشتراك 1."
     run_fan_out(world, [arrive(world, third, story=10_000, outlets=1, source="Akhbar")])
     assert [kind for _, kind, _ in outbox(world)].count(OutboxKind.ALERT.value) == 2
+
+
+def test_a_flood_from_one_source_is_capped_and_summarised(world: World) -> None:
+    """500 new matching items in one poll once queued 500 alerts for one chat. Now: ten from
+    that poll, then one summary naming how many more and where to read them."""
+    subscribe(world, ANALYST, SubscriptionKind.ENTITY, "hammouchi")
+    subscribe(world, PRESS, SubscriptionKind.ENTITY, "hammouchi")
+    items = [world.add_item(f"حموشي في لقاء رقم {n}") for n in range(30)]
+    run_fan_out(
+        world, [arrive(world, item, story=1000 + n, outlets=1) for n, item in enumerate(items)]
+    )
+    rows = outbox(world)
+    for chat in (ANALYST, PRESS):
+        assert sum(1 for c, kind, _ in rows if (c, kind) == (chat, "alert")) == 10
+    with world.session() as s:
+        notices = s.exec(select(OutboxRow).where(OutboxRow.kind == "notice")).all()
+    assert sorted(n.chat_id for n in notices) == sorted([ANALYST, PRESS])
+    assert all(n.text_plain.startswith("📥 20 خبرا آخر من Sahil") for n in notices)
+    assert all("/digest 24h" in n.text_plain for n in notices)
+
+
+def test_a_chat_gets_at_most_forty_alerts_an_hour_from_all_sources(world: World) -> None:
+    subscribe(world, ANALYST, SubscriptionKind.ENTITY, "hammouchi")
+    story = 2000
+    for minute, source in enumerate(["Sahil", "Wasit", "Akhbar", "Sahil", "Wasit"]):
+        world.clock.now += timedelta(minutes=10 if minute else 0)
+        batch = []
+        for _ in range(10):
+            story += 1
+            item = world.add_item(f"حموشي يلتقي وفدا رقم {story}", source=source)
+            batch.append(arrive(world, item, story=story, outlets=1, source=source))
+        run_fan_out(world, batch)
+    alerts = [row for row in outbox(world) if row[1] == "alert"]
+    assert len(alerts) == 40
+    with world.session() as s:
+        [notice] = s.exec(select(OutboxRow).where(OutboxRow.kind == "notice")).all()
+    assert notice.text_plain.startswith("📥 10 خبرا آخر من Wasit")

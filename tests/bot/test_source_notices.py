@@ -67,3 +67,20 @@ def test_a_restart_does_not_tell_again_what_was_told(world: World) -> None:
     assert notices(world) == []
     hook(PollReport("Sahil", PollStatus.NEW))
     assert notices(world) == [(ADMIN, "✅ المصدر Sahil يعمل من جديد.")]
+
+
+def test_a_churning_source_is_flagged_once(world: World) -> None:
+    """Nearly every item new at every poll, three polls in a row: the feed churns."""
+    hook = SourceNotices(world.engine, (ADMIN,), world.clock)
+
+    def poll(new: int, entries: int = 20) -> PollReport:
+        return PollReport("Sahil", PollStatus.NEW if new else PollStatus.NO_NEW,
+                          new_items=tuple([None] * new), entries=entries)  # type: ignore[list-item]  # fmt: skip
+
+    hook(poll(20))
+    hook(poll(2))  # a normal poll breaks the run
+    for _ in range(5):
+        hook(poll(19))
+    [(chat, text)] = notices(world)
+    assert chat == ADMIN and text.startswith("🔁 المصدر Sahil يبدو أنه يغيّر معرّفات أخباره")
+    assert "19 من 20" in text
