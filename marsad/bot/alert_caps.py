@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from marsad.bot.delivery import outbox
 from marsad.store.chats import Language
-from marsad.store.delivery import OutboxKind, OutboxRow
+from marsad.store.delivery import OutboxKind, OutboxRow, OutboxState
 
 PER_SOURCE_POLL = 10
 """Alerts to one chat from one poll of one source."""
@@ -32,15 +33,37 @@ _SUMMARY = {
 }
 
 
+PollKey = tuple[str, datetime]
+"""A poll: the source's name and the time its items were fetched (one per poll)."""
+
+
+class PollCounts:
+    """Alerts sent and held back per chat for each recent poll; a poll stored in several
+    transactions (big polls are chunked) keeps one count."""
+
+    KEEP = 64
+
+    def __init__(self) -> None:
+        self._polls: dict[PollKey, tuple[Counter[int], Counter[int]]] = {}
+
+    def of(self, poll: PollKey) -> tuple[Counter[int], Counter[int]]:
+        """(sent, held back) per chat for ``poll``."""
+        if poll not in self._polls:
+            if len(self._polls) >= self.KEEP:
+                del self._polls[next(iter(self._polls))]
+            self._polls[poll] = (Counter(), Counter())
+        return self._polls[poll]
+
+
 class AlertCaps:
     """Counts the alerts of one fan-out against the caps; collects what is over them."""
 
-    def __init__(self, session: Session, now: datetime) -> None:
+    def __init__(self, session: Session, now: datetime, polls: PollCounts | None = None) -> None:
         self.session = session
         self.now = now
-        self._this_poll: Counter[tuple[int, str]] = Counter()
+        self.polls = polls or PollCounts()
         self._last_hour: dict[int, int] = {}
-        self.over: defaultdict[int, Counter[str]] = defaultdict(Counter)
+        self.over: defaultdict[int, set[PollKey]] = defaultdict(set)
 
     def _queued_last_hour(self, chat_id: int) -> int:
         if chat_id not in self._last_hour:
@@ -57,27 +80,45 @@ class AlertCaps:
             )
         return self._last_hour[chat_id]
 
-    def allows(self, chat_id: int, source: str) -> bool:
-        """Whether one more alert from ``source`` may go to the chat now; if not, it is
-        counted for the chat's summary."""
-        if (
-            self._this_poll[(chat_id, source)] >= PER_SOURCE_POLL
-            or self._queued_last_hour(chat_id) >= PER_CHAT_HOUR
-        ):
-            self.over[chat_id][source] += 1
+    def allows(self, chat_id: int, poll: PollKey) -> bool:
+        """Whether one more alert from ``poll`` may go to the chat now; if not, it is counted
+        for the chat's summary of that poll."""
+        sent, held = self.polls.of(poll)
+        if sent[chat_id] >= PER_SOURCE_POLL or self._queued_last_hour(chat_id) >= PER_CHAT_HOUR:
+            held[chat_id] += 1
+            self.over[chat_id].add(poll)
             return False
         return True
 
-    def sent(self, chat_id: int, source: str) -> None:
-        self._this_poll[(chat_id, source)] += 1
+    def sent(self, chat_id: int, poll: PollKey) -> None:
+        self.polls.of(poll)[0][chat_id] += 1
         self._last_hour[chat_id] = self._queued_last_hour(chat_id) + 1
 
-    def summaries(self, languages: dict[int, Language]) -> list[tuple[int, str]]:
-        """(chat, text) of each chat's summary of what was over the caps, one per source."""
-        found = []
-        for chat_id, sources in self.over.items():
+    def summarise(self, languages: dict[int, Language]) -> int:
+        """Queue (or, still unsent, update) one summary per chat and poll of what was held
+        back; returns how many chats got one."""
+        for chat_id, polls in self.over.items():
             language = languages.get(chat_id, Language.AR)
-            for source, count in sorted(sources.items()):
+            for source, fetched in sorted(polls):
+                count = self.polls.of((source, fetched))[1][chat_id]
                 text = _SUMMARY[language].format(count=count, source=html.escape(source))
-                found.append((chat_id, text))
-        return found
+                key = f"cap:{source}:{fetched.isoformat()}"[:200]
+                row = outbox.enqueue(
+                    self.session, chat_id, OutboxKind.NOTICE, text, html.unescape(text),
+                    now=self.now, dedup_key=key,
+                )  # fmt: skip
+                if row is None:
+                    self._update(chat_id, key, text)
+        return len(self.over)
+
+    def _update(self, chat_id: int, key: str, text: str) -> None:
+        queued = self.session.exec(
+            select(OutboxRow).where(
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.dedup_key == key,
+                OutboxRow.state == OutboxState.PENDING.value,
+            )
+        ).first()
+        if queued is not None:
+            queued.text_html, queued.text_plain = text, html.unescape(text)
+            self.session.add(queued)

@@ -15,13 +15,13 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from marsad.bot.alert_caps import AlertCaps
+from marsad.bot.alert_caps import AlertCaps, PollCounts
 from marsad.bot.delivery import outbox
 from marsad.bot.delivery.format import LABELS, Alert, Lang, format_alert
 from marsad.bot.digests import story_outlets
@@ -168,11 +168,13 @@ def fan_out(
     matcher: Matcher | None = None,
     policy: AccessPolicy | None = None,
     tz: ZoneInfo | None = None,
+    polls: PollCounts | None = None,
 ) -> FanOutReport:
-    """Enqueue the alerts (and "+N sources" edits) the arrivals call for; returns counts."""
+    """Enqueue the alerts (and "+N sources" edits) the arrivals call for; returns counts.
+    ``polls`` carries the per-poll alert counts across the transactions of one big poll."""
     tz = tz or ZoneInfo("UTC")
     index = Index(active_subscriptions(session, now))
-    caps = AlertCaps(session, now)
+    caps = AlertCaps(session, now, polls)
     languages: dict[int, Language] = {}
     alerts = edits = backlog = 0
     for arrival in arrivals:
@@ -185,7 +187,8 @@ def fan_out(
             if chat_id in alerted or (policy is not None and not policy.chat_allowed(chat_id)):
                 continue
             languages[chat_id] = fired.chat.lang
-            if not caps.allows(chat_id, arrival.source):
+            poll = (arrival.source, arrival.item.fetched_at)
+            if not caps.allows(chat_id, poll):
                 continue
             rendered = format_alert(alert_for(arrival, fired, matcher), tz)
             row = outbox.enqueue(
@@ -202,17 +205,11 @@ def fan_out(
             )
             if row is not None:
                 alerts += 1
-                caps.sent(chat_id, arrival.source)
+                caps.sent(chat_id, poll)
         if arrival.outlets > 1:
             edits += grow(session, arrival.story_id, arrival.outlets, now)
-    for chat_id, text in caps.summaries(languages):
-        plain = html.unescape(text)
-        outbox.enqueue(session, chat_id, OutboxKind.NOTICE, text, plain, now=now)
-    if caps.over:
-        over = sum(sum(sources.values()) for sources in caps.over.values())
-        log.warning(
-            "fan-out: %d alerts over the caps, summarised to %d chats", over, len(caps.over)
-        )
+    if caps.summarise(languages):
+        log.warning("fan-out: alerts over the caps, summarised to %d chats", len(caps.over))
     return FanOutReport(alerts, edits, backlog)
 
 
@@ -241,6 +238,7 @@ class FanOut:
     config: Config
     matcher: Matcher
     clock: Callable[[], datetime]
+    polls: PollCounts = field(default_factory=PollCounts)
 
     def __call__(self, session: Session, ingested: Sequence[Ingested]) -> None:
         report = fan_out(
@@ -250,6 +248,7 @@ class FanOut:
             matcher=self.matcher,
             policy=AccessPolicy.from_config(self.config.telegram),
             tz=self.config.tz,
+            polls=self.polls,
         )
         if report.alerts or report.edits:
             log.info("fan-out: %d alerts, %d edits queued", report.alerts, report.edits)

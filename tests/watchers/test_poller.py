@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -250,6 +252,37 @@ async def test_a_clock_stepped_back_does_not_silence_a_source(
     assert (await poller.poll("Feed")).status is PollStatus.NO_NEW
     assert (await poller.poll("Bad")).status is PollStatus.FAILED
     assert (await poller.poll("Feed")).status is PollStatus.WAITING, "then the interval again"
+
+
+async def test_a_big_poll_is_stored_in_chunks_and_other_tasks_run_between_them(
+    http_server: HTTPTestServer, make_poller: PollerFactory, tmp_path: Path
+) -> None:
+    """5,000 new items were one 41 s transaction on the event loop: no chat got an answer."""
+    items = [(f"b-{n}", f"خبر رقم {n}", OLD[2]) for n in range(450)]
+    http_server.route("/big", Response(body=rss(*items), headers={"Content-Type": FEED}))
+    poller = make_poller(
+        make_config(tmp_path, SourceConfig("Big", http_server.url("/big"))), Clock()
+    )
+    ticks = 0
+    seen_at: list[int] = []
+    poller.on_ingest = lambda session, source, new: seen_at.append(ticks)
+
+    async def other_work() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(other_work())
+    try:
+        [report] = await poller.poll_all()
+    finally:
+        ticker.cancel()
+    assert (report.status, len(report.new_items), report.backlog) == (PollStatus.NEW, 450, True)
+    assert len(seen_at) == 5, "five transactions of at most 100 items"
+    assert all(b > a for a, b in pairwise(seen_at)), "the loop ran between"
+    assert len(stored(poller)) == 450
+    assert source_row(poller, "Big").first_polled_at is not None
 
 
 async def test_twenty_failures_disable_the_source_with_the_reason(
