@@ -4,17 +4,13 @@ alerts per poll and a summary, not hundreds of alerts (issue 13, item 4)."""
 from __future__ import annotations
 
 import itertools
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from tests.fakebot import FakeTelegram
 from tests.httpserver import HTTPTestServer, Request, Response
+from tests.service import FEED_TYPE, start_service, stop_service, telegram_section
 
-FEED_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
 ANALYST = 4242
 
 
@@ -35,27 +31,12 @@ def test_a_churning_feed_is_capped_and_summarised(
         return Response(body=body.encode(), headers=FEED_TYPE)
 
     http_server.route("/churn", churn)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[telegram]
-token_env = "MARSAD_E2E_TOKEN"
-base_url = "{fake_telegram.base_url}"
-[polling]
-interval = "2s"
-timeout = "3s"
-[[sources]]
-name = "Churn"
-url = "{http_server.url("/churn")}"
-""",
-        encoding="utf-8",
+    config = (
+        telegram_section(fake_telegram.base_url)
+        + '[polling]\ninterval = "2s"\ntimeout = "3s"\n'
+        + f'[[sources]]\nname = "Churn"\nurl = "{http_server.url("/churn")}"\n'
     )
-    env = {**os.environ, "MARSAD_E2E_TOKEN": fake_telegram.token}
-    with (tmp_path / "service.log").open("w", encoding="utf-8") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "marsad", "run", "--config", str(config)],
-            cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, text=True, env=env,
-        )  # fmt: skip
+    process, _ = start_service(tmp_path, config, token=fake_telegram.token)
     try:
         fake_telegram.push_message(chat_id=ANALYST, user_id=ANALYST, text="/start")
         fake_telegram.push_message(chat_id=ANALYST, user_id=ANALYST, text="/subscribe @hammouchi")
@@ -64,8 +45,7 @@ url = "{http_server.url("/churn")}"
         )
         time.sleep(1)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        stop_service(process)
     texts = fake_telegram.texts(ANALYST)
     alerts = [t for t in texts if "حموشي يستقبل الوفد" in t]
     summaries = [t for t in texts if t.startswith(("📥", "\u200f📥"))]

@@ -3,48 +3,21 @@ log has no ERROR line and no traceback (issue 13, item 15)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from tests.httpserver import HTTPTestServer, Response
+from tests.service import FEED_TYPE, rss, start_service
 
-FEED_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
 
-
-def rss(*items: tuple[str, str]) -> bytes:
-    body = "".join(
-        f"<item><title>{title}</title><link>https://news.example/{guid}</link>"
-        f"<guid isPermaLink='false'>{guid}</guid>"
-        "<pubDate>Sun, 22 Nov 2026 10:00:00 +0100</pubDate></item>"
-        for guid, title in items
+def start(tmp_path: Path, url: str) -> tuple[subprocess.Popen[str], Path]:
+    config = (
+        f'[polling]\ninterval = "1s"\ntimeout = "20s"\n[[sources]]\nname = "Slow"\nurl = "{url}"\n'
     )
-    return f"<rss version='2.0'><channel><title>t</title>{body}</channel></rss>".encode()
-
-
-def start(tmp_path: Path, url: str, timeout: str = "20s") -> tuple[subprocess.Popen[str], Path]:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[polling]\ninterval = "1s"\ntimeout = "{timeout}"\n'
-        f'[[sources]]\nname = "Slow"\nurl = "{url}"\n',
-        encoding="utf-8",
-    )
-    log = tmp_path / "service.log"
-    env = {k: v for k, v in os.environ.items() if k != "MARSAD_TELEGRAM_TOKEN"}
-    with log.open("w", encoding="utf-8") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "marsad", "run", "--config", str(config), "--verbose"],
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-    return process, log
+    return start_service(tmp_path, config)
 
 
 def stored_titles(tmp_path: Path) -> list[str]:

@@ -3,32 +3,24 @@ item 8). Each through `marsad run` as a user starts it."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from tests.cli import marsad
+from tests.service import start_service, stop_service
+
+CONFIG = '[polling]\ninterval = "1s"\n'
 
 
 def write_config(tmp_path: Path) -> Path:
     config = tmp_path / "config.toml"
-    config.write_text('[polling]\ninterval = "1s"\n', encoding="utf-8")
+    config.write_text(CONFIG, encoding="utf-8")
     return config
 
 
 def start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], Path]:
-    log = tmp_path / "service.log"
-    env = {k: v for k, v in os.environ.items() if k != "MARSAD_TELEGRAM_TOKEN"}
-    with log.open("w", encoding="utf-8") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "marsad", "run", "--config", str(tmp_path / "config.toml"),
-             *extra],
-            cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, text=True, env=env,
-        )  # fmt: skip
-    return process, log
+    return start_service(tmp_path, CONFIG, *extra)
 
 
 def wait_until_serving(process: subprocess.Popen[str], log: Path) -> None:
@@ -42,8 +34,7 @@ def wait_until_serving(process: subprocess.Popen[str], log: Path) -> None:
 def run_briefly(tmp_path: Path, *extra: str) -> None:
     process, log = start(tmp_path, *extra)
     wait_until_serving(process, log)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 0, log.read_text(encoding="utf-8")
+    assert stop_service(process) == 0, log.read_text(encoding="utf-8")
 
 
 def test_a_missing_database_where_one_was_used_is_refused_unless_allowed(tmp_path: Path) -> None:
