@@ -19,6 +19,7 @@ updates for ``getUpdates`` long-polling, and injects Telegram's real error respo
 
     server.inject(Fault.retry_after(3), times=5)             # next five sendMessage → 429
     server.inject(Fault.bad_gateway(), chat_id=42)           # next sendMessage to chat 42 → 502
+    server.inject(Fault.gateway_page(504), times=2)          # an HTML 504 page from the front
     server.inject(Fault.stall(10.0), times=1)                # deliver, then answer too late
     server.block(42)                  # every send to chat 42 → 403 "bot was blocked by the user"
     server.migrate(-100, -1001234)    # sends to group -100 → 400 with migrate_to_chat_id
@@ -38,6 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -80,6 +82,8 @@ class Fault:
     ``delay`` seconds are waited before answering (set it past the client's read timeout to make
     the outcome ambiguous); ``deliver`` says whether the message reaches the chat at once (as
     when Telegram accepted the request but its answer was lost) or never (then a late 502).
+    ``page`` is an HTML body sent as ``text/html`` instead of the Bot API's JSON, as the HTTP
+    front in front of the Bot API answers when it cannot reach it (nginx's "502 Bad Gateway").
     """
 
     status: int
@@ -87,6 +91,7 @@ class Fault:
     parameters: Mapping[str, int] | None = None
     delay: float = 0.0
     deliver: bool = False
+    page: str | None = None
 
     @classmethod
     def retry_after(cls, seconds: int) -> Fault:
@@ -111,6 +116,17 @@ class Fault:
     @classmethod
     def bad_gateway(cls) -> Fault:
         return cls(502, "Bad Gateway")
+
+    @classmethod
+    def gateway_page(cls, status: int = 502) -> Fault:
+        """The HTML error page of the HTTP front (502, 503 or 504): no JSON, nothing delivered."""
+        title = f"{status} {HTTPStatus(status).phrase}"
+        page = (
+            f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+            "</body>\r\n</html>\r\n"
+        )
+        return cls(status, HTTPStatus(status).phrase, page=page)
 
     @classmethod
     def internal(cls) -> Fault:
@@ -143,6 +159,14 @@ class _Injection:
     remaining: int
 
 
+class _Page(dict[str, Any]):
+    """An answer sent as an HTML page (``text/html``); the dict is what ``refused`` records."""
+
+    def __init__(self, answer: JSONDict, page: str) -> None:
+        super().__init__(answer)
+        self.page = page
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
@@ -168,10 +192,14 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             params = _parse_params(query, body, self.headers.get("Content-Type", ""))
             status, answer = fake.handle(match.group(2), params)
-        payload = json.dumps(answer, ensure_ascii=False).encode()
+        content_type = "application/json"
+        if isinstance(answer, _Page):
+            payload, content_type = answer.page.encode(), "text/html"
+        else:
+            payload = json.dumps(answer, ensure_ascii=False).encode()
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
@@ -469,7 +497,10 @@ class FakeTelegram:
             self._stop.wait(fault.delay)
             return answer
         if fault is not None:
-            return self._refuse(method, params, fault.status, fault.description, fault.parameters)
+            status, answer = self._refuse(
+                method, params, fault.status, fault.description, fault.parameters
+            )
+            return status, answer if fault.page is None else _Page(answer, fault.page)
         return self._answer(method, params)
 
     def _answer(self, method: str, params: JSONDict) -> tuple[int, JSONDict]:

@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # PTB logs every non-JSON answer (a gateway's HTML error page) at ERROR with a traceback;
+    # the sender classifies the same error and logs what it does about it, once.
+    logging.getLogger("telegram.request.BaseRequest").setLevel(logging.CRITICAL)
     # APScheduler logs every job run at INFO: a line per source per interval.
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 import random
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
+from telegram.error import NetworkError, TelegramError, TimedOut
 
 from marsad.bot.delivery.outbox import enqueue, is_paused, resume_chat
-from marsad.bot.delivery.sender import Hooks
+from marsad.bot.delivery.outcomes import OutcomeKind, classify
+from marsad.bot.delivery.sender import Hooks, Sender, make_bot
+from marsad.bot.handlers.status import undelivered_line
 from marsad.store.delivery import ChatDelivery, OutboxKind
 from marsad.store.engine import open_store, session
 from tests.bot.delivery_helpers import Clock, alert, drain, rows, sender, started
 from tests.fakebot import FakeTelegram, Fault
+
+SENDER = "marsad.bot.delivery.sender"
 
 
 @pytest.fixture
@@ -202,6 +210,164 @@ async def test_5xx_is_retried_with_back_off_and_delivered_once(
     assert fake_telegram.texts(6) == ["خبر 1"]
 
 
+@pytest.mark.parametrize(
+    "faults",
+    [
+        [Fault.gateway_page(502), Fault.gateway_page(504)],  # the case: HTML pages
+        [Fault.gateway_page(503), Fault.gateway_page(502), Fault.gateway_page(504)],
+        [Fault.bad_gateway(), Fault(504, "Gateway Timeout")],  # the same with the API's JSON
+    ],
+    ids=["html-502-504", "html-503-502-504", "json-502-504"],
+)
+async def test_gateway_errors_are_not_delivered_and_the_alert_goes_out_once(
+    fake_telegram: FakeTelegram, engine: Engine, faults: list[Fault]
+) -> None:
+    clock = Clock()
+    alert(engine, 6, 1)
+    for fault in faults:
+        fake_telegram.inject(fault, chat_id=6)
+    async with started(fake_telegram, engine, clock) as s:
+        await drain(s, clock)
+    assert [r[2]["error_code"] for r in fake_telegram.refused] == [f.status for f in faults]
+    assert calls_to(fake_telegram, 6) == len(faults) + 1
+    assert fake_telegram.texts(6) == ["خبر 1"]  # delivered, exactly once
+    [row] = rows(engine)
+    assert (row.state, row.unconfirmed, row.last_error) == ("sent", 0, None)
+
+
+async def test_a_storm_of_gateway_errors_backs_off_and_delivers_when_telegram_recovers(
+    fake_telegram: FakeTelegram, engine: Engine
+) -> None:
+    clock = Clock()
+    alert(engine, 6, 1)
+    alert(engine, 6, 2)
+    storm = 15  # more calls than a row's attempts (12): an outage is not the row's fault
+    fake_telegram.inject(Fault.gateway_page(502), times=storm)
+    tried: list[datetime] = []
+    async with started(fake_telegram, engine, clock) as s:
+        while calls_to(fake_telegram, 6) <= storm:
+            before = calls_to(fake_telegram, 6)
+            await s.send_due()
+            assert calls_to(fake_telegram, 6) == before + 1  # each pass: one call when due
+            tried.append(clock())
+            with Session(engine) as db:
+                state = db.get(ChatDelivery, 6)
+                assert state is not None and state.next_send_at is not None
+                assert await s.send_due() == 0  # nothing before the back-off is over
+                clock.now = state.next_send_at
+        await drain(s, clock)
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(tried)]
+    assert gaps == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300, 300, 300, 300]
+    assert fake_telegram.texts(6) == ["خبر 1", "خبر 2"]  # once each, in order
+    assert [(r.state, r.unconfirmed) for r in rows(engine)] == [("sent", 0), ("sent", 0)]
+
+
+async def test_an_outage_that_outlasts_the_wait_gives_up_visibly(
+    fake_telegram: FakeTelegram, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    alert(engine, 6, 1)
+    fake_telegram.inject(Fault.gateway_page(504), times=1000)
+    bot = make_bot(fake_telegram.token, fake_telegram.base_url)
+    s = Sender(bot, engine, clock=clock, give_up_after=timedelta(hours=1))
+    with caplog.at_level(logging.WARNING, logger="marsad.bot.delivery"):
+        async with bot:
+            await drain(s, clock, step=60)
+    [row] = rows(engine)
+    assert row.state == "failed"
+    assert row.last_error is not None
+    assert row.last_error.startswith("Telegram not reached for 1:0")
+    assert "Gateway Timeout (504) from Telegram's HTTP front, an HTML page" in row.last_error
+    [given_up] = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == SENDER]
+    assert given_up.getMessage() == f"outbox alert row {row.id} to chat 6 not delivered: " + (
+        row.last_error
+    )
+    with Session(engine) as db:
+        line = undelivered_line(db)
+    assert line is not None and line.startswith("⚠️ undelivered: 1 · last: alert to chat 6: ")
+    assert "Gateway Timeout (504)" in line
+    assert fake_telegram.texts(6) == []
+
+
+async def test_gateway_errors_do_not_use_up_the_resend_kept_for_a_stall(
+    fake_telegram: FakeTelegram, engine: Engine
+) -> None:
+    clock = Clock()
+    alert(engine, 8, 1)
+    fake_telegram.inject(Fault.stall(2.0), chat_id=8)  # delivered, the answer too late
+    async with started(fake_telegram, engine, clock, read_timeout=0.5) as s:
+        await s.send_due()
+        assert [(r.state, r.unconfirmed) for r in rows(engine)] == [("pending", 1)]
+        fake_telegram.inject(Fault.gateway_page(502), chat_id=8)
+        fake_telegram.inject(Fault.gateway_page(504), chat_id=8)
+        await drain(s, clock)
+    assert fake_telegram.texts(8) == ["خبر 1", "خبر 1"]  # the one duplicate a stall may cost
+    assert [(r.state, r.unconfirmed) for r in rows(engine)] == [("sent", 1)]
+
+
+def _caused(exc: BaseException, cause: BaseException) -> BaseException:
+    exc.__cause__ = cause
+    return exc
+
+
+_PAGE = "b'<html><head><title>502 Bad Gateway</title></head></html>'"
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (
+            _caused(
+                NetworkError(f"Bad Gateway (502). Parsing the server response {_PAGE} failed"),
+                TelegramError("Invalid server response"),
+            ),
+            OutcomeKind.UNREACHABLE,
+        ),
+        (NetworkError("Bad Gateway"), OutcomeKind.UNREACHABLE),
+        (NetworkError("Service Unavailable"), OutcomeKind.UNREACHABLE),
+        (NetworkError("Internal Server Error"), OutcomeKind.RETRY),
+        (
+            _caused(
+                NetworkError("Internal Server Error (500). Parsing the server response b'' failed"),
+                TelegramError("Invalid server response"),
+            ),
+            OutcomeKind.RETRY,
+        ),
+        (
+            _caused(NetworkError("httpx.ConnectError: refused"), httpx.ConnectError("refused")),
+            OutcomeKind.UNREACHABLE,
+        ),
+        (_caused(TimedOut("Pool timeout"), httpx.PoolTimeout("pool")), OutcomeKind.UNREACHABLE),
+        (_caused(TimedOut(), httpx.ReadTimeout("read")), OutcomeKind.AMBIGUOUS),
+        (
+            _caused(
+                NetworkError("httpx.RemoteProtocolError: Server disconnected"),
+                httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            ),
+            OutcomeKind.AMBIGUOUS,
+        ),
+        (
+            _caused(NetworkError("httpx.ReadError: reset"), httpx.ReadError("reset")),
+            OutcomeKind.AMBIGUOUS,
+        ),
+    ],
+    ids=[
+        "html-502",
+        "json-502",
+        "json-503",
+        "json-500",
+        "html-500",
+        "connect-error",
+        "pool-timeout",
+        "read-timeout",
+        "dropped-mid-response",
+        "read-error",
+    ],
+)
+def test_what_a_network_error_means(exc: BaseException, kind: OutcomeKind) -> None:
+    assert classify(exc).kind is kind
+
+
 async def test_a_stall_is_resent_once_and_never_twice(
     fake_telegram: FakeTelegram, engine: Engine
 ) -> None:
@@ -238,7 +404,7 @@ async def test_after_a_crash_rows_left_sending_are_resent_exactly_once(
 
 
 async def test_a_second_crash_on_the_resend_gives_up(
-    fake_telegram: FakeTelegram, engine: Engine
+    fake_telegram: FakeTelegram, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = Clock()
     alert(engine, 11, 1)
@@ -251,6 +417,10 @@ async def test_a_second_crash_on_the_resend_gives_up(
         assert await restarted.send_due() == 0
     assert fake_telegram.sent == []  # possibly delivered twice already: not a third time
     assert [(r.state, r.unconfirmed) for r in rows(engine)] == [("failed", 1)]
+    [given_up] = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == SENDER]
+    assert "to chat 11 not delivered: the sender stopped while sending; outcome unknown twice" in (
+        given_up.getMessage()
+    )
 
 
 async def test_dedup_keys_are_per_chat(engine: Engine) -> None:

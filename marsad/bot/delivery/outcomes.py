@@ -1,14 +1,29 @@
 """What a failed Telegram call means for the message: Telegram's errors sorted by what to do.
 
-The one hard question is whether a failed call may have reached the chat anyway.  A refused
-connection, a connect timeout or an empty connection pool mean the request never left; an HTTP
-answer (even 5xx) means Telegram saw it and refused it.  A read timeout or a connection dropped
-after the request was written is ambiguous: Telegram may have delivered the message, so it is
-resent at most once (the sender decides).
+The one hard question is whether a failed call may have reached the chat anyway.
+
+* Not delivered, Telegram not reached (UNREACHABLE): a refused connection, a connect timeout or
+  an empty connection pool (the request never left), and a 502, 503 or 504 from the HTTP front
+  before the Bot API (nginx's "Bad Gateway" / "Gateway Timeout" page, or the same status with
+  the Bot API's JSON).  Retried with back-off for as long as the outage lasts; these do not use
+  up the row's attempts, since they say nothing about the message.
+* Not delivered, Telegram answered (RETRY, or a kind of its own for 400/403/429 …): any other
+  HTTP error answer.  PTB raises a ``NetworkError`` for it, with no cause when the body was the
+  Bot API's JSON, and with PTB's ``TelegramError("Invalid server response")`` as the cause when
+  it was not JSON (an HTML error page): either way an answer came back, so it is not ambiguous.
+* Ambiguous (AMBIGUOUS): a read timeout, or a connection dropped after the request was written
+  (the ``NetworkError``'s cause is then an httpx transport error).  Telegram may have delivered
+  the message, so it is resent at most once (the sender decides).
+
+A 502/504 from Telegram's front can in principle come after the Bot API accepted the request (a
+slow backend behind a proxy that gave up).  We count it as not delivered, as the Bot API itself
+does (only ``"ok": true`` is a success): a rare duplicate is better than a lost alert, and two
+gateway errors in a row must never use up the single resend kept for real ambiguity.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,7 +52,8 @@ class OutcomeKind(StrEnum):
     TOO_LONG = "too-long"  # split smaller
     NO_BUTTONS = "no-buttons"  # a button was refused: resend without the keyboard
     CANCEL = "cancel"  # nothing to do any more (the message to edit is gone)
-    RETRY = "retry"  # not delivered; retry with back-off
+    RETRY = "retry"  # not delivered; retry with back-off (uses up one of the row's attempts)
+    UNREACHABLE = "unreachable"  # Telegram not reached (no connection, 502/503/504): back off
     AMBIGUOUS = "ambiguous"  # maybe delivered
     FAIL = "fail"  # refused for good
     BUG = "bug"  # not a Telegram error at all
@@ -53,6 +69,12 @@ class Outcome:
 
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# The statuses an HTTP front answers with when the Bot API behind it did not answer.
+GATEWAY_STATUSES = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+_GATEWAY_PHRASES = {phrase.lower(): status for status, phrase in GATEWAY_STATUSES.items()}
+# PTB's message for an error answer whose body is not JSON: "Bad Gateway (502). Parsing the
+# server response b'<html>…' failed".
+_UNPARSED = re.compile(r"\((\d{3})\)\. Parsing the server response")
 _GONE = (
     "chat not found",
     "bot was kicked",
@@ -76,6 +98,30 @@ def _never_sent(exc: BaseException) -> bool:
     if isinstance(cause, _NOT_SENT):
         return True
     return "Pool timeout" in str(exc)
+
+
+def _error_answer(exc: NetworkError) -> int | None:
+    """When ``exc`` is an HTTP error answer: its status (0 if unknown); None when it is not one.
+
+    PTB raises a non-2xx answer it has no subclass for as a plain ``NetworkError``: without a
+    cause when the body was JSON (its message is then the Bot API's description), or from its
+    own JSON parsing ``TelegramError`` when it was not (the status is then in the message).
+    Transport failures always carry the httpx exception as their cause.
+    """
+    cause = exc.__cause__
+    if cause is None:
+        return _GATEWAY_PHRASES.get(str(exc).strip().lower(), 0)
+    if isinstance(cause, TelegramError):
+        found = _UNPARSED.search(str(exc))
+        return int(found.group(1)) if found else 0
+    return None
+
+
+def _gateway_detail(status: int, message: str) -> str:
+    body = "an HTML page" if _UNPARSED.search(message) else "the Bot API's JSON"
+    return (
+        f"{GATEWAY_STATUSES[status]} ({status}) from Telegram's HTTP front, {body}: not delivered"
+    )
 
 
 def classify(exc: BaseException) -> Outcome:
@@ -105,15 +151,20 @@ def classify(exc: BaseException) -> Outcome:
     if isinstance(exc, InvalidToken):
         return Outcome(OutcomeKind.RETRY, message)  # a configuration error; keep the queue
     if isinstance(exc, TimedOut):
-        kind = OutcomeKind.RETRY if _never_sent(exc) else OutcomeKind.AMBIGUOUS
+        kind = OutcomeKind.UNREACHABLE if _never_sent(exc) else OutcomeKind.AMBIGUOUS
         return Outcome(kind, f"timed out: {message}")
     if isinstance(exc, NetworkError):
-        if exc.__cause__ is None or _never_sent(exc):
-            return Outcome(OutcomeKind.RETRY, message)  # an HTTP error answer, or never left
+        status = _error_answer(exc)
+        if status is not None and status in GATEWAY_STATUSES:
+            return Outcome(OutcomeKind.UNREACHABLE, _gateway_detail(status, message))
+        if status is not None:  # Telegram answered with an error: not delivered
+            return Outcome(OutcomeKind.RETRY, message[:300])
+        if _never_sent(exc):
+            return Outcome(OutcomeKind.UNREACHABLE, f"not sent: {message}")
         return Outcome(OutcomeKind.AMBIGUOUS, message)
     if isinstance(exc, TelegramError):
         return Outcome(OutcomeKind.RETRY, message)
     return Outcome(OutcomeKind.BUG, f"{type(exc).__name__}: {message}")
 
 
-__all__ = ["Outcome", "OutcomeKind", "classify", "retry_seconds"]
+__all__ = ["GATEWAY_STATUSES", "Outcome", "OutcomeKind", "classify", "retry_seconds"]

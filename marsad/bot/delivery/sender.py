@@ -10,6 +10,10 @@ a retry, or a chat-level change.  Telegram's errors are handled by kind (``outco
 A row found SENDING when the sender starts (a crash between the call and the commit), or whose
 call timed out after the request was written, may or may not have reached the chat: it is resent
 once, and if that resend is ambiguous too it is given up rather than risk a second duplicate.
+A call that did not reach Telegram (no connection, or a 502/503/504 from its HTTP front) is not
+delivered: the chat backs off exponentially (1 s, 2 s, 4 s … 5 min) and the row waits, without
+using up its attempts, for up to ``give_up_after`` (a day).  Every row given up ends FAILED with
+its reason in ``last_error`` (``/status`` shows it) and is logged at ERROR with its chat.
 """
 
 from __future__ import annotations
@@ -94,6 +98,14 @@ def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup 
     )
 
 
+def _log_given_up(row: OutboxRow) -> None:
+    """A row that will not be delivered: at ERROR, with its chat and why (``/status`` shows it)."""
+    log.error(
+        "outbox %s row %s to chat %s not delivered: %s", row.kind, row.id, row.chat_id,
+        row.last_error,
+    )  # fmt: skip
+
+
 class Sender:
     """Drains the outbox; ``run`` until stopped, or ``send_due`` for one pass (tests)."""
 
@@ -107,12 +119,14 @@ class Sender:
         hooks: Hooks = Hooks(),
         max_in_flight: int = 32,
         max_attempts: int = 12,
+        give_up_after: timedelta = timedelta(days=1),
         lease: timedelta = timedelta(minutes=5),
         idle: float = 0.25,
     ) -> None:
         self.bot, self.engine, self.clock = bot, engine, clock
         self.pacing, self.hooks = pacing, hooks
         self.max_in_flight, self.max_attempts = max_in_flight, max_attempts
+        self.give_up_after = give_up_after
         self.lease, self.idle = lease, idle
         self.window = RateLimiter(pacing.per_second, pacing.burst)
         self._in_flight: dict[int, asyncio.Task[bool]] = {}  # chat id → its one call
@@ -214,6 +228,8 @@ class Sender:
                 query = query.where(col(OutboxRow.claimed_at) < now - self.lease)
             for row in session.exec(query).all():
                 self._ambiguous(row, "the sender stopped while sending")
+                if row.state == OutboxState.FAILED.value:
+                    _log_given_up(row)
                 session.add(row)
             session.commit()
 
@@ -222,10 +238,10 @@ class Sender:
             row.unconfirmed += 1
             row.state = OutboxState.PENDING.value
             row.last_error = f"{reason}; outcome unknown, resending once"
+            log.warning("outbox row %s to chat %s: %s", row.id, row.chat_id, row.last_error)
         else:
             row.state = OutboxState.FAILED.value
             row.last_error = f"{reason}; outcome unknown twice, not resent again"
-        log.warning("outbox row %s to chat %s: %s", row.id, row.chat_id, row.last_error)
 
     def _claim(self, now: datetime, limit: int, busy: frozenset[int]) -> list[Claimed]:
         with self._session() as session:
@@ -306,6 +322,7 @@ class Sender:
         if not parts:
             row.state = OutboxState.FAILED.value
             row.last_error = "nothing to send: the text is empty"
+            _log_given_up(row)
             session.add(row)
             return None
         if index >= len(parts):  # every part went out; only the bookkeeping was missing
@@ -420,22 +437,32 @@ class Sender:
             elif kind is OutcomeKind.AMBIGUOUS:
                 self._ambiguous(row, outcome.detail)
                 self._back_off(state, row, now)
-                if row.attempts >= self.max_attempts:
+                self._out_of_attempts(row)
+            elif kind is OutcomeKind.UNREACHABLE:
+                row.state = OutboxState.PENDING.value
+                row.attempts -= 1  # Telegram is down or out of reach: not the row's fault
+                self._back_off(state, row, now)
+                if now - row.due_at >= self.give_up_after:
                     row.state = OutboxState.FAILED.value
+                    row.last_error = (
+                        f"Telegram not reached for {now - row.due_at}: {outcome.detail}"
+                    )
             elif kind in (OutcomeKind.RETRY, OutcomeKind.BUG):
                 row.state = OutboxState.PENDING.value
                 self._back_off(state, row, now)
-                if row.attempts >= self.max_attempts:
-                    row.state = OutboxState.FAILED.value
+                self._out_of_attempts(row)
             else:  # FAIL
                 row.state = OutboxState.FAILED.value
             if row.state == OutboxState.FAILED.value:
-                log.warning(
-                    "outbox row %s to chat %s failed: %s", row.id, row.chat_id, row.last_error
-                )
+                _log_given_up(row)
             session.add(row)
             session.add(state)
             session.commit()
+
+    def _out_of_attempts(self, row: OutboxRow) -> None:
+        if row.state == OutboxState.PENDING.value and row.attempts >= self.max_attempts:
+            row.state = OutboxState.FAILED.value
+            row.last_error = f"gave up after {row.attempts} attempts: {row.last_error}"
 
     def _parts(self, row: OutboxRow) -> int:
         text = row.text_plain if row.plain else row.text_html

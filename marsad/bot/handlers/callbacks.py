@@ -1,23 +1,36 @@
 """Inline buttons under alerts: mute the subscription that fired; list the story's other sources.
 
-Callback data is short and self-describing: ``mute:<subscription id>``, ``src:<story id>``.
-A press is checked like a command (the chat must be allowed) and always answered, so the
-button never keeps spinning.
+Callback data is short and self-describing: ``mute:<subscription id>``, ``src:<story id>`` (a
+negative story id is a lone item, see ``digests.item_as_story``).  It comes back from the client
+and is trusted no further than its shape: a known kind, an id of ASCII digits within the id
+columns' range (INTEGER: 32-bit on PostgreSQL), at most Telegram's 64 bytes.  Anything else is
+refused and logged at WARNING, and so is a mute button for another chat's subscription.
+
+A press is checked like a command (the chat must be allowed) and always answered, refused or
+failed too, so the button never keeps spinning: a refusal gets an empty answer, an error while
+handling it a short apology in the chat's language.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 from enum import StrEnum
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 
-from marsad.bot.handlers.common import Context, Reply, esc, send_reply, services
+from marsad.bot.handlers.common import Context, Reply, Services, esc, send_reply, services
 from marsad.bot.handlers.subscribe import label
 from marsad.bot.handlers.texts import Say, say
 from marsad.store.chats import Language, Subscription, get_chat
 
 log = logging.getLogger(__name__)
+
+MAX_DATA_BYTES = 64  # Telegram's limit for callback data
+MAX_ID = 2**31 - 1  # the id columns are INTEGER (32-bit on PostgreSQL)
+_DATA = re.compile(r"([a-z]+):(-?[1-9][0-9]{0,9})")  # ASCII digits: isdigit() takes "٣" too
 
 
 class Button(StrEnum):
@@ -32,46 +45,93 @@ def data(button: Button, ident: int) -> str:
 
 
 def parse(value: str) -> tuple[Button, int] | None:
-    prefix, _, rest = value.partition(":")
-    if prefix not in Button.__members__.values() or not rest.lstrip("-").isdigit():
+    """``(button, id)`` for callback data this bot makes; None for anything else."""
+    if len(value.encode("utf-8")) > MAX_DATA_BYTES:
         return None
-    return Button(prefix), int(rest)
+    found = _DATA.fullmatch(value)
+    if found is None or found.group(1) not in Button.__members__.values():
+        return None
+    button, ident = Button(found.group(1)), int(found.group(2))
+    if abs(ident) > MAX_ID or (ident < 0 and button is not Button.SOURCES):
+        return None
+    return button, ident
+
+
+def _refuse(query: CallbackQuery, chat_id: int | None, why: str) -> None:
+    user_id = query.from_user.id if query.from_user else None
+    shown = (query.data or "")[:100]
+    log.warning("refused callback data %r from chat %s (user %s): %s", shown, chat_id, user_id, why)
 
 
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
+    if query is None:
+        return
     chat = update.effective_chat
-    if query is None or chat is None:
-        return
-    svc = services(context)
-    parsed = parse(query.data or "")
-    user_id = query.from_user.id if query.from_user else None
-    if parsed is None or not svc.policy.chat_allowed(chat.id):
-        log.warning("refused button %r from user %s in chat %s", query.data, user_id, chat.id)
+    user = update.effective_user
+    language = Language.from_code(user.language_code if user is not None else None)
+    popup: str | None = None  # the answer's text: none for a refusal
+    answered = False
+    try:
+        if chat is None:  # a button of an inline message: not one of ours
+            _refuse(query, None, "no chat")
+            return
+        svc = services(context)
+        parsed = parse(query.data or "")
+        if parsed is None:
+            _refuse(query, chat.id, "not a button of this bot")
+            return
+        if not svc.policy.chat_allowed(chat.id):
+            _refuse(query, chat.id, "chat not allowed")
+            return
+        button, ident = parsed
+        language = _chat_language(svc, chat.id, language)
+        text = _press(svc, query, chat.id, button, ident, language)
+        answered = True  # answered once, even if this answer fails
         await query.answer()
-        return
-    button, ident = parsed
+        await send_reply(context, chat.id, Reply.of(text).directed(language))
+    except Exception:
+        log.exception("button %r in chat %s failed", query.data, chat.id if chat else None)
+        popup = say(language, Say.FAILED)
+    finally:
+        if not answered:
+            with contextlib.suppress(TelegramError):
+                await query.answer(popup)
+
+
+def _chat_language(svc: Services, chat_id: int, fallback: Language) -> Language:
     with svc.session() as s:
-        row = get_chat(s, chat.id)
-        language = row.lang if row is not None else Language.AR
+        row = get_chat(s, chat_id)
+        return row.lang if row is not None else fallback
+
+
+def _press(
+    svc: Services,
+    query: CallbackQuery,
+    chat_id: int,
+    button: Button,
+    ident: int,
+    language: Language,
+) -> str:
+    """Do what the button says; the text to send the chat."""
+    with svc.session() as s:
+        row = get_chat(s, chat_id)
         if button is Button.MUTE:
             sub = s.get(Subscription, ident)
             if sub is None or row is None or sub.chat_id != row.id:
-                text = say(language, Say.SUB_GONE)
-            else:
-                sub.muted = True
-                s.add(sub)
-                s.commit()
-                text = say(language, Say.SUB_MUTED, number=sub.number, what=label(sub, language))
-                log.info("chat %s muted subscription %s", chat.id, sub.number)
-        else:
-            members = svc.story_members(s, ident)
-            lines = [
-                f'• <a href="{esc(member.item.url)}">{esc(member.source)}</a>'
-                f" — {esc(member.item.title)}"
-                for member in members
-            ]
-            head = say(language, Say.OTHER_SOURCES if len(lines) > 1 else Say.NO_OTHER_SOURCES)
-            text = "\n".join([head, *lines])
-    await query.answer()
-    await send_reply(context, chat.id, Reply.of(text).directed(language))
+                if sub is not None:  # the id of another chat's subscription: never muted here
+                    _refuse(query, chat_id, "the subscription of another chat")
+                return say(language, Say.SUB_GONE)
+            sub.muted = True
+            s.add(sub)
+            s.commit()
+            log.info("chat %s muted subscription %s", chat_id, sub.number)
+            return say(language, Say.SUB_MUTED, number=sub.number, what=label(sub, language))
+        members = svc.story_members(s, ident)
+        lines = [
+            f'• <a href="{esc(member.item.url)}">{esc(member.source)}</a>'
+            f" — {esc(member.item.title)}"
+            for member in members
+        ]
+        head = say(language, Say.OTHER_SOURCES if len(lines) > 1 else Say.NO_OTHER_SOURCES)
+        return "\n".join([head, *lines])

@@ -1,4 +1,5 @@
-"""``/status`` (admins only): each source's last poll and error, disabled sources, queue depth."""
+"""``/status`` (admins only): each source's last poll and error, disabled sources, queue depth,
+and the messages given up (how many, and the latest one's chat and reason)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from marsad.bot.delivery.outbox import queue_depth
 from marsad.bot.handlers.common import Reply, Request, Services, esc
 from marsad.bot.handlers.texts import Say, say
 from marsad.store.chats import Chat, Subscription
+from marsad.store.delivery import OutboxRow, OutboxState
 from marsad.store.tables import Source
 
 
@@ -57,11 +59,29 @@ def queue_line(session: Session) -> str:
     )
 
 
+def undelivered_line(session: Session) -> str | None:
+    """How many outbox rows were given up (FAILED), and the latest one's chat and reason."""
+    failed = OutboxRow.state == OutboxState.FAILED.value
+    count = session.exec(select(func.count()).select_from(OutboxRow).where(failed)).one()
+    if not count:
+        return None
+    last = session.exec(
+        select(OutboxRow)
+        .where(failed)
+        .order_by(col(OutboxRow.claimed_at).desc().nulls_last(), col(OutboxRow.id).desc())
+    ).first()
+    assert last is not None
+    reason = (last.last_error or "no reason recorded")[:200]
+    return f"⚠️ undelivered: {count} · last: {esc(last.kind)} to chat {last.chat_id}: {esc(reason)}"
+
+
 async def status(services: Services, request: Request) -> Reply:
     now = services.clock()
     configured = {source.name for source in services.config.sources}
     with services.session() as s:
         lines = source_lines(s, configured, now)
+        undelivered = undelivered_line(s)
         tail = queue_line(s)
     head = say(request.language, Say.STATUS_HEAD, count=len(lines))
-    return Reply.of("\n".join([f"<b>{head}</b>", *lines, "", tail]))
+    extra = [undelivered] if undelivered else []
+    return Reply.of("\n".join([f"<b>{head}</b>", *lines, "", *extra, tail]))
