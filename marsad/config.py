@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -90,6 +91,9 @@ class PollingConfig:
     per_host: int = 4
     jitter: float = 0.1
     user_agent: str = ""
+    #: Internal addresses/networks that may be fetched (see docs/watchers.md); empty: none
+    #: but the IP-literal source URLs themselves.
+    allow_private: tuple[IPv4Network | IPv6Network, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ _TABLE_KEYS: dict[str, set[str]] = {
         "per_host",
         "jitter",
         "user_agent",
+        "allow_private",
     },
     "digest": {"time"},
     "stories": {"window"},
@@ -394,6 +399,7 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
                 polling, "jitter", "polling.", default_polling.jitter, values.fraction
             ),
             user_agent=reader.get(polling, "user_agent", "polling.", "", values.string).strip(),
+            allow_private=reader.get(polling, "allow_private", "polling.", (), values.ip_networks),
         ),
         digest=DigestConfig(
             time=reader.get(digest, "time", "digest.", DigestConfig.time, values.clock)

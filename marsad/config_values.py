@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import time, timedelta
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -119,6 +120,30 @@ def http_url(value: Any) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{text!r} is not an http(s) URL")
     return text
+
+
+def ip_networks(value: Any) -> tuple[IPv4Network | IPv6Network, ...]:
+    """A list of IP addresses ("10.1.2.3", "::1") and networks ("192.168.0.0/16")."""
+    if not isinstance(value, list):
+        raise TypeError(
+            f'expected a list of addresses or networks, e.g. ["10.1.2.3", "192.168.0.0/16"], '
+            f"got {type_name(value)}"
+        )
+    networks: list[IPv4Network | IPv6Network] = []
+    for item in value:
+        text = string(item).strip()
+        try:
+            networks.append(ip_network(text))
+        except ValueError:
+            try:
+                loose = ip_network(text, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f'{text!r} is not an IP address or network, e.g. "10.1.2.3" or '
+                    '"192.168.0.0/16" (host names are not accepted: list their addresses)'
+                ) from None
+            raise ValueError(f"{text!r} has host bits set; did you mean {str(loose)!r}?") from None
+    return tuple(networks)
 
 
 def one_of(kind: type[StrEnumT]) -> Callable[[Any], StrEnumT]:

@@ -5,7 +5,9 @@ a short human reason, never an exception: a total deadline per fetch (connect, r
 and body together, so a server dripping one byte a second is cut off), a cap on decoded bytes (a
 gzip bomb stops at the cap), manual redirects (at most five; a chain of only permanent ones tells
 the caller to store the new URL), conditional GET, ``Retry-After`` on 429/503, a concurrency
-limit per host and an honest User-Agent.
+limit per host and an honest User-Agent.  Every connection, the first hop's and every
+redirect's, goes through the address guard (``address_guard.py``): a host that is or resolves to
+an internal address (loopback, private, link-local, shared...) is refused unless allowed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -29,6 +31,13 @@ import httpx
 
 import marsad
 from marsad.units import format_duration
+from marsad.watchers.address_guard import (
+    AddressPolicy,
+    AddressRefusedError,
+    GuardedTransport,
+    IPAddress,
+    IPNetwork,
+)
 from marsad.watchers.http_body import BodyCorruptError, BodyTooLargeError, discard, read_capped
 from marsad.watchers.retry_after import parse_http_date, parse_retry_after
 
@@ -76,6 +85,7 @@ class FetchOutcome(StrEnum):
     TOO_LARGE = "too-large"
     TOO_MANY_REDIRECTS = "too-many-redirects"
     NETWORK_ERROR = "network-error"
+    REFUSED = "refused"  # an internal address that is not allowed: nothing was connected to
 
 
 _SUCCESS = frozenset({FetchOutcome.OK, FetchOutcome.NOT_MODIFIED})
@@ -227,6 +237,12 @@ class Fetcher:
 
     ``timeout`` is the total budget of one fetch's network time; waiting for a free slot (per
     host, or in the connection pool) is not counted, so a busy host delays but never fails fetches.
+
+    Internal addresses (loopback, private, link-local, shared, ...) are refused on every hop,
+    after DNS resolution, except the networks in ``allow_private`` (addresses or networks, as
+    ``[polling] allow_private``) and the exact (address, port) pairs in ``allow_endpoints`` (the
+    IP-literal source URLs of the configuration).  A ``transport`` given for tests replaces the
+    guarded one, guard included.
     """
 
     def __init__(
@@ -238,6 +254,8 @@ class Fetcher:
         max_redirects: int = 5,
         max_connections: int = 100,
         user_agent: str | None = None,
+        allow_private: Iterable[str | IPNetwork] = (),
+        allow_endpoints: Iterable[tuple[str | IPAddress, int]] = (),
         transport: httpx.AsyncBaseTransport | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
@@ -249,6 +267,7 @@ class Fetcher:
         self.max_redirects = max_redirects
         self.max_connections = max_connections
         self.user_agent = user_agent or default_user_agent()
+        self.policy = AddressPolicy.build(allow_private, allow_endpoints)
         self._transport = transport
         self._now = now or (lambda: datetime.now(UTC))
         self._client: httpx.AsyncClient | None = None
@@ -257,6 +276,13 @@ class Fetcher:
 
     async def __aenter__(self) -> Self:
         seconds = self.timeout.total_seconds()
+        limits = httpx.Limits(
+            max_connections=self.max_connections,
+            max_keepalive_connections=self.max_connections,
+            keepalive_expiry=30.0,
+        )
+        # An explicit transport also means no HTTP(S)_PROXY from the environment: a proxy would
+        # resolve names and connect where the address guard cannot see.
         self._client = httpx.AsyncClient(
             headers={
                 "User-Agent": self.user_agent,
@@ -264,13 +290,8 @@ class Fetcher:
                 "Accept-Encoding": ACCEPT_ENCODING,
             },
             timeout=httpx.Timeout(seconds, pool=None),
-            limits=httpx.Limits(
-                max_connections=self.max_connections,
-                max_keepalive_connections=self.max_connections,
-                keepalive_expiry=30.0,
-            ),
             follow_redirects=False,
-            transport=self._transport,
+            transport=self._transport or GuardedTransport(self.policy, limits=limits),
         )
         return self
 
@@ -319,6 +340,9 @@ class Fetcher:
             result = await self._follow(self._client, url, headers, progress, etag, last_modified)
         except _OutcomeError as stop:
             result = self._failure(progress, stop.outcome, stop.error)
+        except AddressRefusedError as refused:
+            reason = refused.reason(redirect=progress.redirects > 0)
+            result = self._failure(progress, FetchOutcome.REFUSED, reason)
         except (TimeoutError, httpx.TimeoutException):
             reason = f"timed out after {format_duration(self.timeout)} (total deadline)"
             result = self._failure(progress, FetchOutcome.TIMEOUT, reason)

@@ -29,17 +29,18 @@ from tests.httpserver import (
 )
 
 RSS = "<rss version='2.0'><channel><title>أخبار</title></channel></rss>".encode()
+LOCAL = ("127.0.0.1",)  # the test servers' address, internal: allowed explicitly
 
 
 @pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(timeout=timedelta(seconds=10)) as fetcher:
+    async with Fetcher(timeout=timedelta(seconds=10), allow_private=LOCAL) as fetcher:
         yield fetcher
 
 
 async def fetch_once(server: HTTPTestServer, response: Response, **options: object) -> FetchResult:
     server.route("/r", response)
-    async with Fetcher(**options) as fetcher:  # type: ignore[arg-type]
+    async with Fetcher(**{"allow_private": LOCAL, **options}) as fetcher:  # type: ignore[arg-type]
         return await fetcher.fetch(server.url("/r"))
 
 
@@ -123,7 +124,7 @@ async def test_sends_an_honest_user_agent_and_prefers_feeds(
 
 async def test_custom_user_agent_and_accept(http_server: HTTPTestServer) -> None:
     url = http_server.route("/p", Response(body=b"<html></html>"))
-    async with Fetcher(user_agent="MyDesk/2 (ops@example.org)") as fetcher:
+    async with Fetcher(user_agent="MyDesk/2 (ops@example.org)", allow_private=LOCAL) as fetcher:
         await fetcher.fetch(url, accept="text/html")
     headers = http_server.requests[0].headers
     assert (headers["user-agent"], headers["accept"]) == ("MyDesk/2 (ops@example.org)", "text/html")
@@ -252,7 +253,7 @@ async def test_deadline_covers_the_whole_redirect_chain(http_server: HTTPTestSer
     for hop in range(4):
         http_server.route(f"/h{hop}", redirect(f"/h{hop + 1}", 302, delay=0.4))
     http_server.route("/h4", Response(body=RSS))
-    async with Fetcher(timeout=timedelta(seconds=1)) as fetcher:
+    async with Fetcher(timeout=timedelta(seconds=1), allow_private=LOCAL) as fetcher:
         result = await fetcher.fetch(http_server.url("/h0"))
     assert result.outcome is FetchOutcome.TIMEOUT
     assert len(http_server.requests_to("/h4")) == 0
@@ -262,7 +263,7 @@ async def test_waiting_for_a_busy_host_does_not_count_against_the_deadline(
     http_server: HTTPTestServer,
 ) -> None:
     url = http_server.route("/busy", Response(body=RSS, delay=0.6))
-    async with Fetcher(timeout=timedelta(seconds=1), per_host=1) as fetcher:
+    async with Fetcher(timeout=timedelta(seconds=1), per_host=1, allow_private=LOCAL) as fetcher:
         results = await asyncio.gather(*(fetcher.fetch(url) for _ in range(3)))
     assert [r.outcome for r in results] == [FetchOutcome.OK] * 3
     assert http_server.max_in_flight == 1
@@ -525,7 +526,7 @@ async def test_per_host_limit_is_what_the_server_sees(
     http_server: HTTPTestServer, per_host: int, seen: int
 ) -> None:
     url = http_server.route("/slow", Response(body=RSS, delay=0.6))
-    async with Fetcher(per_host=per_host) as fetcher:
+    async with Fetcher(per_host=per_host, allow_private=LOCAL) as fetcher:
         results = await asyncio.gather(*(fetcher.fetch(url) for _ in range(6)))
     assert all(r.outcome is FetchOutcome.OK for r in results)
     assert http_server.max_in_flight == seen
@@ -535,7 +536,7 @@ async def test_hosts_do_not_share_a_limit(http_server: HTTPTestServer) -> None:
     with HTTPTestServer() as other:
         slow_there = other.route("/slow", Response(body=RSS, delay=1.5))
         probe_here = http_server.route("/probe", lambda _: Response(body=str(other.in_flight)))
-        async with Fetcher(per_host=1) as fetcher:
+        async with Fetcher(per_host=1, allow_private=LOCAL) as fetcher:
             there = asyncio.ensure_future(fetcher.fetch(slow_there))
             while other.in_flight == 0:  # noqa: ASYNC110 - the server runs in another thread
                 await asyncio.sleep(0.01)
@@ -637,7 +638,7 @@ def test_any_answer_maps_to_its_outcome_and_never_raises(
         server.route("/landing", Response(body=body, gzip=gzipped, framing=framing))
 
         async def go() -> FetchResult:
-            async with Fetcher(max_bytes=cap) as fetcher:
+            async with Fetcher(max_bytes=cap, allow_private=LOCAL) as fetcher:
                 return await fetcher.fetch(server.url("/x"))
 
         result = asyncio.run(go())

@@ -70,7 +70,9 @@ PollerFactory = Callable[..., Poller]
 @pytest.fixture
 async def make_poller(tmp_path: Path) -> AsyncIterator[PollerFactory]:
     engines: list[Engine] = []
-    async with Fetcher(timeout=timedelta(seconds=3), max_bytes=2_000_000) as fetcher:
+    async with Fetcher(
+        timeout=timedelta(seconds=3), max_bytes=2_000_000, allow_private=["127.0.0.1"]
+    ) as fetcher:
 
         def build(config: Config, clock: Clock) -> Poller:
             engine = open_store(config.database.url)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import tempfile
 from dataclasses import replace
+from ipaddress import ip_network
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -87,8 +88,16 @@ async def _demo(config: Config, database: Path) -> None:
             SourceConfig(name=name, url=server.url(name), language="ar", tags=("demo",))
             for name in FEEDS
         )
+        # The demo's own server is on loopback, which the fetcher refuses unless allowed.
+        polling = replace(
+            config.polling,
+            allow_private=(*config.polling.allow_private, ip_network("127.0.0.1")),
+        )
         config = replace(
-            config, sources=sources, database=DatabaseConfig(url=f"sqlite:///{database}")
+            config,
+            sources=sources,
+            polling=polling,
+            database=DatabaseConfig(url=f"sqlite:///{database}"),
         )
         engine = open_store(config.database.url)
         try:
