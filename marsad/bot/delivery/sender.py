@@ -98,6 +98,14 @@ def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup 
     )
 
 
+CLOCK_SLACK = timedelta(minutes=1)
+"""Rows are due when queued: one due later than this was queued by a clock now gone back."""
+LONGEST_CHAT_WAIT = timedelta(minutes=10)
+"""A chat's pause between messages is its pacing (1-3 s), a back-off (5 min at most) or a
+Telegram flood wait (minutes); a pause set further ahead is a clock step. Sending early costs
+at most another flood wait."""
+
+
 def _log_given_up(row: OutboxRow) -> None:
     """A row that will not be delivered: at ERROR, with its chat and why (``/status`` shows it)."""
     log.error(
@@ -250,11 +258,17 @@ class Sender:
                 .outerjoin(ChatDelivery, col(ChatDelivery.chat_id) == col(OutboxRow.chat_id))
                 .where(
                     OutboxRow.state == OutboxState.PENDING.value,
-                    col(OutboxRow.due_at) <= now,
+                    # A time further ahead than anything sets one was set by a clock that has
+                    # since gone back (an NTP step, a restored VM): not waited for.
+                    or_(
+                        col(OutboxRow.due_at) <= now,
+                        col(OutboxRow.due_at) > now + CLOCK_SLACK,
+                    ),
                     col(ChatDelivery.paused_at).is_(None),
                     or_(
                         col(ChatDelivery.next_send_at).is_(None),
                         col(ChatDelivery.next_send_at) <= now,
+                        col(ChatDelivery.next_send_at) > now + LONGEST_CHAT_WAIT,
                     ),
                 )
                 .order_by(col(OutboxRow.id))
