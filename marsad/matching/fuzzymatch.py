@@ -85,6 +85,7 @@ class FuzzyReader:
         if unseen:
             if len(self._seen) > _CACHE_LIMIT:
                 self.forget()
+                unseen = vocabulary  # this text's words read before were forgotten too
             for word in unseen:
                 readings = self._read(word) if len(word) >= FUZZY_MIN_LENGTH - 1 else ()
                 if readings:

@@ -150,10 +150,11 @@ class _ChunkSpans(dict[str, tuple[tuple[int, int], ...]]):
         return value
 
 
-# Space-free chunk of raw text → its folded tokens joined by spaces, and how many there are.
-# Plain dicts (filled by Scanned) keep the per-chunk lookups at C speed.
+# Space-free chunk of raw text → its folded tokens joined by spaces. A plain dict (filled by
+# Scanned) keeps the per-chunk lookups at C speed. Emptied when full: a Scanned keeps what it
+# read of it, so a text in use never loses an entry (once, a span of a dropped chunk raised
+# KeyError after ~500,000 distinct words of real news).
 _CHUNK_TEXT: dict[str, str] = {}
-_CHUNK_COUNT: dict[str, int] = {}
 _CHUNK_SPANS = _ChunkSpans()
 
 
@@ -166,7 +167,7 @@ class Scanned:
     by single spaces.
     """
 
-    __slots__ = ("_chunk_ends", "_chunks", "_counts", "joined", "text")
+    __slots__ = ("_chunk_ends", "_chunks", "_counts", "_folded", "joined", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -175,13 +176,11 @@ class Scanned:
         if None in folded:
             if len(_CHUNK_TEXT) >= _CACHE_LIMIT:
                 _CHUNK_TEXT.clear()
-                _CHUNK_COUNT.clear()
             for i, value in enumerate(folded):
                 if value is None:
                     chunk = self._chunks[i]
-                    words = _fold_chunk(chunk)
-                    folded[i] = _CHUNK_TEXT[chunk] = " ".join(words)
-                    _CHUNK_COUNT[chunk] = len(words)
+                    folded[i] = _CHUNK_TEXT[chunk] = " ".join(_fold_chunk(chunk))
+        self._folded: list[str] = folded  # type: ignore[assignment]  # no None left
         self.joined = " ".join(filter(None, folded))
         self._counts: list[int] | None = None
         self._chunk_ends: list[int] = []
@@ -194,7 +193,7 @@ class Scanned:
     def span(self, index: int) -> tuple[int, int]:
         """The [start, end) offsets in the original text of token `index`."""
         if self._counts is None:
-            self._counts = list(accumulate(map(_CHUNK_COUNT.__getitem__, self._chunks)))
+            self._counts = list(accumulate(f.count(" ") + 1 if f else 0 for f in self._folded))
             self._chunk_ends = list(accumulate(map(len, self._chunks)))
         chunk = bisect_right(self._counts, index)
         before = self._counts[chunk - 1] if chunk else 0
