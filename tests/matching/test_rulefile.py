@@ -258,20 +258,20 @@ def _entities(count: int, aliases: int = 1) -> str:
 
 
 def test_too_many_entities_is_one_problem_at_the_first_one_past_the_limit(tmp_path: Path) -> None:
-    (tmp_path / "big.toml").write_text(_entities(5_001), encoding="utf-8")
+    (tmp_path / "big.toml").write_text(_entities(20_001), encoding="utf-8")
     with pytest.raises(RuleError) as caught:
         load_rules([tmp_path])
     [problem] = caught.value.problems
     assert problem.show().startswith(
-        f"{tmp_path / 'big.toml'}:30001: entity[e5000]: too many entities: 5,001 in all rule "
-        "files, at most 5,000"
+        f"{tmp_path / 'big.toml'}:120001: entity[e20000]: too many entities: 20,001 in all "
+        "rule files, at most 20,000"
     )
 
 
 def test_the_entity_limit_counts_every_file_and_a_full_set_loads(tmp_path: Path) -> None:
-    (tmp_path / "a.toml").write_text(_entities(2_500), encoding="utf-8")
-    (tmp_path / "b.toml").write_text(_entities(2_500).replace('id = "e', 'id = "f'), "utf-8")
-    assert len(load_rules([tmp_path]).entities) == 5_000
+    (tmp_path / "a.toml").write_text(_entities(10_000), encoding="utf-8")
+    (tmp_path / "b.toml").write_text(_entities(10_000).replace('id = "e', 'id = "f'), "utf-8")
+    assert len(load_rules([tmp_path]).entities) == 20_000
 
 
 def test_too_many_aliases_and_too_big_a_file(tmp_path: Path) -> None:
