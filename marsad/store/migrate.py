@@ -1,20 +1,32 @@
-"""Alembic migrations run from code: the schema is created and upgraded at start-up."""
+"""Alembic migrations run from code: the schema is created and upgraded at start-up.
+
+Alembic itself (about 35 MB of imports) is loaded only when the database is behind: whether
+it is, is read with one query of ``alembic_version`` against the revisions of the migration
+files, found by reading their ``revision`` and ``down_revision`` lines.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_REVISION = re.compile(r'^revision\s*=\s*["\'](\w+)["\']', re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.MULTILINE)
+_NAME = re.compile(r'["\'](\w+)["\']')
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
     """An Alembic configuration that runs on ``engine`` (no alembic.ini needed)."""
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -29,13 +41,32 @@ def upgrade_to_head(engine: Engine) -> None:
     """
     if current_revisions(engine) == head_revisions():
         return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "heads")
 
 
 def current_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database says it has (none for a new database)."""
     with engine.connect() as connection:
-        return frozenset(MigrationContext.configure(connection).get_current_heads())
+        if not inspect(connection).has_table("alembic_version"):
+            return frozenset()
+        rows = connection.execute(text("SELECT version_num FROM alembic_version"))
+        return frozenset(str(row[0]) for row in rows)
 
 
+@lru_cache(maxsize=1)
 def head_revisions() -> frozenset[str]:
-    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    """The revisions no other migration file builds on."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN.search(source)
+        if down is not None:
+            parents.update(_NAME.findall(down.group(1)))
+    return frozenset(revisions - parents)

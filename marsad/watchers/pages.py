@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
-import trafilatura
 from cssselect import SelectorError
 from lxml import etree
 
@@ -320,6 +319,8 @@ def extract_article(body: bytes, headers: Mapping[str, str], url: str) -> Entry 
     published = published_date(doc)
     link = _canonical_link(doc, url)
     fallback_title = doc.xpath("//meta[@property='og:title']/@content | //title/text()")
+    import trafilatura  # 12 MB of imports, for page sources only
+
     try:
         result = trafilatura.bare_extraction(
             doc,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -158,3 +161,25 @@ def test_a_database_from_the_first_version_is_upgraded_with_its_data(store_url: 
     with session(engine) as s:
         [item] = s.exec(select(Item)).all()
     assert (item.title, item.published_at) == ("خبر قديم", NOW)
+
+
+def test_the_heads_read_from_the_files_are_alembics_heads() -> None:
+    from alembic.script import ScriptDirectory
+
+    from marsad.store.migrate import MIGRATIONS
+
+    assert head_revisions() == frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
+def test_a_store_at_head_opens_without_loading_alembic(tmp_path: Path) -> None:
+    """Alembic is 35 MB of imports: loaded only to upgrade, not on every command's start."""
+    url = f"sqlite:///{tmp_path / 'marsad.db'}"
+    open_store(url).dispose()  # creates and migrates
+    probe = (
+        "import sys; from marsad.store.engine import open_store; "
+        f"open_store({url!r}).dispose(); print('alembic' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
