@@ -197,14 +197,8 @@ class StoryIndex:
             for member in self._members.get(story, ()):
                 if member not in weighed and member in self._items and member != item.id:
                     old = self._items[member]
-                    weighed[member] = compare(
-                        item,
-                        print_,
-                        old,
-                        self.rarity,
-                        self.weights,
-                        Newcomer.of(print_, self.rarity),
-                    ).score
+                    verdict = compare(item, print_, old, self.rarity, self.weights, newcomer)
+                    weighed[member] = verdict.score
             if sum(weighed.values()) / len(weighed) < bar:
                 del best[story]
         if not best:
