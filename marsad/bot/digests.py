@@ -13,10 +13,13 @@ from __future__ import annotations
 import asyncio
 import html
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Any, cast
 
+from sqlalchemy import or_
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, select
 
 from marsad.bot.delivery.display import displayable
@@ -149,15 +152,50 @@ def source_tags(config: Config) -> dict[str, tuple[str, ...]]:
     return {source.name: source.tags for source in config.sources}
 
 
-def load_rows(session: Session, since: datetime, until: datetime) -> list[Row]:
-    """Items published (or, with no date, fetched) in ``[since, until)``, oldest first."""
+def load_rows(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    *,
+    keys: Collection[str] | None = None,
+    texts: bool = True,
+) -> list[Row]:
+    """Items published (or, with no date, fetched) in ``[since, until)``, oldest first.
+
+    ``keys``: only the items stored with one of these rule or entity ids, and the other items
+    of their stories (the story's earliest item names it in a digest). ``texts`` False: the
+    summary and article text are not read (a digest shows titles and links)."""
     statement = (
         select(Item, Source.name)
         .join(Source, col(Source.id) == col(Item.source_id))
         .where(col(Item.published_at) >= since, col(Item.published_at) < until)
         .order_by(col(Item.published_at), col(Item.id))
     )
+    if keys is not None:
+        matched = select(ItemMatch.item_id).where(col(ItemMatch.key).in_(sorted(keys)))
+        stories = select(Item.story_id).where(
+            col(Item.id).in_(matched), col(Item.story_id).is_not(None)
+        )
+        statement = statement.where(or_(col(Item.id).in_(matched), col(Item.story_id).in_(stories)))
+    if not texts:
+        statement = statement.options(*(defer(_attribute(name)) for name in ("text", "summary")))
     return [Row(item, name) for item, name in session.exec(statement).all()]
+
+
+def _attribute(name: str) -> QueryableAttribute[Any]:
+    """An Item column as the ORM's loader options want it."""
+    return cast("QueryableAttribute[Any]", getattr(Item, name))
+
+
+def needs_every_row(matcher: Matcher, selectors: Sequence[Selector]) -> bool:
+    """Whether a selector is a query a bare word can trigger: only matching every item of the
+    period again answers it. Rules, entities and entity-triggered queries are answered from
+    the matches stored at ingest."""
+    return any(
+        selector.kind is SubscriptionKind.QUERY
+        and not all(is_entity for is_entity, _ in matcher.compiled(selector.target).keys)
+        for selector in selectors
+    )
 
 
 def match_input(row: Row, tags: Mapping[str, tuple[str, ...]]) -> MatchInput:
@@ -353,9 +391,18 @@ def _stored(
     since: datetime,
     until: datetime,
 ) -> tuple[list[Row], list[MatchResult], list[int]]:
-    """The period's rows, their results from the stored matches, and which need matching again."""
-    rows = load_rows(session, since, until)
-    results = stored_results(session, rows, since, until, stored_keys(matcher, selectors))
+    """The period's rows, their results from the stored matches, and which need matching again.
+
+    Unless a query needs every item matched again, only the items stored with the rules and
+    entities asked for are read, and without their texts unless a query will match them:
+    a digest of a week of 150,000 items read every item's full text."""
+    keys = stored_keys(matcher, selectors)
+    if needs_every_row(matcher, selectors):
+        rows = load_rows(session, since, until)
+    else:
+        queries = any(selector.kind is SubscriptionKind.QUERY for selector in selectors)
+        rows = load_rows(session, since, until, keys=keys, texts=queries)
+    results = stored_results(session, rows, since, until, keys)
     return rows, results, to_rematch(matcher, selectors, results)
 
 

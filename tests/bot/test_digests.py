@@ -208,3 +208,55 @@ def test_a_due_digest_is_owed_once_and_never_from_the_future(
 )
 def test_digest_arguments(text: str, expected: DigestArgs) -> None:
     assert parse_args(text) == expected
+
+
+@pytest.mark.parametrize(
+    "selectors",
+    [
+        pytest.param([Selector("حموشي", Kind.ENTITY, "hammouchi")], id="entity"),
+        pytest.param(
+            [Selector("حموشي AND إسبانيا", Kind.QUERY, "sub:1")], id="entity-triggered-query"
+        ),
+        pytest.param([Selector("معرض", Kind.QUERY, "sub:2")], id="bare-word-query"),
+    ],
+)
+def test_a_digest_read_from_the_stored_matches_equals_a_full_rescan(
+    world: World, selectors: list[Selector], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the matched items (and the rest of their stories) are read when the stored matches
+    answer; the digest is the same as when every item of the period is matched again."""
+    from marsad.store.stories import join_story, start_story, story_of_items
+
+    world.matcher.add_query("sub:1", "حموشي AND إسبانيا")
+    world.matcher.add_query("sub:2", "معرض")
+    opening = world.add_item("افتتاح معرض الكتاب بالرباط", ago=timedelta(hours=6))
+    visit = world.add_item("حموشي يزور معرض الكتاب رفقة سفير إسبانيا", source="Wasit",
+                           ago=timedelta(hours=5))  # fmt: skip
+    world.add_item("حموشي يستقبل وفدا من إسبانيا", ago=timedelta(hours=2))
+    world.add_item("أمطار رعدية في الشمال", ago=timedelta(hours=1))
+    for n in range(30):
+        world.add_item(f"خبر محلي رقم {n}", ago=timedelta(hours=3))
+    with world.session() as s:
+        story = start_story(s, opening)
+        join_story(s, visit, story)
+        s.commit()
+
+    def collect() -> list[tuple[str, list[tuple[int, str, int]]]]:
+        with world.session() as s:
+            found = digests.collect(s, world.matcher, {}, selectors, NOW - timedelta(hours=24),
+                                    NOW, story_of_items)  # fmt: skip
+        return [(g.label, [(x.story_id, x.title, x.outlets) for x in g.stories])
+                for g in found.groups]  # fmt: skip
+
+    read = []
+    real = digests.load_rows
+    monkeypatch.setattr(
+        digests, "load_rows", lambda *a, **k: read.append(len(rows := real(*a, **k))) or rows
+    )
+    fast = collect()
+    monkeypatch.setattr(digests, "needs_every_row", lambda *_: True)
+    assert collect() == fast
+    assert fast and fast[0][1], "the digest found the stories"
+    if selectors[0].target != "sub:2":
+        assert read[0] < 10 < read[1], "the stored matches answered without reading every item"
+    assert any(title == "افتتاح معرض الكتاب بالرباط" for _, lines in fast for _, title, _ in lines)
