@@ -29,6 +29,7 @@ import re
 import sys
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from marsad.matching.normalise import normalise
 from marsad.watchers.stories import StoryIndex, StoryItem
-from marsad.watchers.story_compare import Stored, compare, fingerprint, weigh
+from marsad.watchers.story_compare import Fingerprint, Stored, compare, fingerprint, weigh
 from marsad.watchers.story_evidence import DEFAULT_WEIGHTS, Evidence, Weights
 from marsad.watchers.story_rarity import Rarity
 
@@ -135,36 +136,36 @@ def story_items(articles: dict[str, dict[str, str]]) -> dict[str, StoryItem]:
     return items
 
 
-def evidence_of(items: dict[str, StoryItem], pairs: list[Pair]) -> dict[str, Evidence]:
-    """Each pair's evidence, the later item weighed as new against a window of all the
-    others (as ``StoryIndex.find`` weighs it)."""
+def _as_new(
+    items: dict[str, StoryItem], pairs: list[Pair]
+) -> Iterator[tuple[Pair, Fingerprint, Stored, Rarity]]:
+    """Each pair with the later item's fingerprint, the earlier item indexed, and the rarity of
+    a window of all the others (the later item not yet counted, as ``StoryIndex.find`` has it)."""
     prints = {key: fingerprint(it.title, it.lead) for key, it in items.items()}
     rarity = Rarity()
     for print_ in prints.values():
         rarity.add(print_.words)
-    found = {}
     for pair in pairs:
-        old = Stored.of(items[pair.a], prints[pair.a], 0, ())
         rarity.remove(prints[pair.b].words)
-        found[pair.name] = weigh(items[pair.b], prints[pair.b], old, rarity)
+        yield pair, prints[pair.b], Stored.of(items[pair.a], prints[pair.a], 0, ()), rarity
         rarity.add(prints[pair.b].words)
-    return found
+
+
+def evidence_of(items: dict[str, StoryItem], pairs: list[Pair]) -> dict[str, Evidence]:
+    """Each pair's evidence, the later item weighed as new against the earlier."""
+    return {
+        pair.name: weigh(items[pair.b], print_, old, rarity)
+        for pair, print_, old, rarity in _as_new(items, pairs)
+    }
 
 
 def decide_pairs(
     items: dict[str, StoryItem], pairs: list[Pair], weights: Weights
 ) -> dict[str, bool]:
-    rarity = Rarity()
-    prints = {key: fingerprint(it.title, it.lead) for key, it in items.items()}
-    for print_ in prints.values():
-        rarity.add(print_.words)
-    said = {}
-    for pair in pairs:
-        old = Stored.of(items[pair.a], prints[pair.a], 0, ())
-        rarity.remove(prints[pair.b].words)
-        said[pair.name] = compare(items[pair.b], prints[pair.b], old, rarity, weights).same
-        rarity.add(prints[pair.b].words)
-    return said
+    return {
+        pair.name: compare(items[pair.b], print_, old, rarity, weights).same
+        for pair, print_, old, rarity in _as_new(items, pairs)
+    }
 
 
 def clustered(items: dict[str, StoryItem], pairs: list[Pair], weights: Weights) -> dict[str, bool]:

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from marsad.bot.delivery import outbox
+from marsad.bot.delivery.format import plain_of
 from marsad.store.chats import Language
 from marsad.store.delivery import OutboxKind, OutboxRow, OutboxState
 
@@ -104,7 +105,7 @@ class AlertCaps:
                 text = _SUMMARY[language].format(count=count, source=html.escape(source))
                 key = f"cap:{source}:{fetched.isoformat()}"[:200]
                 row = outbox.enqueue(
-                    self.session, chat_id, OutboxKind.NOTICE, text, html.unescape(text),
+                    self.session, chat_id, OutboxKind.NOTICE, text, plain_of(text),
                     now=self.now, dedup_key=key,
                 )  # fmt: skip
                 if row is None:
@@ -120,5 +121,5 @@ class AlertCaps:
             )
         ).first()
         if queued is not None:
-            queued.text_html, queued.text_plain = text, html.unescape(text)
+            queued.text_html, queued.text_plain = text, plain_of(text)
             self.session.add(queued)

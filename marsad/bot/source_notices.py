@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from marsad.bot.delivery import outbox
+from marsad.bot.delivery.format import plain_of
 from marsad.store.chats import Language, get_chat
 from marsad.store.delivery import OutboxKind
 from marsad.store.engine import session
@@ -158,9 +159,5 @@ class SourceNotices:
             for admin in self.admins:
                 chat = get_chat(s, admin)
                 text = text_in(chat.lang if chat is not None else Language.AR)
-                outbox.enqueue(s, admin, OutboxKind.NOTICE, text, _plain(text), now=now)
+                outbox.enqueue(s, admin, OutboxKind.NOTICE, text, plain_of(text), now=now)
             s.commit()
-
-
-def _plain(text: str) -> str:
-    return html.unescape(text.replace("<b>", "").replace("</b>", ""))

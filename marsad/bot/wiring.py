@@ -107,12 +107,15 @@ def make_poller(
     return Poller(config, engine, fetcher, clock=clock, on_ingest=ingest, executor=executor)
 
 
-def open_configured_store(config: Config, *, allow_new_database: bool = False) -> Engine:
+def open_configured_store(
+    config: Config, *, allow_new_database: bool = False, integrity: bool = False
+) -> Engine:
     """The configured store; a SQLite file that was used here before must still be there
-    (``sqlite_guard``) unless ``allow_new_database``, and a new one is marked as used."""
+    (``sqlite_guard``) unless ``allow_new_database``, sound when ``integrity`` (the service's
+    start), and a new one is marked as used."""
     database = sqlite_path(config.database.url)
     if database is not None:
-        check_before_open(database, allow_new=allow_new_database, integrity=False)
+        check_before_open(database, allow_new=allow_new_database, integrity=integrity)
     engine = open_store(config.database.url)
     if database is not None:
         write_marker(database)

@@ -146,8 +146,7 @@ class StoryAssigner:
     def _merge(self, session: Session, keep: int, gone: int) -> None:
         """A new item showed two stories to be one event: fold ``gone`` into ``keep``."""
         log.info("stories: story %d is the same event as story %d; merged", gone, keep)
-        self._priority(session, 0)  # fills the source priorities
-        merge_stories(session, keep, gone, self._source_priority)
+        merge_stories(session, keep, gone, self._priorities(session))
         self.index.merge(gone, keep)
 
     def _prepare(self, session: Session, now: datetime) -> None:
@@ -195,9 +194,15 @@ class StoryAssigner:
             self.index.add(candidate, item.story_id or 0)
             self._last_id = max(self._last_id, item.id or 0)
 
-    def _priority(self, session: Session, source_id: int) -> int:
-        if source_id not in self._source_priority:
+    def _priorities(self, session: Session, source_id: int | None = None) -> dict[int, int]:
+        """Source id -> priority, read from the store once (again for a source added since)."""
+        if not self._source_priority or (
+            source_id is not None and source_id not in self._source_priority
+        ):
             rows = session.exec(select(Source.id, Source.name)).all()
             for row_id, name in rows:
                 self._source_priority[row_id or 0] = self.priorities.get(name, 0)
-        return self._source_priority.get(source_id, 0)
+        return self._source_priority
+
+    def _priority(self, session: Session, source_id: int) -> int:
+        return self._priorities(session, source_id).get(source_id, 0)

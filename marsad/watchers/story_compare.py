@@ -137,18 +137,18 @@ def fingerprint(title: str, lead: str = "") -> Fingerprint:
     title_tokens = _tokens(title)
     lead_tokens = _drop_repeated_title(title_tokens, _tokens(lead))[:LEAD_WORDS]
     tokens = title_tokens + lead_tokens
+    infos = list(map(_word_info, tokens))
     zipfs: dict[int, float] = {}
-    for info in map(_word_info, tokens):
+    for info in infos:
         if info is not None:
             word, _, frequency = info
             zipfs[word] = max(frequency, zipfs.get(word, 0.0))
     words = tuple(sorted(zipfs))
-    title_infos = [info for info in map(_word_info, title_tokens) if info is not None]
+    title_pairs = list(zip(title_tokens, infos, strict=False))  # the title's tokens come first
+    title_infos = [info for _, info in title_pairs if info is not None]
     # The headline in order keeps its figures: "3 tonnes" and "7 tonnes" fill one slot.
     headline = tuple(
-        t if info is None else info[1]
-        for t, info in zip(title_tokens, map(_word_info, title_tokens), strict=True)
-        if info is not None or t.isdigit()
+        t if info is None else info[1] for t, info in title_pairs if info is not None or t.isdigit()
     )
     numbers = frozenset(t for t in tokens if t.isdigit() and not _is_year(t))
     arabic = sum(1 for t in tokens if "\u0600" <= t[0] <= "\u06ff")

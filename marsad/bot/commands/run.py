@@ -25,7 +25,7 @@ from marsad.bot.wiring import (
 )
 from marsad.config import Config
 from marsad.errors import StoreError
-from marsad.store.sqlite_guard import FileWatch, check_before_open, sqlite_path
+from marsad.store.sqlite_guard import FileWatch, sqlite_path
 from marsad.watchers.scheduler import SourceScheduler
 
 HELP = "the service: scheduled watchers + Telegram bot (console alerts without a token)"
@@ -68,9 +68,7 @@ async def watch_file(watch: FileWatch, stop: asyncio.Event, lost: list[str]) -> 
 async def serve(config: Config, stop: asyncio.Event, *, allow_new_database: bool = False) -> None:
     """Run the watchers (and the bot, with a token) until ``stop`` is set."""
     database = sqlite_path(config.database.url)
-    if database is not None:
-        check_before_open(database, allow_new=allow_new_database)
-    engine = open_configured_store(config, allow_new_database=allow_new_database)
+    engine = open_configured_store(config, allow_new_database=allow_new_database, integrity=True)
     lost: list[str] = []
     watching = None
     if database is not None:

@@ -130,6 +130,15 @@ def highlight(
     return before + " ".join(body_html.split()) + after, before + body_plain + after
 
 
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_of(html_text: str) -> str:
+    """The plain-text fallback of a message written in Telegram HTML (tags removed, entities
+    decoded)."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
 def local_time(published: datetime, tz: ZoneInfo) -> str:
     """``published`` in the configured timezone, as day/month hour:minute."""
     return published.astimezone(tz).strftime("%d/%m %H:%M")

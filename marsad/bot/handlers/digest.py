@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from enum import StrEnum
 
 from marsad.bot import digests
 from marsad.bot.delivery import outbox
+from marsad.bot.delivery.format import plain_of
 from marsad.bot.delivery.split import split_message
 from marsad.bot.handlers.common import Reply, Request, Services, esc, mark_lines
 from marsad.bot.handlers.subscribe import query_error_html
@@ -27,7 +27,6 @@ from marsad.store.chats import DIGEST_OFF, Chat, Language, all_chats, get_chat, 
 from marsad.store.delivery import OutboxKind
 from marsad.units import parse_duration
 
-TAG = re.compile(r"<[^>]+>")
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 MAX_PERIOD = timedelta(days=31)
 
@@ -70,11 +69,6 @@ def parse_args(text: str) -> DigestArgs:
     except ValueError:
         return DigestArgs(Action.SHOW, query=" ".join(words))
     return DigestArgs(Action.SHOW, period=min(period, MAX_PERIOD), query=" ".join(words[1:]))
-
-
-def visible(html_text: str) -> str:
-    """The plain-text fallback of a digest part (tags removed, entities decoded)."""
-    return html.unescape(TAG.sub("", html_text))
 
 
 def when(moment: datetime, services: Services) -> str:
@@ -197,7 +191,7 @@ async def scheduled_digests(services: Services) -> int:
                         chat_id,
                         OutboxKind.DIGEST,
                         part,
-                        visible(part),
+                        plain_of(part),
                         now=now,
                         dedup_key=f"{key}:{number}",
                     )
