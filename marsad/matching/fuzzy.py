@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
+import ahocorasick
 from rapidfuzz.distance import OSA
 
 # Letter pairs that writers confuse (ة/ه, أ/ا, ى/ي are already folded away; a hamza seat
@@ -163,8 +166,12 @@ class FuzzyIndex:
         self._forms: list[FuzzyForm] = []
         self._by_deletion: dict[str, list[int]] = {}
         self._min_length = 5
-        self._has_long = False  # any form long enough for two edits
         self._max_length = 0
+        # Forms long enough for two edits are also cut into three pieces: a word two edits
+        # from one holds one of its pieces whole (pigeonhole), so one automaton pass over the
+        # word says whether the costly two-deletion neighbourhood is worth computing.
+        self._long_pieces: set[str] = set()
+        self._pieces: Any = None
 
     def __len__(self) -> int:
         return len(self._forms)
@@ -175,11 +182,26 @@ class FuzzyIndex:
             return False
         index = len(self._forms)
         self._forms.append(FuzzyForm(form, payload))
-        self._has_long = self._has_long or budget(len(form)) > 1
         self._max_length = max(self._max_length, len(form))
-        for key in _deletions(form, budget(len(form))):
+        edits = budget(len(form))
+        if edits > 1:
+            third = len(form) // (edits + 1)
+            cuts = [i * third for i in range(edits + 1)] + [len(form)]
+            self._long_pieces.update(form[a:b] for a, b in pairwise(cuts))
+            self._pieces = None
+        for key in _deletions(form, edits):
             self._by_deletion.setdefault(key, []).append(index)
         return True
+
+    def _may_be_two_edits_from_a_long_form(self, word: str) -> bool:
+        if not self._long_pieces or len(word) < 8:
+            return False
+        if self._pieces is None:
+            self._pieces = ahocorasick.Automaton()
+            for piece in self._long_pieces:
+                self._pieces.add_word(piece, None)
+            self._pieces.make_automaton()
+        return next(self._pieces.iter(word), None) is not None
 
     def lookup(self, word: str) -> Iterator[FuzzyMatch]:
         """Indexed forms within their budget of `word` (never `word` itself)."""
@@ -187,21 +209,29 @@ class FuzzyIndex:
             return  # too short, or longer than any form plus two edits (and no quadratic work)
         if any(c.isdigit() for c in word):
             return
-        depth = 2 if len(word) >= 8 and self._has_long else 1
-        seen: set[int] = set()
-        for key in _deletions(word, depth):
-            for index in self._by_deletion.get(key, ()):
-                if index in seen:
-                    continue
-                seen.add(index)
-                form = self._forms[index]
-                allowed = budget(len(form.form))
-                distance = OSA.distance(word, form.form, score_cutoff=allowed)
-                if distance == 0 or distance > allowed:
-                    continue
-                cheap = distance == 1 and cheap_edit(word, form.form)
-                if len(form.form) <= 6 and not cheap:
-                    continue
-                if not plausible_edits(word, form.form):
-                    continue
-                yield FuzzyMatch(form, distance, cheap)
+        # Most words are within one edit of no form: their own one-letter deletions say so
+        # without the set of two-letter ones.
+        one_off = [word[:i] + word[i + 1 :] for i in range(len(word))]
+        one_off.append(word)
+        if self._may_be_two_edits_from_a_long_form(word):
+            keys = _deletions(word, 2)
+        elif self._by_deletion.keys().isdisjoint(one_off):
+            return
+        else:
+            keys = set(one_off)
+        candidates = {index for key in keys for index in self._by_deletion.get(key, ())}
+        matches = []
+        for index in sorted(candidates):  # index order, then nearest first: deterministic
+            form = self._forms[index]
+            allowed = budget(len(form.form))
+            distance = OSA.distance(word, form.form, score_cutoff=allowed)
+            if distance == 0 or distance > allowed:
+                continue
+            cheap = distance == 1 and cheap_edit(word, form.form)
+            if len(form.form) <= 6 and not cheap:
+                continue
+            if not plausible_edits(word, form.form):
+                continue
+            matches.append(FuzzyMatch(form, distance, cheap))
+        matches.sort(key=lambda match: match.distance)
+        yield from matches

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from marsad.matching.forms import ALL_PREFIXES
 from marsad.matching.fuzzy import FuzzyIndex
 from marsad.matching.patterns import Target
-from marsad.matching.vetoes import fuzzy_vetoed
+from marsad.matching.vetoes import fuzzy_vetoed, too_common_for_fuzzy
 
 # Neither the name form nor the candidate may be shorter than this for a fuzzy hit.
 FUZZY_MIN_LENGTH = 5
@@ -87,10 +87,11 @@ class FuzzyReader:
                 self.forget()
                 unseen = vocabulary  # this text's words read before were forgotten too
             for word in unseen:
-                readings = self._read(word) if len(word) >= FUZZY_MIN_LENGTH - 1 else ()
-                if readings:
-                    self._readings[word] = readings
-                self._seen.add(word)
+                if len(word) >= FUZZY_MIN_LENGTH and not too_common_for_fuzzy(word):
+                    readings = self._read(word)
+                    if readings:
+                        self._readings[word] = readings
+            self._seen |= unseen
         positive = vocabulary & self._readings.keys()
         if not positive:
             return []

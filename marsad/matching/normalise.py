@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from functools import cache
 from itertools import accumulate
 
@@ -106,12 +105,71 @@ class _FastTable(dict[int, str]):
 
 _FAST_TABLE = _FastTable()
 
+# str.translate looks every character up in a Python mapping (~50 ns each); str.replace runs at
+# C speed.  News text needs only a few dozen folds, so those are replaced one after another and
+# a set test confirms nothing else is left; any other text goes through the table.
+_FREQUENT = (
+    "ةأىإئؤآ"  # ta marbuta, hamza seats, alef maqsura
+    "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640"  # harakat, tatweel
+    "\u200c\u200d\u200e\u200f\u061c\ufeff\u00ad"  # joiners, direction marks, BOM, soft hyphen
+    "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"  # Arabic-Indic and Persian digits
+    "یکگڭھ"  # Persian and Maghrebi letter shapes
+)
+_REPLACEMENTS = tuple((c, _FAST_TABLE[ord(c)]) for c in _FREQUENT)
+_UNIVERSE = (
+    *map(chr, range(0x20)),
+    *map(chr, range(0x20, 0x250)),
+    *map(chr, range(0x600, 0x700)),
+    *map(chr, range(0x2000, 0x2070)),
+)
+# Characters every fold leaves as they are (after the replacements above).
+_PLAIN = frozenset(
+    c for c in _UNIVERSE if _FAST_TABLE[ord(c)] == c and c.lower() == c and c not in _FREQUENT
+)
+_ASCII_UPPER = frozenset(map(chr, range(ord("A"), ord("Z") + 1)))
+
+
+def _char_class(chars: frozenset[str]) -> str:
+    """A regular-expression character class body for `chars`, as ranges."""
+    codes = sorted(map(ord, chars))
+    pieces = []
+    start = previous = codes[0]
+    for code in [*codes[1:], -1]:
+        if code != previous + 1:
+            first, last = re.escape(chr(start)), re.escape(chr(previous))
+            pieces.append(first if start == previous else f"{first}-{last}")
+            start = code
+        previous = code
+    return "".join(pieces)
+
+
+# What the replacements may leave: plain characters and IGNORED (never in the input itself).
+# A regular-expression search tests a whole text ten times faster than a set of characters.
+_NOT_DONE = re.compile(f"[^{_char_class(_PLAIN | {IGNORED})}]")
+_NOT_DONE_NOR_UPPER = re.compile(f"[^{_char_class(_PLAIN | _ASCII_UPPER | {IGNORED})}]")
+
+
+def fold_same_length(text: str) -> str:
+    """`text` folded character for character: IGNORED for a character that vanishes, EXPANDS
+    for one that folds to several, so every offset still points into `text`."""
+    if IGNORED in text or EXPANDS in text:
+        return text.translate(_FAST_TABLE)
+    folded = text
+    for char, replacement in _REPLACEMENTS:
+        if char in folded:
+            folded = folded.replace(char, replacement)
+    if _NOT_DONE.search(folded) is None:
+        return folded
+    if _NOT_DONE_NOR_UPPER.search(folded) is None:
+        return folded.lower()  # only A-Z change under lower() here
+    return text.translate(_FAST_TABLE)
+
 
 def fold(text: str) -> str:
     """Fold every character of `text`, keeping separators as they are (no tokenising)."""
-    fast = text.translate(_FAST_TABLE)
+    fast = fold_same_length(text)
     if EXPANDS not in fast:
-        return fast.replace(IGNORED, "")
+        return fast.replace(IGNORED, "") if IGNORED in fast else fast
     return "".join(fold_char(c) for c in text)
 
 
@@ -122,68 +180,37 @@ _ARABIC = (
 )
 _ARABIC_BLOCKS = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
 _OTHER = f"[^\\W\\d_{_ARABIC_BLOCKS}]"
+_TOKEN = f"[{_ARABIC}][{_ARABIC}{IGNORED}]*|[0-9][0-9{IGNORED}]*|{_OTHER}(?:{_OTHER}|{IGNORED})*"
 # Tokens of folded text, where IGNORED stands for a deleted character.
-_TOKEN_RE = re.compile(
-    f"[{_ARABIC}][{_ARABIC}{IGNORED}]*|[0-9][0-9{IGNORED}]*|{_OTHER}(?:{_OTHER}|{IGNORED})*"
-)
-_CACHE_LIMIT = 500_000
-
-
-def _fold_chunk(chunk: str) -> tuple[str, ...]:
-    """The folded tokens of a space-free chunk of raw text."""
-    fast = chunk.translate(_FAST_TABLE)
-    if EXPANDS in fast:
-        return tuple(scan_slow(chunk)[0])
-    # The translation kept every offset: no need for the character-by-character path.
-    return tuple(w.replace(IGNORED, "") for w in _TOKEN_RE.findall(fast))
-
-
-class _ChunkSpans(dict[str, tuple[tuple[int, int], ...]]):
-    """A space-free chunk → the (start, end) of each of its tokens inside it."""
-
-    def __missing__(self, chunk: str) -> tuple[tuple[int, int], ...]:
-        _, starts, ends = scan_slow(chunk)
-        if len(self) >= _CACHE_LIMIT:
-            self.clear()
-        value = tuple(zip(starts, ends, strict=True))
-        self[chunk] = value
-        return value
-
-
-# Space-free chunk of raw text → its folded tokens joined by spaces. A plain dict (filled by
-# Scanned) keeps the per-chunk lookups at C speed. Emptied when full: a Scanned keeps what it
-# read of it, so a text in use never loses an entry (once, a span of a dropped chunk raised
-# KeyError after ~500,000 distinct words of real news).
-_CHUNK_TEXT: dict[str, str] = {}
-_CHUNK_SPANS = _ChunkSpans()
+_TOKEN_RE = re.compile(_TOKEN)
+# The same, capturing: split() gives separator, token, separator, ... in one pass.
+_SPLIT_RE = re.compile(f"({_TOKEN})")
 
 
 class Scanned:
     """A text's folded tokens, with their original offsets worked out only when asked for.
 
-    Tokens never cross a space, so the text is folded space-separated chunk by chunk
-    through a cache (news vocabulary repeats); a chunk's offset is the length of the
-    chunks before it plus the spaces between them.  `joined` is the folded tokens joined
-    by single spaces.
+    The whole text is folded at C speed (same length, so offsets survive) and cut into
+    separators and tokens by one regular-expression pass; nothing is cached between texts, so
+    a long stream cannot grow or break anything.  `joined` is the folded tokens joined by
+    single spaces.
     """
 
-    __slots__ = ("_chunk_ends", "_chunks", "_counts", "_folded", "joined", "text")
+    __slots__ = ("_ends", "_parts", "_starts", "joined", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._chunks = text.split(" ")
-        folded = list(map(_CHUNK_TEXT.get, self._chunks))
-        if None in folded:
-            if len(_CHUNK_TEXT) >= _CACHE_LIMIT:
-                _CHUNK_TEXT.clear()
-            for i, value in enumerate(folded):
-                if value is None:
-                    chunk = self._chunks[i]
-                    folded[i] = _CHUNK_TEXT[chunk] = " ".join(_fold_chunk(chunk))
-        self._folded: list[str] = folded  # type: ignore[assignment]  # no None left
-        self.joined = " ".join(filter(None, folded))
-        self._counts: list[int] | None = None
-        self._chunk_ends: list[int] = []
+        self._starts: list[int] | None = None
+        self._ends: list[int] | None = None
+        folded = fold_same_length(text)
+        if EXPANDS in folded:
+            words, self._starts, self._ends = scan_slow(text)
+            self._parts: list[str] = []
+            self.joined = " ".join(words)
+            return
+        self._parts = _SPLIT_RE.split(folded)
+        joined = " ".join(self._parts[1::2])
+        self.joined = joined.replace(IGNORED, "") if IGNORED in joined else joined
 
     @property
     def words(self) -> list[str]:
@@ -192,14 +219,11 @@ class Scanned:
 
     def span(self, index: int) -> tuple[int, int]:
         """The [start, end) offsets in the original text of token `index`."""
-        if self._counts is None:
-            self._counts = list(accumulate(f.count(" ") + 1 if f else 0 for f in self._folded))
-            self._chunk_ends = list(accumulate(map(len, self._chunks)))
-        chunk = bisect_right(self._counts, index)
-        before = self._counts[chunk - 1] if chunk else 0
-        start, end = _CHUNK_SPANS[self._chunks[chunk]][index - before]
-        offset = (self._chunk_ends[chunk - 1] if chunk else 0) + chunk
-        return offset + start, offset + end
+        if self._starts is None or self._ends is None:
+            bounds = list(accumulate(map(len, self._parts)))
+            self._starts = bounds[0::2]
+            self._ends = bounds[1::2]
+        return self._starts[index], self._ends[index]
 
 
 def scan(text: str) -> tuple[list[str], list[int], list[int]]:

@@ -63,6 +63,15 @@ def fuzzy_vetoed(token: str, stem: str, form: str, *, person: bool, variant: boo
     return is_ordinary(token, stem, form, variant=variant)
 
 
+def too_common_for_fuzzy(token: str) -> bool:
+    """Whether every fuzzy reading of `token` would be vetoed as an ordinary word.
+
+    `is_ordinary` vetoes any reading of a token this common (the whole token is one of its
+    readings), so such a token needs no fuzzy lookup at all: half of a stream's new words.
+    """
+    return zipf(token) >= max(TYPO_FLOOR, VARIANT_FLOOR)
+
+
 @lru_cache(maxsize=100_000)
 def is_ordinary(token: str, stem: str, form: str, *, variant: bool) -> bool:
     """Whether a fuzzy candidate is an ordinary word rather than a misspelt name.

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marsad.matching import fuzzymatch, normalise
+from marsad.matching import fuzzymatch
 from marsad.matching.engine import Matcher, MatchInput, parse_rules
-from marsad.matching.normalise import Scanned
+from marsad.matching.normalise import Scanned, normalise
 
 RULES = """
 [[entity]]
@@ -41,7 +41,6 @@ def distinct_words(count: int, seed: int = 7) -> list[str]:
 
 @pytest.fixture
 def small_caches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(normalise, "_CACHE_LIMIT", 500)
     monkeypatch.setattr(fuzzymatch, "_CACHE_LIMIT", 300)
 
 
@@ -84,4 +83,4 @@ def test_spans_always_cover_their_words_whatever_the_cache_did(chunks: list[str]
     Scanned(" ".join(distinct_words(600, seed=len(text))))  # empties the cache in between
     for index, word in enumerate(scanned.words):
         start, end = scanned.span(index)
-        assert normalise.normalise(text[start:end]) == word
+        assert normalise(text[start:end]) == word

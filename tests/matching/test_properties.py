@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marsad.matching.normalise import normalise, scan_slow
+from marsad.matching.normalise import _FAST_TABLE, fold_same_length, normalise, scan_slow
 from marsad.matching.tokens import tokenise
 from tests.matching._entities import RECOGNISER
 
@@ -40,8 +40,16 @@ def test_normalise_is_idempotent(text: str) -> None:
     assert normalise(once) == once
 
 
+@given(
+    st.one_of(ARABIC_TEXT, st.text(max_size=40), st.text(alphabet="\x02\x03ةأABzé ـ", max_size=20))
+)
+def test_the_fast_fold_is_the_per_character_table(text: str) -> None:
+    """The C-speed replacements and the per-character table fold every text alike."""
+    assert fold_same_length(text) == text.translate(_FAST_TABLE)
+
+
 @given(st.one_of(ARABIC_TEXT, st.text(max_size=40)))
-def test_chunked_tokens_equal_whole_text_tokens(text: str) -> None:
+def test_whole_text_tokens_equal_the_character_walk(text: str) -> None:
     words, starts, ends = scan_slow(text)
     assert [(t.text, t.start, t.end) for t in tokenise(text)] == list(
         zip(words, starts, ends, strict=True)
@@ -62,14 +70,14 @@ def _matches(text: str) -> set[tuple[str, int, int, int]]:
     return {(h.key, h.token_start, h.token_end, h.distance) for h in RECOGNISER.find(text)}
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # the first example loads the lexicon
 @given(with_marks())
 def test_marks_never_change_the_matches(pair: tuple[str, str]) -> None:
     plain, marked = pair
     assert _matches(marked) == _matches(plain)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # the first example loads the lexicon
 @given(st.one_of(with_marks().map(lambda p: p[1]), ARABIC_TEXT))
 def test_a_hit_span_is_its_surface(text: str) -> None:
     tokens = tokenise(text)
