@@ -7,7 +7,8 @@ Fills a store with N items of real Arabic news text from ../shared/speed-corpus 
 copy a distinct item; 1,500 characters of article text each) published over the last week,
 and stores for 2 % of them a match of the entity asked for (what ingest records). Then, per
 size: ``digests.collect`` for one entity selector as Marsad runs it, and the same with
-``needs_every_row`` forced (the full rescan every digest used to be), wall time and the
+``digest_reads.candidate_plan`` forced to ``EVERY`` (every item of the period read and matched
+again: the full rescan every digest used to be), wall time and the
 Python heap peak of each (tracemalloc). PostgreSQL uses a database it creates and drops on
 127.0.0.1:5432.
 """
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Engine, create_engine, text
 
-from marsad.bot import digests
+from marsad.bot import digest_reads, digests
 from marsad.bot.digests import Selector
 from marsad.config import SourceConfig
 from marsad.matching.engine import Matcher
@@ -111,12 +112,13 @@ def main() -> int:
             url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
         fill(url, size, articles)
         engine = open_store(url)
-        ways: dict[str, Callable[[], bool]] = {
-            "stored matches (marsad)": lambda: False,
-            "full rescan (before)": lambda: True,
+        real = digest_reads.candidate_plan
+        ways: dict[str, Callable[..., digest_reads.Plan | digest_reads.Every | None]] = {
+            "stored matches (marsad)": real,
+            "full rescan (before)": lambda *_a: digest_reads.EVERY,
         }
-        for label, every in ways.items():
-            digests.needs_every_row = lambda *_a, every=every: every()  # type: ignore[assignment]
+        for label, plan in ways.items():
+            digest_reads.candidate_plan = plan
 
             def run(engine: Engine = engine) -> digests.Digest:
                 with session(engine) as s:

@@ -1,9 +1,10 @@
 """Digests: the stories of a period that match a chat's subscriptions (or one query), grouped.
 
 Shared by ``/digest``, the daily scheduled digest and ``marsad digest``.  Rule and entity
-selectors read what each item of the period matched at ingest (``item_matches``); when a query
-is asked for, the period's items are matched again with the live matcher (so a query
-subscribed a minute ago, or an ad-hoc one, sees the whole period).  Items are grouped into
+selectors read what each item of the period matched at ingest (``item_matches``); a query is
+matched again with the live matcher on the items the archive index names as its candidates
+(``digest_reads``: a query subscribed a minute ago, or an ad-hoc one, sees the whole period).
+Items are grouped into
 stories, each story shown once under the first subscription it matches, groups in subscription
 order, stories ranked by number of outlets then recency.
 """
@@ -13,42 +14,25 @@ from __future__ import annotations
 import asyncio
 import html
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any, cast
 
-from sqlalchemy import or_
-from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, select
 
 from marsad.bot.delivery.display import displayable
+from marsad.bot.digest_reads import PeriodRead, match_inputs, read_period
+from marsad.bot.digest_reads import Row as Row  # re-exported: the handlers name them
+from marsad.bot.digest_reads import Selector as Selector
 from marsad.config import Config
-from marsad.matching.engine import Matcher, MatchInput, MatchResult
+from marsad.matching.engine import Matcher, MatchResult
 from marsad.store.chats import DIGEST_OFF, Chat, Subscription, SubscriptionKind
-from marsad.store.matches import ItemMatch, MatchKind
 from marsad.store.stories import Story, resolve_story
 from marsad.store.tables import Item, Source
 
 DEFAULT_PERIOD = timedelta(hours=24)
 MATCH_CHUNK = 50
 """Items matched between two yields to the event loop (tens of milliseconds of work)."""
-
-
-@dataclass(frozen=True)
-class Selector:
-    """One thing a digest looks for: a rule, an entity or a query id of the live matcher."""
-
-    label: str
-    kind: SubscriptionKind
-    target: str
-
-    def fires(self, result: MatchResult) -> bool:
-        if self.kind is SubscriptionKind.RULE:
-            return self.target in result.rules
-        if self.kind is SubscriptionKind.ENTITY:
-            return self.target in result.entities
-        return self.target in result.queries
 
 
 def selector_of(matcher: Matcher, subscription: Subscription) -> Selector:
@@ -68,14 +52,6 @@ def selector_of(matcher: Matcher, subscription: Subscription) -> Selector:
 def rule_selectors(matcher: Matcher) -> list[Selector]:
     """Every rule of the rule files (the console digest without a query)."""
     return [Selector(rule.title, SubscriptionKind.RULE, rule.id) for rule in matcher.rules.values()]
-
-
-@dataclass(frozen=True)
-class Row:
-    """One stored item of the period, with its source's name."""
-
-    item: Item
-    source: str
 
 
 @dataclass(frozen=True)
@@ -152,139 +128,22 @@ def source_tags(config: Config) -> dict[str, tuple[str, ...]]:
     return {source.name: source.tags for source in config.sources}
 
 
-def load_rows(
-    session: Session,
-    since: datetime,
-    until: datetime,
-    *,
-    keys: Collection[str] | None = None,
-    texts: bool = True,
-) -> list[Row]:
-    """Items published (or, with no date, fetched) in ``[since, until)``, oldest first.
-
-    ``keys``: only the items stored with one of these rule or entity ids, and the other items
-    of their stories (the story's earliest item names it in a digest). ``texts`` False: the
-    summary and article text are not read (a digest shows titles and links)."""
-    statement = (
-        select(Item, Source.name)
-        .join(Source, col(Source.id) == col(Item.source_id))
-        .where(col(Item.published_at) >= since, col(Item.published_at) < until)
-        .order_by(col(Item.published_at), col(Item.id))
-    )
-    if keys is not None:
-        matched = select(ItemMatch.item_id).where(col(ItemMatch.key).in_(sorted(keys)))
-        stories = select(Item.story_id).where(
-            col(Item.id).in_(matched), col(Item.story_id).is_not(None)
-        )
-        statement = statement.where(or_(col(Item.id).in_(matched), col(Item.story_id).in_(stories)))
-    if not texts:
-        statement = statement.options(*(defer(_attribute(name)) for name in ("text", "summary")))
-    return [Row(item, name) for item, name in session.exec(statement).all()]
-
-
-def _attribute(name: str) -> QueryableAttribute[Any]:
-    """An Item column as the ORM's loader options want it."""
-    return cast("QueryableAttribute[Any]", getattr(Item, name))
-
-
-def needs_every_row(matcher: Matcher, selectors: Sequence[Selector]) -> bool:
-    """Whether a selector is a query a bare word can trigger: only matching every item of the
-    period again answers it. Rules, entities and entity-triggered queries are answered from
-    the matches stored at ingest."""
-    return any(
-        selector.kind is SubscriptionKind.QUERY
-        and not all(is_entity for is_entity, _ in matcher.compiled(selector.target).keys)
-        for selector in selectors
-    )
-
-
-def match_input(row: Row, tags: Mapping[str, tuple[str, ...]]) -> MatchInput:
-    item = row.item
-    return MatchInput(
-        id=str(item.id),
-        title=item.title,
-        summary=item.summary,
-        text=item.text,
-        source=row.source,
-        tags=tags.get(row.source, ()),
-    )
-
-
-def stored_results(
-    session: Session, rows: Sequence[Row], since: datetime, until: datetime, keys: set[str]
-) -> list[MatchResult]:
-    """What each row matched at ingest, limited to ``keys`` (the rule and entity ids a digest
-    looks for): read back in one query instead of matching again."""
-    statement = (
-        select(ItemMatch.item_id, ItemMatch.kind, ItemMatch.key)
-        .join(Item, col(Item.id) == col(ItemMatch.item_id))
-        .where(col(Item.published_at) >= since, col(Item.published_at) < until)
-        .where(col(ItemMatch.key).in_(sorted(keys)))
-    )
-    found: dict[int, dict[str, list[str]]] = {}
-    for item_id, kind, key in session.exec(statement).all() if keys else ():
-        found.setdefault(item_id, {}).setdefault(kind, []).append(key)
-    results = []
-    for row in rows:
-        kinds = found.get(row.item.id or 0, {})
-        results.append(
-            MatchResult(
-                id=str(row.item.id),
-                rules=tuple(kinds.get(MatchKind.RULE.value, ())),
-                queries=(),
-                entities=tuple(kinds.get(MatchKind.ENTITY.value, ())),
-                hits=(),
-            )
-        )
-    return results
-
-
-def stored_keys(matcher: Matcher, selectors: Sequence[Selector]) -> set[str]:
-    """The rule and entity ids whose stored matches a digest reads (queries: their entities)."""
-    keys: set[str] = set()
-    for selector in selectors:
-        if selector.kind is SubscriptionKind.QUERY:
-            keys |= {key for is_entity, key in matcher.compiled(selector.target).keys if is_entity}
-        else:
-            keys.add(selector.target)
-    return keys
-
-
-def to_rematch(
-    matcher: Matcher, selectors: Sequence[Selector], stored: Sequence[MatchResult]
-) -> list[int]:
-    """Indexes of the rows whose stored matches cannot answer a query selector.
-
-    Rules and entities were stored at ingest.  A query must be matched again, but only on the
-    items that could make it true: when each of its trigger keys is an entity (``حموشي AND
-    إسبانيا`` needs @hammouchi or @spain), those are the items stored with one of them; a query
-    that a bare word can trigger needs every item.
-    """
-    wanted: set[str] = set()
-    for selector in selectors:
-        if selector.kind is not SubscriptionKind.QUERY:
-            continue
-        keys = matcher.compiled(selector.target).keys
-        if not all(is_entity for is_entity, _ in keys):
-            return list(range(len(stored)))
-        wanted |= {key for _, key in keys}
-    return [index for index, result in enumerate(stored) if wanted & set(result.entities)]
-
-
 def match_rows(
-    matcher: Matcher, rows: Sequence[Row], tags: Mapping[str, tuple[str, ...]]
+    session: Session, matcher: Matcher, rows: Sequence[Row], tags: Mapping[str, tuple[str, ...]]
 ) -> list[MatchResult]:
-    return [matcher.match(match_input(row, tags)) for row in rows]
+    """The live matcher's results for ``rows`` (their texts read a chunk at a time)."""
+    return [matcher.match(one) for chunk in match_inputs(session, rows, tags) for one in chunk]
 
 
 async def match_rows_async(
-    matcher: Matcher, rows: Sequence[Row], tags: Mapping[str, tuple[str, ...]]
+    session: Session, matcher: Matcher, rows: Sequence[Row], tags: Mapping[str, tuple[str, ...]]
 ) -> list[MatchResult]:
     """Like ``match_rows`` but yields to the event loop between chunks (alerts keep flowing)."""
     results: list[MatchResult] = []
-    for start in range(0, len(rows), MATCH_CHUNK):
-        results.extend(match_rows(matcher, rows[start : start + MATCH_CHUNK], tags))
-        await asyncio.sleep(0)
+    for chunk in match_inputs(session, rows, tags):
+        for start in range(0, len(chunk), MATCH_CHUNK):
+            results.extend(matcher.match(one) for one in chunk[start : start + MATCH_CHUNK])
+            await asyncio.sleep(0)
     return results
 
 
@@ -360,11 +219,9 @@ def collect(
     story_of: StoryOf = items_are_stories,
 ) -> Digest:
     """The digest of ``[since, until)`` for ``selectors`` (synchronous: the console)."""
-    rows, results, again = _stored(session, matcher, selectors, since, until)
-    matched = match_rows(matcher, [rows[i] for i in again], tags)
-    for index, result in zip(again, matched, strict=True):
-        results[index] = result
-    return _build(session, since, until, rows, results, selectors, story_of)
+    read = read_period(session, matcher, selectors, since, until)
+    matched = match_rows(session, matcher, [read.rows[i] for i in read.again], tags)
+    return _build(session, since, until, read, matched, selectors, story_of)
 
 
 async def collect_async(
@@ -377,47 +234,28 @@ async def collect_async(
     story_of: StoryOf = items_are_stories,
 ) -> Digest:
     """The same as ``collect``, yielding to the event loop while matching (the bot)."""
-    rows, results, again = _stored(session, matcher, selectors, since, until)
-    matched = await match_rows_async(matcher, [rows[i] for i in again], tags)
-    for index, result in zip(again, matched, strict=True):
-        results[index] = result
-    return _build(session, since, until, rows, results, selectors, story_of)
-
-
-def _stored(
-    session: Session,
-    matcher: Matcher,
-    selectors: Sequence[Selector],
-    since: datetime,
-    until: datetime,
-) -> tuple[list[Row], list[MatchResult], list[int]]:
-    """The period's rows, their results from the stored matches, and which need matching again.
-
-    Unless a query needs every item matched again, only the items stored with the rules and
-    entities asked for are read, and without their texts unless a query will match them:
-    a digest of a week of 150,000 items read every item's full text."""
-    keys = stored_keys(matcher, selectors)
-    if needs_every_row(matcher, selectors):
-        rows = load_rows(session, since, until)
-    else:
-        queries = any(selector.kind is SubscriptionKind.QUERY for selector in selectors)
-        rows = load_rows(session, since, until, keys=keys, texts=queries)
-    results = stored_results(session, rows, since, until, keys)
-    return rows, results, to_rematch(matcher, selectors, results)
+    read = read_period(session, matcher, selectors, since, until)
+    matched = await match_rows_async(session, matcher, [read.rows[i] for i in read.again], tags)
+    return _build(session, since, until, read, matched, selectors, story_of)
 
 
 def _build(
     session: Session,
     since: datetime,
     until: datetime,
-    rows: Sequence[Row],
-    results: Sequence[MatchResult],
+    read: PeriodRead,
+    matched: Sequence[MatchResult],
     selectors: Sequence[Selector],
     story_of: StoryOf,
 ) -> Digest:
-    stories = story_of(session, [row.item for row in rows])
+    """The digest of the rows read, with the queries of those matched again put in (rules and
+    entities stay what was stored at ingest, whichever rows were matched again)."""
+    results = list(read.results)
+    for index, result in zip(read.again, matched, strict=True):
+        results[index] = replace(results[index], queries=result.queries)
+    stories = story_of(session, [row.item for row in read.rows])
     outlets = story_outlets(session, sorted(set(stories.values())))
-    return build(since, until, rows, results, selectors, stories, outlets)
+    return build(since, until, read.rows, results, selectors, stories, outlets)
 
 
 # -- the daily schedule --------------------------------------------------------------------

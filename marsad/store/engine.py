@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
 from marsad.errors import StoreError
+from marsad.store.archive import refresh
 from marsad.store.migrate import upgrade_to_head
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,12 @@ def create_store_engine(url: str) -> Engine:
 
 
 def open_store(url: str) -> Engine:
-    """Create the engine and migrate the schema to the newest version (old databases still work)."""
+    """Create the engine and migrate the schema to the newest version (old databases still work);
+    an archive index made under another scheme is rebuilt (``archive.refresh``)."""
     engine = create_store_engine(url)
     try:
         upgrade_to_head(engine)
+        refresh(engine)
     except OperationalError as exc:
         safe = make_url(url).render_as_string(hide_password=True)
         raise StoreError(f"cannot open the database {safe}: {exc.orig}") from None

@@ -10,6 +10,7 @@ from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from marsad.store.archive import index_items
 from marsad.store.tables import Item
 
 
@@ -46,7 +47,8 @@ def add_items(
     """Insert the drafts whose key is not stored yet; return the newly stored items in order.
 
     Keys already present (from this or any other source, or earlier in the same batch) are
-    skipped, so repeated polls, restarts and concurrent pollers never duplicate an item.
+    skipped, so repeated polls, restarts and concurrent pollers never duplicate an item. The
+    new items' words go into the archive index in the same transaction.
     """
     unique: dict[str, NewItem] = {}
     for draft in drafts:
@@ -81,7 +83,9 @@ def add_items(
         .returning(Item)
     )
     by_key = {item.key: item for item in session.scalars(statement, rows).all()}
-    return [by_key[key] for key in unique if key in by_key]
+    stored = [by_key[key] for key in unique if key in by_key]
+    index_items(session, stored)
+    return stored
 
 
 def known_keys(session: Session, keys: Iterable[str]) -> set[str]:

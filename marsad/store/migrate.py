@@ -43,7 +43,10 @@ def upgrade_to_head(engine: Engine) -> None:
         return
     from alembic import command
 
+    from marsad.store.archive import forget
+
     command.upgrade(alembic_config(engine), "heads")
+    forget(engine)
 
 
 def current_revisions(engine: Engine) -> frozenset[str]:

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from marsad.config import SourceConfig
 from marsad.errors import StoreError
+from marsad.store.archive import include_object
 from marsad.store.engine import open_store, session
 from marsad.store.items import NewItem, add_items, known_keys
 from marsad.store.migrate import current_revisions, head_revisions
@@ -43,7 +44,8 @@ def test_fresh_database_is_at_head_and_matches_the_models(store_url: str) -> Non
     engine = open_store(store_url)
     assert current_revisions(engine) == head_revisions()
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), METADATA)
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        diff = compare_metadata(context, METADATA)
     assert diff == [], f"models and migrations disagree: {diff}"
     assert {"sources", "items"} <= set(inspect(engine).get_table_names())
 

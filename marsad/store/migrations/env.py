@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Engine
 from sqlmodel.sql.sqltypes import AutoString
 
+from marsad.store.archive import include_object
 from marsad.store.schema import METADATA
 
 
@@ -30,6 +31,7 @@ with engine.begin() as connection:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
