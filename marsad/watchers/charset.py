@@ -93,14 +93,19 @@ def declared_charsets(body: bytes, content_type: str | None) -> list[str]:
     return found
 
 
-def _is_utf8_with_non_ascii(body: bytes) -> bool:
-    if body.isascii():
-        return False
+def _utf8(body: bytes) -> str | None:
+    """Strict UTF-8, except for one character cut short at the very end (a transfer cut off
+    mid-character): a truncated Arabic feed is still UTF-8, not windows-1256 mojibake."""
     try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data" or exc.start < len(body) - 3:
+            return None
+        return body[: exc.start].decode("utf-8") + "\ufffd"
+
+
+def _is_utf8_with_non_ascii(body: bytes) -> bool:
+    return not body.isascii() and _utf8(body) is not None
 
 
 def looks_like_latin_mojibake(text: str) -> bool:
@@ -145,8 +150,10 @@ def _acceptable(body: bytes, codec: str) -> str | None:
     if codec.startswith(("utf_16", "utf_32")) and b"\x00" not in body:
         return None  # markup in UTF-16/32 always contains zero bytes
     try:
-        text = body.decode(codec)
+        text = _utf8(body) if codec == "utf_8" else body.decode(codec)
     except (UnicodeDecodeError, LookupError):
+        return None
+    if text is None:
         return None
     if codec != "utf_8" and _is_utf8_with_non_ascii(body):
         return None  # valid multi-byte UTF-8 is never an accident: the label is wrong
@@ -193,10 +200,9 @@ def decode_document(body: bytes, content_type: str | None) -> tuple[str, str]:
         text = _acceptable(body, declared)
         if text is not None:
             return text, friendly_name(declared)
-    try:
-        return body.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    text = _utf8(body)
+    if text is not None:
+        return text, "utf-8"
     arabic = body.decode("cp1256", errors="replace")
     if looks_arabic(arabic):
         return arabic, "windows-1256"

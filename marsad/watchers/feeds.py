@@ -1,6 +1,8 @@
 """Parse fetched feed bytes (RSS 2.0, Atom 1.0, RSS 1.0) into entries, never raising.
 
-feedparser only ever sees bytes we prepared: decoded with our own charset rules and
+Well-formed feeds of a plain shape are read by fastfeedparser (``feed_fast``), everything
+else by feedparser, whose lenient parser salvages what it can of broken ones.  Both parsers
+only ever see bytes we prepared: decoded with our own charset rules and
 re-encoded as UTF-8 with a truthful XML declaration, without a DOCTYPE, so it can
 neither fetch anything nor expand entities.  Documents declaring entities are refused
 outright (entity-expansion bombs, external entities), and HTML pages served where a
@@ -19,6 +21,7 @@ import xml.sax
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urljoin
 
@@ -26,20 +29,18 @@ import feedparser
 
 from marsad.watchers.charset import decode_document
 from marsad.watchers.dates import parse_date
+from marsad.watchers.feed_entry import Entry as Entry
+from marsad.watchers.feed_fast import fast_feed
 from marsad.watchers.items import one_line
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One entry of a feed or one extracted article, as published (text may hold HTML)."""
+class Reader(StrEnum):
+    """Which parser read a document (benches count them; tests check the fast path is taken)."""
 
-    guid: str | None
-    link: str | None
-    title: str
-    summary: str
-    text: str
-    published: datetime | None  # aware UTC, None when missing or unparseable
-    author: str | None = None
+    FAST = "fastfeedparser"
+    FEEDPARSER = "feedparser"
+    JSON = "json"
+    NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class ParsedFeed:
     title: str | None
     error: str | None
     is_feed: bool
+    reader: Reader = Reader.NONE
 
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -271,18 +273,25 @@ def _json_feed(text: str, url: str) -> ParsedFeed:
         title=one_line(_text(data.get("title"))) or None,
         error=None if isinstance(items, list) else "JSON Feed without an items list",
         is_feed=True,
+        reader=Reader.JSON,
     )
 
 
-def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
-    """Parse one fetched feed; problems are recorded in ``error``, never raised."""
+def parse_feed(
+    body: bytes, headers: Mapping[str, str], url: str, *, fast_path: bool = True
+) -> ParsedFeed:
+    """Parse one fetched feed; problems are recorded in ``error``, never raised.
+
+    fastfeedparser reads it when it can vouch for the result (``feed_fast``), feedparser
+    otherwise; ``fast_path=False`` asks feedparser alone (the benches' and tests' baseline).
+    """
     try:
-        return _parse(body, headers, url)
+        return _parse(body, headers, url, fast_path=fast_path)
     except Exception as exc:  # a parser bug must cost one source one poll, not the service
         return _failed(f"could not parse the feed: {type(exc).__name__}: {exc}")
 
 
-def _parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+def _parse(body: bytes, headers: Mapping[str, str], url: str, *, fast_path: bool) -> ParsedFeed:
     if not body.strip():
         return _failed("empty response: the server sent no content")
     text, _encoding = decode_document(body, _header(headers, "content-type"))
@@ -308,6 +317,15 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         kind = "JSON" if stripped.startswith("[") else "plain text"
         return _failed(f"not a feed: the server returned {kind}, not XML")
     data = _prepare_xml(text)
+    fast = fast_feed(data, url) if fast_path else None
+    if fast is not None and fast.entries:
+        return ParsedFeed(
+            entries=_unique(list(fast.entries)),
+            title=one_line(fast.title) or None,
+            error="; ".join(notes) or None,
+            is_feed=True,
+            reader=Reader.FAST,
+        )
     result = feedparser.parse(
         io.BytesIO(data),
         response_headers={
@@ -330,4 +348,6 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
             f"{n} {'entry' if n == 1 else 'entries'} salvaged"
         )
     error = "; ".join(notes) or None
-    return ParsedFeed(entries=entries, title=title, error=error, is_feed=True)
+    return ParsedFeed(
+        entries=entries, title=title, error=error, is_feed=True, reader=Reader.FEEDPARSER
+    )

@@ -31,7 +31,7 @@ from marsad.store.sources import (
 )
 from marsad.store.tables import Item, Source
 from marsad.watchers.backoff import longest_wait, next_regular_poll, plan_after_failure
-from marsad.watchers.feeds import Entry, parse_feed
+from marsad.watchers.feeds import Entry, Reader, parse_feed
 from marsad.watchers.fetch import Fetcher, FetchOutcome, FetchResult
 from marsad.watchers.items import ItemDraft, canonical_url, make_item
 from marsad.watchers.pages import extract_article, find_article_links
@@ -105,6 +105,7 @@ class FeedDrafts:
     drafts: tuple[ItemDraft, ...]
     is_feed: bool
     error: str | None
+    reader: Reader = Reader.NONE
 
 
 def feed_drafts(
@@ -116,7 +117,7 @@ def feed_drafts(
     """
     parsed = parse_feed(body, dict(headers), url)
     drafts = tuple(make_item(entry, url, fetched_at) for entry in parsed.entries)
-    return FeedDrafts(drafts, parsed.is_feed, parsed.error)
+    return FeedDrafts(drafts, parsed.is_feed, parsed.error, parsed.reader)
 
 
 class Poller:
