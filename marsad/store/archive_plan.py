@@ -3,8 +3,9 @@
 A query holds for an item only through its positive leaves (``engine.trigger_keys``): a word or
 phrase needs each of its words among the item's index words (``archive_words``), an entity an
 item stored with that entity's match at ingest.  An AND needs every operand it can narrow, an
-OR any operand, NEAR both sides; NOT narrows nothing, so an OR with a NOT under it (``a OR NOT
-b``) can only be answered by matching every item again (``EVERY``).  Pure: no I/O.
+OR any operand, NEAR both sides; NOT narrows nothing.  The parser refuses a query that can be
+true without any of its words (``a OR NOT b``), so every query it accepts narrows; ``EVERY``
+(match every item again) is the plan of a tree that does not.  Pure: no I/O.
 """
 
 from __future__ import annotations

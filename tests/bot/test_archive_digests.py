@@ -1,0 +1,163 @@
+"""Archive questions: the index's candidates, matched again, give the digest a full rescan gives.
+
+A data table of queries over a store written here (our own Arabic sentences: clitics,
+inflections, pronouns, phrases, NEAR, NOT, entities, Latin, digits, spellings the folding
+joins), on a real SQLite file and a real PostgreSQL database.  For each query: every item the
+exact matcher accepts is a candidate, the candidates are fewer than the items, and the digest
+is the same as when every item of the period is matched again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from marsad.bot import digest_reads, digests
+from marsad.config import SourceConfig
+from marsad.matching.engine import Matcher, MatchInput
+from marsad.matching.rulefile import parse_rules
+from marsad.store import archive
+from marsad.store.archive_plan import Every
+from marsad.store.engine import open_store, session
+from marsad.store.items import NewItem, add_items
+from marsad.store.matches import record_matches
+from marsad.store.stories import join_story, start_story, story_of_items
+from marsad.store.tables import Item
+from tests.bot.conftest import RULES
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+# (title, summary): what the store holds; a few sentences per thing the matcher reads.
+SENTENCES = [
+    ("افتتاح المعرض الدولي للكتاب بالرباط", "يستمر عشرة أيام"),
+    ("وبالمعرض عرضت كتب نادرة", ""),
+    ("زوار معرضها تجاوزوا الآلاف", ""),
+    ("المعرضون يشتكون من غلاء الأسعار", ""),
+    ("كالمعرض السابق لم يحضر أحد", ""),
+    ("المعـرضُ يُغلق أبوابه مساء اليوم", ""),
+    ("عرض مسرحي جديد في الدار البيضاء", ""),
+    ("وزارة الصحة تطلق حملة تلقيح", ""),
+    ("لوزارة الصحة رأي آخر", "في الحملة الجديدة"),
+    ("وزارتا الصحة والتعليم توقعان اتفاقية", ""),
+    ("الوزارة تنفي", "مصادر من الصحة العمومية"),
+    ("حموشي يستقبل سفير إسبانيا بالرباط", ""),
+    ("حموشي يزور معرض الأمن", ""),
+    ("Spain and Morocco sign a security deal", ""),
+    ("أمطار رعدية في الشمال", ""),
+    ("فالأمطار غزيرة هذا العام", ""),
+    ("الملك يدشن مشروع 2030", ""),
+    ("مونديال ٢٠٣٠ في المغرب", ""),
+    ("قال إنه سيحضر فقط", ""),
+    ("قط صغير يوقف حركة السير", ""),
+]
+STORIES = [  # (first, joined): two outlets of one story
+    ("افتتاح المعرض الدولي للكتاب بالرباط", "زوار معرضها تجاوزوا الآلاف"),
+    ("وزارة الصحة تطلق حملة تلقيح", "لوزارة الصحة رأي آخر"),
+]
+
+# (query, whether it matches something here)
+QUERIES = [
+    ("معرض", True),
+    ("المعرض", True),
+    ("ألمعرض", True),
+    ('"وزارة الصحة"', True),
+    ("وزارة NEAR/2 الصحة", True),
+    ("معرض AND NOT كتب", True),
+    ("(معرض AND الأمن) OR أمطار", True),
+    ("حموشي AND معرض", True),
+    ("@spain OR Spain", True),
+    ("2030", True),
+    ("قط", True),
+    ('مشروع OR "حملة تلقيح"', True),
+    ('"غير موجودة إطلاقا"', False),
+]
+
+
+def fill(url: str, matcher: Matcher) -> Engine:
+    """The store: every sentence an item of one outlet or another, with what ingest records."""
+    engine = open_store(url)
+    from marsad.store.sources import sync_sources
+
+    with session(engine) as s:
+        names = ["Sahil", "Wasit"]
+        sources = sync_sources(s, [SourceConfig(n, f"https://{n.lower()}.example/") for n in names])
+        by_title: dict[str, Item] = {}
+        for n, (title, summary) in enumerate(SENTENCES):
+            draft = NewItem(
+                key=f"url:{n}", guid=None, url=f"https://x.example/{n}", canonical_url=None,
+                title=title, summary=summary, text="", published=NOW - timedelta(hours=n + 1),
+                date_missing=False,
+            )  # fmt: skip
+            source = sources[names[n % 2]]
+            [item] = add_items(s, source.id or 0, [draft], fetched_at=NOW, backlog=False)
+            found = matcher.match(MatchInput(id="", title=title, summary=summary))
+            record_matches(s, item.id or 0, found.rules, found.entities)
+            by_title[title] = item
+        joined = {second: first for first, second in STORIES}
+        for title, item in by_title.items():  # every item is in a story, as ingest makes it
+            if title not in joined:
+                start_story(s, item)
+        for second, first in joined.items():
+            join_story(s, by_title[second], by_title[first].story_id or 0)
+        s.commit()
+    return engine
+
+
+def shown(
+    engine: Engine, matcher: Matcher, selector: digests.Selector
+) -> list[tuple[str, list[tuple[int, str, int]]]]:
+    with session(engine) as s:
+        found = digests.collect(s, matcher, {}, [selector], NOW - timedelta(days=2), NOW,
+                                story_of_items)  # fmt: skip
+    return [(g.label, [(x.story_id, x.title, x.outlets) for x in g.stories]) for g in found.groups]
+
+
+def test_index_candidates_and_the_exact_matcher_equal_a_full_rescan(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    matcher = Matcher.compile(parse_rules(RULES))
+    engine = fill(store_url, matcher)
+    with session(engine) as s:
+        assert archive.usable(s)
+        items = s.exec(select(Item)).all()
+    for query, matches_something in QUERIES:
+        with digests.AdHocQuery(matcher, query) as selector:
+            exact = {
+                item.id
+                for item in items
+                if selector.target
+                in matcher.match(MatchInput(id="", title=item.title, summary=item.summary)).queries
+            }
+            plan = digest_reads.candidate_plan(matcher, [selector])
+            assert plan is not None and not isinstance(plan, Every), query
+            with session(engine) as s:
+                candidates = set(s.exec(select(Item.id).where(archive.candidates(s, plan))).all())
+            assert exact <= candidates, f"{query}: the index missed {exact - candidates}"
+            assert len(candidates) < len(items) / 2, f"{query}: the index did not narrow"
+            assert bool(exact) == matches_something, query
+            by_index = shown(engine, matcher, selector)
+            with monkeypatch.context() as patch:
+                patch.setattr(digest_reads, "candidate_plan", lambda *_: digest_reads.EVERY)
+                assert shown(engine, matcher, selector) == by_index, query
+            assert bool(by_index) == matches_something, query
+    engine.dispose()
+
+
+def test_a_candidate_the_matcher_refuses_is_not_shown(store_url: str) -> None:
+    """``فقط`` is indexed as ف + قط too, but the matcher does not read it so: only the cat."""
+    matcher = Matcher.compile(parse_rules(RULES))
+    engine = fill(store_url, matcher)
+    with digests.AdHocQuery(matcher, "قط") as selector:
+        plan = digest_reads.candidate_plan(matcher, [selector])
+        assert plan is not None and not isinstance(plan, Every)
+        with session(engine) as s:
+            named = set(s.exec(select(Item.title).where(archive.candidates(s, plan))).all())
+        assert named == {"قال إنه سيحضر فقط", "قط صغير يوقف حركة السير"}
+        assert [
+            (label, [title for _, title, _ in lines])
+            for label, lines in shown(engine, matcher, selector)
+        ] == [("قط", ["قط صغير يوقف حركة السير"])]
+    engine.dispose()
