@@ -160,66 +160,95 @@ class FuzzyMatch:
 
 
 class FuzzyIndex:
-    """Deletion-neighbourhood index over name forms; grows incrementally."""
+    """Index over name forms for typo-tolerant lookup; grows incrementally.
+
+    Lookups must be cheap for the many words near no form (a real stream brings ~30 new words
+    an article), so candidates come from tests that reject at C speed:
+    - forms allowed one edit: the word's one-letter deletions meet the form's deletion
+      neighbourhood, tried only when the word keeps the form's head or tail (below);
+    - forms allowed two edits: one of three pieces of the form stands whole in the word, near
+      its place (pigeonhole), found by one automaton pass over the word.
+    Candidates are then verified with the optimal-string-alignment distance.
+    """
 
     def __init__(self) -> None:
         self._forms: list[FuzzyForm] = []
         self._by_deletion: dict[str, list[int]] = {}
         self._min_length = 5
         self._max_length = 0
-        # Forms long enough for two edits are also cut into three pieces: a word two edits
-        # from one holds one of its pieces whole (pigeonhole), so one automaton pass over the
-        # word says whether the costly two-deletion neighbourhood is worth computing.
-        self._long_pieces: set[str] = set()
-        self._pieces: Any = None
+        # A word one edit from a form of n letters keeps the form's head (up to the middle) or
+        # its tail (after the middle letter) whole, and has n-1..n+1 letters: its first or last
+        # two or three letters and its length rule most words out before any deletion.
+        self._heads: dict[str, set[int]] = {}
+        self._tails: dict[str, set[int]] = {}
+        # piece -> (where it ends in its form, the form's length, the form) per form it is cut
+        # from; the automaton over the pieces is rebuilt on the first lookup after a change.
+        self._pieces: dict[str, list[tuple[int, int, int]]] = {}
+        self._piece_automaton: Any = None
 
     def __len__(self) -> int:
         return len(self._forms)
 
     def add(self, form: str, payload: object) -> bool:
         """Index `form`; False (nothing indexed) when it is too short or numeric for fuzzy."""
-        if budget(len(form)) == 0 or any(c.isdigit() for c in form):
+        edits = budget(len(form))
+        if edits == 0 or any(c.isdigit() for c in form):
             return False
         index = len(self._forms)
         self._forms.append(FuzzyForm(form, payload))
         self._max_length = max(self._max_length, len(form))
-        edits = budget(len(form))
         if edits > 1:
-            third = len(form) // (edits + 1)
-            cuts = [i * third for i in range(edits + 1)] + [len(form)]
-            self._long_pieces.update(form[a:b] for a, b in pairwise(cuts))
-            self._pieces = None
+            size = len(form) // (edits + 1)
+            cuts = [i * size for i in range(edits + 1)] + [len(form)]
+            for a, b in pairwise(cuts):
+                self._pieces.setdefault(form[a:b], []).append((b - 1, len(form), index))
+            self._piece_automaton = None
+            return True
+        middle = len(form) // 2
+        lengths = {len(form) - 1, len(form), len(form) + 1}
+        self._heads.setdefault(form[: min(3, middle)], set()).update(lengths)
+        self._tails.setdefault(form[middle + 1 :][-3:], set()).update(lengths)
         for key in _deletions(form, edits):
             self._by_deletion.setdefault(key, []).append(index)
         return True
 
-    def _may_be_two_edits_from_a_long_form(self, word: str) -> bool:
-        if not self._long_pieces or len(word) < 8:
-            return False
-        if self._pieces is None:
-            self._pieces = ahocorasick.Automaton()
-            for piece in self._long_pieces:
-                self._pieces.add_word(piece, None)
-            self._pieces.make_automaton()
-        return next(self._pieces.iter(word), None) is not None
+    def candidates(self, word: str) -> set[int]:
+        """Forms worth verifying against `word` (a superset of those within budget)."""
+        n = len(word)
+        if not self._min_length - 2 <= n <= self._max_length + 2:
+            return set()  # shorter or longer than any form, give or take two edits
+        if not word.isalpha() and any(c.isdigit() for c in word):
+            return set()
+        found: set[int] = set()
+        if self._pieces and n >= 8:
+            if self._piece_automaton is None:
+                self._piece_automaton = _automaton(self._pieces)
+            # Two edits move a piece by two letters at most and change the length by two.
+            for end, places in self._piece_automaton.iter(word):
+                for form_end, form_length, index in places:
+                    if abs(end - form_end) <= 2 and abs(n - form_length) <= 2:
+                        found.add(index)
+        heads, tails = self._heads, self._tails
+        if (
+            n in heads.get(word[:3], ())
+            or n in heads.get(word[:2], ())
+            or n in tails.get(word[-3:], ())
+            or n in tails.get(word[-2:], ())
+        ):
+            one_off = [word[:i] + word[i + 1 :] for i in range(n)]
+            one_off.append(word)
+            by_deletion = self._by_deletion
+            if not by_deletion.keys().isdisjoint(one_off):
+                for key in one_off:
+                    found.update(by_deletion.get(key, ()))
+        return found
 
     def lookup(self, word: str) -> Iterator[FuzzyMatch]:
-        """Indexed forms within their budget of `word` (never `word` itself)."""
-        if not self._min_length - 1 <= len(word) <= self._max_length + 2:
-            return  # too short, or longer than any form plus two edits (and no quadratic work)
-        if any(c.isdigit() for c in word):
-            return
-        # Most words are within one edit of no form: their own one-letter deletions say so
-        # without the set of two-letter ones.
-        one_off = [word[:i] + word[i + 1 :] for i in range(len(word))]
-        one_off.append(word)
-        if self._may_be_two_edits_from_a_long_form(word):
-            keys = _deletions(word, 2)
-        elif self._by_deletion.keys().isdisjoint(one_off):
-            return
-        else:
-            keys = set(one_off)
-        candidates = {index for key in keys for index in self._by_deletion.get(key, ())}
+        """Indexed forms within their budget of `word` (never `word` itself), nearest first."""
+        yield from self.matches(word, self.candidates(word))
+
+    def matches(self, word: str, candidates: set[int]) -> list[FuzzyMatch]:
+        """Those of `candidates` (`candidates(word)`) within their budget of `word`."""
         matches = []
         for index in sorted(candidates):  # index order, then nearest first: deterministic
             form = self._forms[index]
@@ -234,4 +263,12 @@ class FuzzyIndex:
                 continue
             matches.append(FuzzyMatch(form, distance, cheap))
         matches.sort(key=lambda match: match.distance)
-        yield from matches
+        return matches
+
+
+def _automaton(pieces: dict[str, list[tuple[int, int, int]]]) -> Any:
+    automaton = ahocorasick.Automaton()
+    for piece, places in pieces.items():
+        automaton.add_word(piece, places)
+    automaton.make_automaton()
+    return automaton

@@ -87,7 +87,7 @@ class FuzzyReader:
                 self.forget()
                 unseen = vocabulary  # this text's words read before were forgotten too
             for word in unseen:
-                if len(word) >= FUZZY_MIN_LENGTH and not too_common_for_fuzzy(word):
+                if len(word) >= FUZZY_MIN_LENGTH:
                     readings = self._read(word)
                     if readings:
                         self._readings[word] = readings
@@ -106,15 +106,24 @@ class FuzzyReader:
 
     def _read(self, token: str) -> tuple[Reading, ...]:
         """Fuzzy readings of one token, fewest proclitics first, one per name word."""
-        best: dict[NameWord, Reading] = {}
-        taken: set[str] = set()
+        stems = []
         for prefix in _PREFIXES_BY_LETTER.get(token[0], _NO_PREFIX):
             if not token.startswith(prefix):
                 continue
             stem = token[len(prefix) :]
             if len(stem) < FUZZY_MIN_LENGTH or stem in self.known:
                 continue
-            for match in self.index.lookup(stem):
+            candidates = self.index.candidates(stem)
+            if candidates:
+                stems.append((prefix, stem, candidates))
+        # Cheap tests first: most tokens have no stem near any form; of the rest, those too
+        # common to be a misspelt name are vetoed whatever they are near.
+        if not stems or too_common_for_fuzzy(token):
+            return ()
+        best: dict[NameWord, Reading] = {}
+        taken: set[str] = set()
+        for prefix, stem, candidates in stems:
+            for match in self.index.matches(stem, candidates):
                 name = match.form.payload
                 assert isinstance(name, NameWord)
                 target = name.target
