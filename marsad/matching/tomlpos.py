@@ -1,16 +1,29 @@
 """Where things are in a TOML file: tomllib gives values but no positions, so scan the text.
 
-Used to point rule-file problems at ``FILE:LINE[:COLUMN]``.  Best effort by design: the
-common layouts (one key per line, ``[[table]]`` headers, multi-line strings) are exact;
-anything unusual falls back to the table's line.
+Used to point rule-file problems at ``FILE:LINE[:COLUMN]``.  One pass over the text (linear in
+its size, whatever the number of tables) records the line of every top-level key and table
+header, of every ``[[kind]]`` table (or inline table of a ``kind = [{...}, ...]`` array) and of
+each key in it.  The pass follows strings (multi-line ones too), comments, multi-line arrays
+and inline tables, so a ``key =`` inside a value is never taken for a key.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass, field
 
 _DECODE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
+
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_PATH = rf"{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*"
+_FIRST = re.compile(_KEY_PART)
+_KEY = re.compile(rf"[ \t]*({_PATH})[ \t]*=")
+_HEADER = re.compile(rf"[ \t]*(\[\[?)[ \t]*({_PATH})[ \t]*\]")
+# What matters inside a value: strings, brackets, separators and comments.
+_SPECIAL = re.compile(r"\"\"\"|'''|[\"'\[\]{},#]")
+_BASIC_END = re.compile(r'(?:[^"\\]|\\.)*"')
+_MULTI_BASIC = re.compile(r'\\.|"""')
 
 
 def decode_error(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None, int | None]:
@@ -24,44 +37,50 @@ def decode_error(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None, int | N
     return found.group(1), int(found.group(2)), int(found.group(3))
 
 
+def _first_key(path: str) -> str:
+    """The first key of a dotted key path, unquoted (``"a b".c`` -> ``a b``)."""
+    part = _FIRST.match(path)
+    text = part.group() if part else path
+    if text[:1] == '"':
+        return str(tomllib.loads(f"k = {text}")["k"])
+    return text[1:-1] if text[:1] == "'" else text
+
+
+@dataclass
+class _Table:
+    """One ``[[kind]]`` table (or inline table in a ``kind = [...]`` array): lines of its keys."""
+
+    line: int
+    keys: dict[str, int] = field(default_factory=dict)
+
+
 class TomlLines:
     """Line lookups over one TOML document's text; all numbers are 1-based."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self._headers: dict[str, list[int]] = {}
+        self.lines = [line.removesuffix("\r") for line in text.split("\n")]
+        self._tables: dict[str, list[_Table]] = {}
+        self._top: dict[str, int] = {}
+        self._scan()
+
+    # -- lookups ------------------------------------------------------------------------------
 
     def table_line(self, kind: str, index: int) -> int | None:
-        """The line of the ``index``-th ``[[kind]]`` header (the headers of a kind are found
-        in one pass and kept: a file of thousands of tables is read in linear time)."""
-        found = self._headers.get(kind)
-        if found is None:
-            header = re.compile(rf"^\s*\[\[\s*{re.escape(kind)}\s*\]\]")
-            found = [n + 1 for n, line in enumerate(self.lines) if header.match(line)]
-            self._headers[kind] = found
-        return found[index] if 0 <= index < len(found) else None
+        """The line of the ``index``-th ``[[kind]]`` table."""
+        tables = self._tables.get(kind, [])
+        return tables[index].line if 0 <= index < len(tables) else None
 
     def key_line(self, kind: str, index: int, key: str | None) -> int | None:
-        """The line of ``key`` in the ``index``-th ``[[kind]]`` table (else the header's)."""
-        start = self.table_line(kind, index)
-        if start is None or key is None:
-            return start
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(start, len(self.lines)):
-            line = self.lines[number]
-            if line.strip().startswith("["):
-                break
-            if pattern.match(line):
-                return number + 1
-        return start
+        """The line of ``key`` in the ``index``-th ``[[kind]]`` table (else the table's)."""
+        tables = self._tables.get(kind, [])
+        if not 0 <= index < len(tables):
+            return None
+        table = tables[index]
+        return table.line if key is None else table.keys.get(key, table.line)
 
     def top_line(self, key: str) -> int | None:
-        """The line of a top-level key or table header."""
-        pattern = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\s*(=|\])")
-        for number, line in enumerate(self.lines):
-            if pattern.match(line):
-                return number + 1
-        return None
+        """The line of a top-level key or table header (its first, if repeated)."""
+        return self._top.get(key)
 
     def string_position(
         self, line: int | None, key: str, column: int
@@ -91,3 +110,102 @@ class TomlLines:
             offset -= rest + 1
             line, start = line + 1, 0
         return line, None
+
+    # -- the one pass -------------------------------------------------------------------------
+
+    def _scan(self) -> None:
+        self._string: str | None = None  # the closing quotes of an open multi-line string
+        self._stack: list[str] = []  # open brackets of the value being read
+        self._array_kind: str | None = None  # the top-level key whose value is being read
+        self._inline: _Table | None = None  # the inline table of that value being read
+        current: _Table | None = None  # where the keys that follow go (None: top level)
+        for number, line in enumerate(self.lines, start=1):
+            if self._string is not None or self._stack:
+                self._value(line, 0, number)
+            elif header := _HEADER.match(line):
+                current = self._header(header.group(1) == "[[", header.group(2).strip(), number)
+            elif key := _KEY.match(line):
+                name = _first_key(key.group(1))
+                if current is None:
+                    self._top.setdefault(name, number)
+                    self._array_kind = name
+                else:
+                    current.keys.setdefault(name, number)
+                self._value(line, key.end(), number)
+            # anything else is blank, a comment, or not TOML (tomllib reports it)
+            if self._string is None and not self._stack:
+                self._array_kind = self._inline = None
+
+    def _header(self, array: bool, path: str, number: int) -> _Table:
+        """Record a ``[table]`` or ``[[table]]`` header; the table whose keys follow it."""
+        name = _first_key(path)
+        self._top.setdefault(name, number)
+        first = _FIRST.match(path)
+        rest = path[first.end() :].lstrip(" \t.") if first else ""
+        if array and not rest:
+            table = _Table(number)
+            self._tables.setdefault(name, []).append(table)
+            return table
+        tables = self._tables.get(name)
+        if rest and tables:
+            # [entity.extra] after an [[entity]]: "extra" is a key of that entity.
+            tables[-1].keys.setdefault(_first_key(rest), number)
+        return _Table(number)  # a table of its own: its keys are nobody's we look up
+
+    def _value(self, line: str, pos: int, number: int) -> None:
+        """Follow a value from ``pos`` to the end of the line (or of the value)."""
+        while True:
+            if self._string is not None:
+                pos = self._string_end(line, pos)
+                if pos < 0:
+                    return
+                self._string = None
+            found = _SPECIAL.search(line, pos)
+            if found is None:
+                return
+            token, pos = found.group(), found.end()
+            if token == "#":
+                return
+            if token in ('"""', "'''"):
+                self._string = token
+            elif token == '"':
+                end = _BASIC_END.match(line, pos)
+                pos = end.end() if end else len(line)
+            elif token == "'":
+                pos = line.find("'", pos) + 1 or len(line)
+            elif token in "[{":
+                self._stack.append(token)
+                if token == "{" and self._array_kind and self._stack == ["[", "{"]:
+                    # kind = [{...}, {...}]: each inline table is a table of that kind
+                    self._inline = _Table(number)
+                    self._tables.setdefault(self._array_kind, []).append(self._inline)
+                    pos = self._inline_key(line, pos, number)
+            elif token in "]}":
+                if self._stack:
+                    self._stack.pop()
+            elif self._inline is not None and self._stack == ["[", "{"]:  # a comma
+                pos = self._inline_key(line, pos, number)
+
+    def _inline_key(self, line: str, pos: int, number: int) -> int:
+        """Record the key that starts at ``pos`` in the inline table being read, if one does."""
+        key = _KEY.match(line, pos)
+        if key is None or self._inline is None:
+            return pos
+        self._inline.keys.setdefault(_first_key(key.group(1)), number)
+        return key.end()
+
+    def _string_end(self, line: str, pos: int) -> int:
+        """Where the open multi-line string ends on ``line`` (after its quotes), or -1."""
+        quotes = self._string or ""
+        if quotes == "'''":
+            at = line.find(quotes, pos)
+        else:
+            at = next(
+                (m.start() for m in _MULTI_BASIC.finditer(line, pos) if m.group() == quotes), -1
+            )
+        if at < 0:
+            return -1
+        end = at + 3
+        while end < len(line) and line[end] == quotes[0] and end - at < 5:
+            end += 1  # up to two quotes of the string's own just before the closing ones
+        return end
