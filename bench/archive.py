@@ -1,0 +1,260 @@
+"""Benchmark: archive queries (``/digest 7d QUERY``, the ``/subscribe`` preview, ``marsad
+digest``) answered from the archive index, against asking the index alone and the full rescan.
+
+    python3 bench/archive.py [--sizes 15000 50000 150000] [--database sqlite|postgresql]
+                             [--rescan-max 15000] [--reindex]
+
+Fills a store with N items of real Arabic news from ../shared/speed-corpus (whole articles: the
+title, the text, its first 300 characters as the summary; the 5,000 articles cycled, each copy
+a distinct item, published over the last week) through ``add_items``, so each item is indexed
+as ingest indexes it, with the rules and entities the shipped rule files match in it recorded
+(each article matched once, its copies recorded alike).  Then, per query of ``QUERIES``:
+
+- index only: the number of candidates of the period the index names and the time to count
+  them (what an FTS-only search costs; no exact matching, no digest);
+- marsad: ``digests.collect`` as the bot runs it (candidates, matched again, grouped), wall and
+  CPU seconds, and the whole command ``marsad digest --since 8d QUERY`` in a child process: wall
+  seconds and its peak RSS above the same command's on an empty period (its base: start-up,
+  rule files, one query);
+- full rescan (sizes up to ``--rescan-max``): ``collect`` with every item of the period matched
+  again (what each query cost before the index).
+
+``--reindex`` also times ``archive.reindex`` on the filled store: what migration 0008 costs on
+a store of that size.  PostgreSQL runs on a database the bench creates and drops on
+127.0.0.1:5432.  The items per query, stories and the sizes are printed with the times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import col, func, select
+
+from marsad.bot import digest_reads, digests
+from marsad.config import SourceConfig
+from marsad.matching.engine import Matcher, MatchInput
+from marsad.matching.rulefile import load_rules
+from marsad.store import archive
+from marsad.store.archive_plan import Every
+from marsad.store.engine import open_store, session
+from marsad.store.items import NewItem, add_items
+from marsad.store.matches import record_many_matches
+from marsad.store.sources import sync_sources
+from marsad.store.stories import story_of_items
+from marsad.store.tables import Item
+
+HERE = Path(__file__).resolve().parents[1]
+NOW = datetime.now(UTC).replace(microsecond=0)
+WEEK = timedelta(days=7)
+SINCE = NOW - timedelta(days=8)
+QUERIES = (
+    "زلزال",
+    "معرض",
+    "انتخابات",
+    "الرياض",
+    '"وزارة الصحة"',
+    "نفط AND الرياض",
+    "مهرجان OR معرض",
+    "@morocco AND سفير",
+    "كورونا NEAR/5 حالات",
+)
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def corpus() -> list[dict[str, str]]:
+    path = HERE.parent / "shared" / "speed-corpus" / "articles.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    # What ingest stores went through clean_text (no control characters; PostgreSQL refuses NUL)
+    return [{k: v.replace("\x00", "") for k, v in row.items()} for row in rows]
+
+
+def fill(engine: Engine, size: int, articles: list[dict[str, str]], matcher: Matcher) -> float:
+    """Store ``size`` items (indexed by ``add_items``) with their matches; CPU seconds."""
+    found = [
+        matcher.match(MatchInput(id="", title=a["title"], summary=a["text"][:300], text=a["text"]))
+        for a in articles
+    ]
+    started = time.process_time()
+    with session(engine) as s:
+        source = sync_sources(s, [SourceConfig("Bench", "https://bench.example/feed")])["Bench"]
+        s.commit()
+        for start in range(0, size, 1000):
+            drafts = []
+            for n in range(start, min(size, start + 1000)):
+                article = articles[n % len(articles)]
+                drafts.append(
+                    NewItem(
+                        key=f"url:https://bench.example/{n}", guid=None,
+                        url=f"https://bench.example/{n}", canonical_url=None,
+                        title=article["title"], summary=article["text"][:300],
+                        text=article["text"], published=NOW - WEEK * (n / size),
+                        date_missing=False,
+                    )
+                )  # fmt: skip
+            items = add_items(s, source.id or 0, drafts, fetched_at=NOW, backlog=False)
+            record_many_matches(
+                s,
+                (
+                    (item.id or 0, r.rules, r.entities)
+                    for n, item in enumerate(items, start)
+                    for r in (found[n % len(articles)],)
+                ),
+            )
+            s.commit()
+    return time.process_time() - started
+
+
+def index_mb(engine: Engine) -> float:
+    """The index's size on disk (SQLite: its FTS5 tables' pages; PostgreSQL: table and GIN)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            size = connection.execute(text("SELECT pg_total_relation_size('archive_words')"))
+            return float(size.scalar() or 0) / 1e6
+        size = connection.execute(
+            text("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'archive_words%'")
+        )
+        return float(size.scalar() or 0) / 1e6
+
+
+def index_only(engine: Engine, matcher: Matcher, selector: digests.Selector) -> tuple[int, float]:
+    """How many items of the period the index names, and the seconds to count them."""
+    plan = digest_reads.candidate_plan(matcher, [selector])
+    assert plan is not None
+    assert not isinstance(plan, Every)
+    with session(engine) as s:
+        started = time.perf_counter()
+        count = s.exec(
+            select(func.count())
+            .select_from(Item)
+            .where(col(Item.published_at) >= SINCE, col(Item.published_at) < NOW)
+            .where(archive.candidates(s, plan))
+        ).one()
+        return int(count), time.perf_counter() - started
+
+
+def in_process(
+    engine: Engine, matcher: Matcher, selector: digests.Selector
+) -> tuple[float, float, int]:
+    """``digests.collect`` as the bot runs it: wall s, CPU s, stories."""
+    with session(engine) as s:
+        wall, cpu = time.perf_counter(), time.process_time()
+        found = digests.collect(s, matcher, {}, [selector], SINCE, NOW, story_of_items)
+        return time.perf_counter() - wall, time.process_time() - cpu, found.count
+
+
+@contextmanager
+def rescanning() -> Iterator[None]:
+    real = digest_reads.candidate_plan
+    digest_reads.candidate_plan = lambda *_a: digest_reads.EVERY
+    try:
+        yield
+    finally:
+        digest_reads.candidate_plan = real
+
+
+def command(config: Path, since: str, query: str) -> tuple[float, float]:
+    """``marsad digest`` in a child process: wall seconds and peak RSS in MB."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "marsad", "digest", "--config", str(config), "--since", since,
+         query],
+        cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        assert child.stderr is not None
+        raise SystemExit(f"marsad digest failed: {child.stderr.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="marsad-bench-archive-") as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    name = f"marsad_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[15_000, 50_000, 150_000])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--rescan-max", type=int, default=15_000)
+    parser.add_argument("--reindex", action="store_true")
+    args = parser.parse_args()
+    articles = corpus()
+    matcher = Matcher.compile(load_rules([HERE / "marsad" / "rules"]))
+    print(
+        f"| items in the week ({args.database}) | query | index only: candidates / ms "
+        "| marsad: wall s / CPU s | marsad digest: wall s / RSS above base MB "
+        "| full rescan: wall s | stories |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    notes: list[str] = []
+    for size in args.sizes:
+        with database(args.database) as url:
+            engine = open_store(url)
+            fill_cpu = fill(engine, size, articles, matcher)
+            notes.append(f"{size:,}: fill {fill_cpu:.0f} CPU s, index {index_mb(engine):.0f} MB")
+            with tempfile.TemporaryDirectory() as folder:
+                config = Path(folder) / "config.toml"
+                config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+                _, base = command(config, "1s", QUERIES[0])
+                for query in QUERIES:
+                    with digests.AdHocQuery(matcher, query) as selector:
+                        count, ms = index_only(engine, matcher, selector)
+                        wall, cpu, stories = in_process(engine, matcher, selector)
+                        rescan = "–"
+                        if size <= args.rescan_max:
+                            with rescanning():
+                                again, _, same = in_process(engine, matcher, selector)
+                            assert same == stories, (query, same, stories)
+                            rescan = f"{again:.2f}"
+                    cmd_wall, rss = command(config, "8d", query)
+                    print(
+                        f"| {size:,} | `{query}` | {count:,} / {ms * 1000:.1f} "
+                        f"| {wall:.2f} / {cpu:.2f} | {cmd_wall:.2f} / {rss - base:+.0f} "
+                        f"| {rescan} | {stories} |",
+                        flush=True,
+                    )
+                notes.append(f"{size:,}: command base RSS {base:.0f} MB")
+            if args.reindex:
+                with engine.begin() as connection:
+                    connection.execute(text("UPDATE archive_state SET scheme = ''"))
+                    started = time.perf_counter()
+                    archive.reindex(connection)
+                    notes.append(f"{size:,}: reindex {time.perf_counter() - started:.0f} s")
+            engine.dispose()
+    print()
+    for note in notes:
+        print(f"- {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
