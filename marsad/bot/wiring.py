@@ -9,20 +9,20 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from marsad.bot.fanout import FanOut
 from marsad.config import Config, load_config
-from marsad.matching.engine import Matcher
-from marsad.matching.rulefile import load_rules
-from marsad.store.engine import open_store
 from marsad.store.sqlite_guard import check_before_open, sqlite_path, write_marker
-from marsad.watchers.address_guard import literal_endpoints
-from marsad.watchers.fetch import Fetcher
-from marsad.watchers.ingest import Ingest, Stage
-from marsad.watchers.poller import Poller
-from marsad.watchers.stories_ingest import StoryAssigner
+
+if TYPE_CHECKING:
+    # The polling stack (httpx, the Telegram library through fan-out, the matcher) is imported
+    # by the functions that build it: `marsad stories` and `marsad digest` need none of it.
+    from sqlalchemy import Engine
+
+    from marsad.matching.engine import Matcher
+    from marsad.watchers.fetch import Fetcher
+    from marsad.watchers.ingest import Stage
+    from marsad.watchers.poller import Poller
 
 
 def utc_now() -> datetime:
@@ -44,6 +44,9 @@ def make_fetcher(config: Config) -> Fetcher:
     Internal addresses are refused except ``polling.allow_private`` and the exact address and
     port of each source URL written as an IP literal (docs/watchers.md).
     """
+    from marsad.watchers.address_guard import literal_endpoints
+    from marsad.watchers.fetch import Fetcher
+
     return Fetcher(
         timeout=config.polling.timeout,
         max_bytes=config.polling.max_bytes,
@@ -75,6 +78,9 @@ def parse_executor(config: Config) -> Iterator[Executor | None]:
 def make_matcher(config: Config, engine: Engine | None = None) -> Matcher:
     """The compiled matcher of the configured rule files (RuleError lists every problem),
     with every stored query subscription installed when ``engine`` is given."""
+    from marsad.matching.engine import Matcher
+    from marsad.matching.rulefile import load_rules
+
     matcher = Matcher.compile(load_rules(list(config.rules)))
     if engine is not None:
         from marsad.bot.app import install_subscriptions  # the Telegram stack, only when needed
@@ -99,6 +105,11 @@ def make_poller(
     Fan-out runs on every path that stores items (``marsad poll`` too), so no alert is lost:
     what a poll enqueues, the next ``marsad run`` sends.  Without chats it enqueues nothing.
     """
+    from marsad.bot.fanout import FanOut
+    from marsad.watchers.ingest import Ingest
+    from marsad.watchers.poller import Poller
+    from marsad.watchers.stories_ingest import StoryAssigner
+
     kinds = {e.id: str(e.kind) for e in matcher.entities.values()} if matcher else None
     first: list[Stage] = [StoryAssigner.for_config(config, kinds)]
     if matcher is not None:
@@ -116,6 +127,8 @@ def open_configured_store(
     database = sqlite_path(config.database.url)
     if database is not None:
         check_before_open(database, allow_new=allow_new_database, integrity=integrity)
+    from marsad.store.engine import open_store
+
     engine = open_store(config.database.url)
     if database is not None:
         write_marker(database)

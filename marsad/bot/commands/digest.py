@@ -9,7 +9,6 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from marsad.bot import digests
-from marsad.bot.handlers.subscribe import install
 from marsad.bot.wiring import load_and_warn, open_configured_store, utc_now
 from marsad.errors import RuleError
 from marsad.matching.engine import Matcher
@@ -87,6 +86,8 @@ def _selectors(s: Session, matcher: Matcher, chat_id: int | None) -> list[digest
     if chat is None:
         raise SystemExit(f"marsad digest: no chat {chat_id} in the database")
     rows = [row for row in subscriptions(s, chat) if not row.muted]
+    from marsad.bot.handlers.subscribe import install  # the Telegram stack: only for --chat
+
     for row in rows:
         install(matcher, row)
     return [digests.selector_of(matcher, row) for row in rows]
