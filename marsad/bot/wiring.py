@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -56,23 +53,6 @@ def make_fetcher(config: Config) -> Fetcher:
         allow_private=config.polling.allow_private,
         allow_endpoints=literal_endpoints(source.url for source in config.sources),
     )
-
-
-PROCESS_POOL_MIN_SOURCES = 20
-"""From this many sources on, feeds are parsed in a pool of worker processes (one per core):
-parsing is CPU-bound and a thread would leave the second core idle."""
-
-
-@contextlib.contextmanager
-def parse_executor(config: Config) -> Iterator[Executor | None]:
-    """A process pool for feed parsing when there are many sources; else None (a thread)."""
-    cores = os.cpu_count() or 1
-    if len(config.sources) < PROCESS_POOL_MIN_SOURCES or cores < 2:
-        yield None
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
-        yield pool
 
 
 def make_matcher(config: Config, engine: Engine | None = None) -> Matcher:

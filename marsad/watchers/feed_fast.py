@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -138,10 +140,6 @@ _PARSER = etree.XMLParser(
 )
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1].lower()
-
-
 def _has_text(element: Any) -> bool:
     return bool(element is not None and (element.text or "").strip())
 
@@ -159,6 +157,33 @@ def _guid(item: Any, shape: _Shape, seen: dict[str, Any], url: str) -> str | Non
     return value or None
 
 
+class _Role(Enum):
+    """What an entry's child element is to the fast mapping."""
+
+    IGNORED = "ignored"  # neither parser reads it into an entry field we use
+    REFUSED = "refused"  # the two read it differently: the feed goes to feedparser
+    FIELD = "field"
+    DATE = "date"
+
+
+@lru_cache(maxsize=4096)
+def _role(shape: _Shape, tag: str) -> _Role:
+    if tag in shape.refused:
+        return _Role.REFUSED
+    known = (
+        tag in shape.guid
+        or tag in (shape.link, shape.title, shape.summary)
+        or tag in shape.content
+        or tag in shape.dates
+        or tag in shape.authors
+    )
+    local = tag.rsplit("}", 1)[-1].lower()
+    if not known:
+        # e.g. media:title, which fastfeedparser may read as the title
+        return _Role.REFUSED if local in _READ_BY_NAME else _Role.IGNORED
+    return _Role.DATE if local in _DATE_NAMES else _Role.FIELD
+
+
 def _facts(item: Any, shape: _Shape, url: str) -> EntryFacts | None:
     """The entry's facts, or None when it holds anything the fast mapping is not sure of."""
     seen: dict[str, Any] = {}
@@ -166,23 +191,12 @@ def _facts(item: Any, shape: _Shape, url: str) -> EntryFacts | None:
         tag = child.tag
         if not isinstance(tag, str):  # comments, processing instructions
             continue
-        if tag in shape.refused:
-            return None
-        known = (
-            tag in shape.guid
-            or tag in (shape.link, shape.title, shape.summary)
-            or tag in shape.content
-            or tag in shape.dates
-            or tag in shape.authors
-        )
-        local = _local(tag)
-        if not known:
-            if local in _READ_BY_NAME:
-                return None  # e.g. media:title, which fastfeedparser may read as the title
+        role = _role(shape, tag)
+        if role is _Role.IGNORED:
             continue
-        if tag in seen and tag not in shape.repeatable:
+        if role is _Role.REFUSED or (tag in seen and tag not in shape.repeatable):
             return None
-        if local in _DATE_NAMES and not plain_date(child.text or ""):
+        if role is _Role.DATE and not plain_date(child.text or ""):
             return None
         if shape is _ATOM and child.get("type") == "xhtml":
             return None  # the two serialise inline XHTML differently

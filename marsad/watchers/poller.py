@@ -109,13 +109,18 @@ class FeedDrafts:
 
 
 def feed_drafts(
-    body: bytes, headers: Mapping[str, str], url: str, fetched_at: datetime
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    fetched_at: datetime,
+    fast_path: bool = True,
 ) -> FeedDrafts:
     """Parse a feed and build its item drafts: the CPU-heavy, pure part of a poll.
 
-    A module-level function so it can run in a worker process (see ``Poller(executor=...)``).
+    A module-level function so it can run in a worker process (see ``Poller(executor=...)``);
+    ``fast_path=False`` parses with feedparser alone (the poll bench's baseline).
     """
-    parsed = parse_feed(body, dict(headers), url)
+    parsed = parse_feed(body, dict(headers), url, fast_path=fast_path)
     drafts = tuple(make_item(entry, url, fetched_at) for entry in parsed.entries)
     return FeedDrafts(drafts, parsed.is_feed, parsed.error, parsed.reader)
 
@@ -133,9 +138,11 @@ class Poller:
         rng: random.Random | None = None,
         on_ingest: IngestHook | None = None,
         executor: Executor | None = None,
+        fast_path: bool = True,
     ) -> None:
-        """``executor``: where feeds are parsed (a process pool uses every core when many
-        sources are polled at once); by default a thread, which keeps the event loop free."""
+        """``executor``: where feeds are parsed; by default the event loop's thread pool, which
+        keeps the loop free (docs/watchers.md says why not a process pool). ``fast_path``: see
+        ``feed_drafts``."""
         self.config = config
         self.engine = engine
         self.fetcher = fetcher
@@ -143,6 +150,7 @@ class Poller:
         self.rng = rng or random.Random()
         self.on_ingest = on_ingest
         self.executor = executor
+        self.fast_path = fast_path
         self._limit = asyncio.Semaphore(config.polling.concurrency)
         self._running: dict[str, asyncio.Lock] = {}
         self._configs = {source.name: source for source in config.sources}
@@ -236,7 +244,13 @@ class Poller:
             return await self._store_in_chunks(config, result, drafts, problem, now, done)
         loop = asyncio.get_running_loop()
         parsed = await loop.run_in_executor(
-            self.executor, feed_drafts, result.body, dict(result.headers), result.final_url, now
+            self.executor,
+            feed_drafts,
+            result.body,
+            dict(result.headers),
+            result.final_url,
+            now,
+            self.fast_path,
         )
         if not parsed.is_feed or (parsed.error and not parsed.drafts):
             return self._fail(config, now, parsed.error or "no entries", None)

@@ -16,7 +16,6 @@ from marsad.bot.wiring import (
     make_matcher,
     make_poller,
     open_configured_store,
-    parse_executor,
 )
 from marsad.config import Config
 from marsad.matching.engine import Matcher
@@ -81,10 +80,9 @@ async def _poll(
     engine = open_configured_store(config)
     try:
         install_subscriptions(engine, matcher)
-        with parse_executor(config) as executor:
-            async with make_fetcher(config) as fetcher:
-                poller = make_poller(config, engine, fetcher, matcher=matcher, executor=executor)
-                reports = await poller.poll_all(include_disabled=include_disabled, force=True)
+        async with make_fetcher(config) as fetcher:
+            poller = make_poller(config, engine, fetcher, matcher=matcher)
+            reports = await poller.poll_all(include_disabled=include_disabled, force=True)
         with session(engine) as s:
             ids = [item.id or 0 for report in reports for item in report.new_items]
             return reports, matches_of(s, ids)

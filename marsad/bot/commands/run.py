@@ -20,7 +20,6 @@ from marsad.bot.wiring import (
     make_matcher,
     make_poller,
     open_configured_store,
-    parse_executor,
     utc_now,
 )
 from marsad.config import Config
@@ -77,32 +76,31 @@ async def serve(config: Config, stop: asyncio.Event, *, allow_new_database: bool
     console = None if token else ConsoleAlerts(config, engine, sys.stdout)
     try:
         matcher = make_matcher(config, engine)
-        with parse_executor(config) as executor:
-            async with make_fetcher(config) as fetcher:
-                poller = make_poller(config, engine, fetcher, matcher=matcher, executor=executor)
-                # With a token the admins hear in Telegram when a source stops or recovers;
-                # without one, the console says so with every failed poll.
-                hook = (
-                    console.report
-                    if console
-                    else SourceNotices(engine, config.telegram.admins, utc_now)
-                )
-                scheduler = SourceScheduler(poller, clock=utc_now, on_report=hook)
-                scheduler.start()
-                if not config.sources:
-                    log.warning("no sources configured: add [[sources]] to the configuration")
-                bot = None
-                if token:
-                    bot = asyncio.create_task(run_bot(config, engine, matcher, stop), name="bot")
-                    stopping = asyncio.create_task(stop.wait())
-                    await asyncio.wait({bot, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                    if bot.done() and not stop.is_set():
-                        stop.set()  # the bot failed (e.g. token refused): stop the service too
-                await stop.wait()
-                log.info("stopping: waiting for polls in flight")
-                await scheduler.stop(grace=max(timedelta(seconds=30), config.polling.timeout * 2))
-                if bot is not None:
-                    await bot  # re-raises a bot failure (shown as a clear error)
+        async with make_fetcher(config) as fetcher:
+            poller = make_poller(config, engine, fetcher, matcher=matcher)
+            # With a token the admins hear in Telegram when a source stops or recovers;
+            # without one, the console says so with every failed poll.
+            hook = (
+                console.report
+                if console
+                else SourceNotices(engine, config.telegram.admins, utc_now)
+            )
+            scheduler = SourceScheduler(poller, clock=utc_now, on_report=hook)
+            scheduler.start()
+            if not config.sources:
+                log.warning("no sources configured: add [[sources]] to the configuration")
+            bot = None
+            if token:
+                bot = asyncio.create_task(run_bot(config, engine, matcher, stop), name="bot")
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait({bot, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if bot.done() and not stop.is_set():
+                    stop.set()  # the bot failed (e.g. token refused): stop the service too
+            await stop.wait()
+            log.info("stopping: waiting for polls in flight")
+            await scheduler.stop(grace=max(timedelta(seconds=30), config.polling.timeout * 2))
+            if bot is not None:
+                await bot  # re-raises a bot failure (shown as a clear error)
     finally:
         if watching is not None:
             watching.cancel()
