@@ -14,8 +14,9 @@ as ingest indexes it, with the rules and entities the shipped rule files match i
   them (what an FTS-only search costs; no exact matching, no digest);
 - marsad: ``digests.collect`` as the bot runs it (candidates, matched again, grouped), wall and
   CPU seconds, and the whole command ``marsad digest --since 8d QUERY`` in a child process: wall
-  seconds and its peak RSS above the same command's on an empty period (its base: start-up,
-  rule files, one query);
+  seconds and its peak RSS (the notes give its base: the same command on an empty period,
+  i.e. start-up, rule files and one query, and on the rarest query, i.e. also the matcher's
+  structures built by the first item it matches);
 - full rescan (sizes up to ``--rescan-max``): ``collect`` with every item of the period matched
   again (what each query cost before the index).
 
@@ -211,7 +212,7 @@ def main() -> int:
     matcher = Matcher.compile(load_rules([HERE / "marsad" / "rules"]))
     print(
         f"| items in the week ({args.database}) | query | index only: candidates / ms "
-        "| marsad: wall s / CPU s | marsad digest: wall s / RSS above base MB "
+        "| marsad: wall s / CPU s | marsad digest: wall s / peak RSS MB "
         "| full rescan: wall s | stories |"
     )
     print("|---|---|---|---|---|---|---|")
@@ -238,11 +239,11 @@ def main() -> int:
                     cmd_wall, rss = command(config, "8d", query)
                     print(
                         f"| {size:,} | `{query}` | {count:,} / {ms * 1000:.1f} "
-                        f"| {wall:.2f} / {cpu:.2f} | {cmd_wall:.2f} / {rss - base:+.0f} "
+                        f"| {wall:.2f} / {cpu:.2f} | {cmd_wall:.2f} / {rss:.0f} "
                         f"| {rescan} | {stories} |",
                         flush=True,
                     )
-                notes.append(f"{size:,}: command base RSS {base:.0f} MB")
+                notes.append(f"{size:,}: marsad digest on an empty period: peak RSS {base:.0f} MB")
             if args.reindex:
                 with engine.begin() as connection:
                     connection.execute(text("UPDATE archive_state SET scheme = ''"))
