@@ -77,6 +77,15 @@ class MatchResult:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What confirms an entity's ambiguous names: any of `keys` within `near` words, or in
+    the title."""
+
+    keys: frozenset[Key]
+    near: int
+
+
+@dataclass(frozen=True)
 class CompiledQuery:
     """A parsed query with entity aliases resolved; ``keys`` are its trigger keys (one must hit)."""
 
@@ -174,6 +183,8 @@ class Matcher:
         self._by_key: dict[Key, set[str]] = defaultdict(set)
         self._term_uses: dict[str, int] = defaultdict(int)
         self._order: dict[str, int] = {}
+        self._contexts: dict[str, Context] = {}
+        self._context_terms: set[str] = set()
 
     # -- building ---------------------------------------------------------------------------
 
@@ -191,6 +202,7 @@ class Matcher:
                 problems.extend(exc.problems)
                 continue
             parsed.append((rule, node))
+        problems.extend(matcher._compile_contexts())
         if problems:
             raise RuleError(problems)
         wanted = {term.text for _, node in parsed for term in terms(node)}
@@ -206,6 +218,35 @@ class Matcher:
     def from_paths(cls, paths: Sequence[Path | str]) -> Matcher:
         """Load rule files or folders and compile them."""
         return cls.compile(load_rules([Path(p) for p in paths]))
+
+    def _compile_contexts(self) -> list[Problem]:
+        """Register every entity's context words and check its @entity references."""
+        problems = []
+        for entity in self.entities.values():
+            keys: set[Key] = set()
+            for entry in entity.context:
+                if entry.startswith("@"):
+                    ident = entry[1:].strip()
+                    if ident in self.entities:
+                        keys.add((True, ident))
+                        continue
+                    close = difflib.get_close_matches(ident, sorted(self.entities), n=1)
+                    hint = f" (did you mean @{close[0]}?)" if close else ""
+                    message = f"context {entry!r}: no entity of that id{hint}"
+                elif _term_key(entry):
+                    keys.add((False, _term_key(entry)))
+                    self.recogniser.add_term(entry)
+                    self._context_terms.add(_term_key(entry))
+                    continue
+                else:
+                    message = f"context {entry!r} has no letters or digits to match"
+                key = f"entity[{entity.id}].context"
+                problems.append(
+                    Problem(entity.file or "<rules>", message, key=key, line=entity.line)
+                )
+            if keys:
+                self._contexts[entity.id] = Context(frozenset(keys), entity.near)
+        return problems
 
     def _parse(self, query: str, file: str, line: int | None, key: str) -> Node:
         """Parse and check a query; a typed query (no file line) fails with a caret."""
@@ -303,15 +344,57 @@ class Matcher:
     # -- matching ---------------------------------------------------------------------------
 
     def find(self, item: MatchInput) -> list[Hit]:
-        """Every hit in the item's fields, in field order, entity hits and in-use term hits."""
+        """Every hit in the item's fields, in field order, entity hits and in-use term hits.
+
+        An ambiguous name's hit is kept only where its entity is named plainly elsewhere in
+        the item, or one of its context words stands near it or in the title.
+        """
         hits: list[Hit] = []
+        context: list[Hit] = []
         for name in FIELDS:
             value = getattr(item, name)
             if value:
                 for hit in self.recogniser.find(value, name):
                     if hit.is_entity or self._term_uses.get(hit.key, 0) > 0:
                         hits.append(hit)
+                    elif hit.key in self._context_terms:
+                        context.append(hit)
+        if any(hit.guarded for hit in hits):
+            hits = self._confirmed(hits, context)
         return hits
+
+    def _confirmed(self, hits: list[Hit], context: list[Hit]) -> list[Hit]:
+        plain: dict[Key, list[Hit]] = defaultdict(list)
+        for hit in (*hits, *context):
+            if not hit.guarded:
+                plain[(hit.is_entity, hit.key)].append(hit)
+        return [
+            hit
+            for hit in hits
+            if not hit.guarded or (True, hit.key) in plain or self._in_context(hit, plain)
+        ]
+
+    def _in_context(self, hit: Hit, plain: dict[Key, list[Hit]]) -> bool:
+        context = self._contexts.get(hit.key)
+        if context is None:
+            return False
+        for key in context.keys:
+            for other in plain.get(key, ()):
+                if other.field == "title":
+                    return True
+                if other.field == hit.field:
+                    gap = max(
+                        other.token_start - (hit.token_end - 1),
+                        hit.token_start - (other.token_end - 1),
+                        0,
+                    )
+                    if gap <= context.near:
+                        return True
+        return False
+
+    def context_of(self, entity_id: str) -> Context | None:
+        """What confirms the entity's ambiguous names, if it has context words."""
+        return self._contexts.get(entity_id)
 
     def match(self, item: MatchInput) -> MatchResult:
         """Match one item against every rule and every added query."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+# How many words from an ambiguous name a context word may stand, unless the entity says.
+NEAR_DEFAULT = 10
+
 
 class EntityKind(StrEnum):
     """What an entity is; it decides the article rule, derivation and fuzzy defaults."""
@@ -22,7 +25,10 @@ class Entity:
     `forms` are extra derived words (demonyms, irregular plurals) whose regular inflections
     match too; `derive` (default: places only) derives the nisba from the Arabic aliases;
     `fuzzy` (default: persons and places) allows typo-tolerant matching; `exclude` phrases
-    veto the hits they contain.  `file`/`line` say where it was defined, for messages.
+    veto the hits they contain.  `ambiguous` names (also ordinary words or other people's
+    names) count only with one of the `context` words, phrases or @entities within `near`
+    words or in the title; `always` exempts an alias from being judged ambiguous for its
+    frequency.  `file`/`line` say where it was defined, for messages.
     """
 
     id: str
@@ -33,6 +39,10 @@ class Entity:
     derive: bool | None = None
     fuzzy: bool | None = None
     exclude: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    near: int = NEAR_DEFAULT
+    always: tuple[str, ...] = ()
     file: str | None = None
     line: int | None = None
 

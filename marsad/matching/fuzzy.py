@@ -167,7 +167,9 @@ class FuzzyIndex:
     - forms allowed one edit: the word's one-letter deletions meet the form's deletion
       neighbourhood, tried only when the word keeps the form's head or tail (below);
     - forms allowed two edits: one of three pieces of the form stands whole in the word, near
-      its place (pigeonhole), found by one automaton pass over the word.
+      its place (pigeonhole), found by one automaton pass over the word.  (Not where one of
+      the two edits swaps the letters on either side of a cut: Levenshtein counts that
+      word three edits away, and so does this index.)
     Candidates are then verified with the optimal-string-alignment distance.
     """
 

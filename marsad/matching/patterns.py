@@ -32,6 +32,10 @@ from marsad.matching.normalise import scan
 # from, is an ordinary word of its own (ماليّة "financial"), not a form of the name.
 COMMON_ZIPF = 3.0
 DERIVED_MARGIN = 0.5
+# A person's one-word name, shortening a longer one, this common (هادي "calm", كريم "generous",
+# عباس, of many people) is mostly something else: it counts with context.  Organisations are
+# not judged so (الشرطة and داعش are common because they are news): `marsad check` warns.
+AMBIGUOUS_ZIPF = 4.0
 # A name written with ال whose bare word is this common, and this much more common than
 # the name with ال, needs its article (الكيف / كيف "how").
 BARE_COMMON = 4.0
@@ -60,6 +64,7 @@ class Target:
     source: Source
     person: bool = False
     cased: bool = False  # an upper-case Latin acronym (UK, US, DGSN): only upper case matches
+    guarded: bool = False  # an ambiguous name: a hit counts only with the entity's context
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,8 @@ class _Written:
     words: tuple[str, ...]
     article: bool
     arabic: bool
+    # Whether each later word is written with the article (إلكترونية is not ال + كترونية).
+    inner_articles: tuple[bool, ...] = ()
 
 
 def _written(raw: str) -> _Written | None:
@@ -90,10 +97,13 @@ def _written(raw: str) -> _Written | None:
     if not words:
         return None
     arabic = is_arabic(words[0])
-    article = arabic and written_with_article(raw[starts[0] : ends[0]], words[0])
-    if article:
+    articles = [
+        is_arabic(w) and written_with_article(raw[s:e], w)
+        for w, s, e in zip(words, starts, ends, strict=True)
+    ]
+    if articles[0]:
         words[0] = words[0][len(ARTICLE) :]
-    return _Written(tuple(words), article, arabic)
+    return _Written(tuple(words), articles[0], arabic, tuple(articles[1:]))
 
 
 def _not_common(form: str, reference: float) -> bool:
@@ -110,7 +120,8 @@ def _inflected_words(written: _Written, *, pronouns: bool) -> list[tuple[str, ..
             if pronouns and len(written.words) == 1:
                 options |= with_pronouns(options)
         else:
-            base = without_article(word)
+            written_article = i - 1 < len(written.inner_articles) and written.inner_articles[i - 1]
+            base = without_article(word) if written_article else word
             options = inflections(base, head=False)
             options |= {ARTICLE + o for o in options if is_arabic(o)}
         per_word.append(options)
@@ -169,12 +180,18 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
     common_noun = kind in (EntityKind.ORG, EntityKind.TOPIC)
     fuzzy = entity.is_fuzzy
 
-    def pattern(words: tuple[str, ...], raw: str, article: Article, source: Source) -> Pattern:
+    def pattern(
+        words: tuple[str, ...], raw: str, article: Article, source: Source, guarded: bool = False
+    ) -> Pattern:
         cased = article is Article.LATIN and is_acronym(raw)
-        target = Target(entity.id, True, raw, article.prefixes, len(words), source, person, cased)
+        target = Target(
+            entity.id, True, raw, article.prefixes, len(words), source, person, cased, guarded
+        )
         return Pattern(words, target, fuzzy and source in (Source.ALIAS, Source.FORM))
 
-    for raw in entity.names():
+    names = [(raw, ambiguous_alias(entity, raw)) for raw in entity.names()]
+    names += [(raw, True) for raw in entity.ambiguous]
+    for raw, guarded in names:
         written = _written(raw)
         if written is None:
             continue
@@ -182,7 +199,7 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
             spellings = compound_variants(written.words) if person else {written.words}
             for variant in sorted(spellings):
                 for words in _latin(variant, inflect=common_noun):
-                    yield pattern(words, raw, Article.LATIN, Source.ALIAS)
+                    yield pattern(words, raw, Article.LATIN, Source.ALIAS, guarded)
             continue
         if kind is EntityKind.PLACE:
             yield pattern(
@@ -190,8 +207,9 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
                 raw,
                 Article.ALWAYS if written.article else Article.NEVER,
                 Source.ALIAS,
+                guarded,
             )
-            if entity.derives and len(written.words) == 1:
+            if entity.derives and len(written.words) == 1 and not guarded:
                 yield from _nisba_patterns(entity, raw, written)
             continue
         if person:
@@ -203,7 +221,7 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
         for words in variants:
             source = Source.ALIAS if person or words == written.words else Source.DERIVED
             article = _optional_article(words, written)
-            yield pattern(words, raw, article, source)
+            yield pattern(words, raw, article, source, guarded)
     for raw in entity.forms:
         written = _written(raw)
         if written is None:
@@ -230,6 +248,23 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
             continue
         for words in _inflected_words(written, pronouns=False):
             yield pattern(words, raw, Article.OPTIONAL, Source.EXCLUDE)
+
+
+def ambiguous_alias(entity: Entity, raw: str) -> bool:
+    """Whether an alias counts only with context: listed as `ambiguous`, or a common word that
+    shortens a person's longer name (not when listed under `always`)."""
+    if raw in entity.ambiguous:
+        return True
+    if raw in entity.always or entity.kind is not EntityKind.PERSON:
+        return False
+    written = _written(raw)
+    if written is None or len(written.words) != 1 or not written.arabic:
+        return False
+    longer = any(
+        len(other.words) > 1 for other in map(_written, entity.names()) if other is not None
+    )
+    word = (ARTICLE if written.article else "") + written.words[0]
+    return longer and zipf(word) >= AMBIGUOUS_ZIPF
 
 
 def _person_variants(written: _Written) -> list[tuple[str, ...]]:

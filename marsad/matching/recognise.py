@@ -49,6 +49,7 @@ class Hit:
     alias: str
     fuzzy: bool
     distance: int
+    guarded: bool = False  # an ambiguous name: counts only with its entity's context
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ class Recogniser:
                     alias=f.target.alias,
                     fuzzy=f.distance > 0,
                     distance=f.distance,
+                    guarded=f.target.guarded,
                 )
             )
         hits.sort(key=lambda h: (h.start, -h.end, h.key))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from marsad.errors import Problem, RuleError
-from marsad.matching.entities import Entity, EntityKind
+from marsad.matching.entities import NEAR_DEFAULT, Entity, EntityKind
 from marsad.matching.query import ENTITY_ID, QueryError, entity_refs, parse
 from marsad.matching.tomlpos import TomlLines, decode_error
 
@@ -51,7 +51,21 @@ class RuleSet:
 
 
 _TOP_KEYS = {"entity", "rule"}
-_ENTITY_KEYS = {"id", "kind", "name", "aliases", "forms", "derive", "fuzzy", "exclude"}
+_ENTITY_KEYS = {
+    "id",
+    "kind",
+    "name",
+    "aliases",
+    "forms",
+    "derive",
+    "fuzzy",
+    "exclude",
+    "ambiguous",
+    "context",
+    "near",
+    "always",
+}
+MAX_NEAR = 100
 _RULE_KEYS = {"id", "title", "query", "severity", "sources"}
 
 
@@ -333,6 +347,15 @@ class _FileReader:
         exclude = self._strings("entity", index, label, table, "exclude")
         derive = self._bool("entity", index, label, table, "derive")
         fuzzy = self._bool("entity", index, label, table, "fuzzy")
+        ambiguous = self._strings("entity", index, label, table, "ambiguous")
+        context = self._strings("entity", index, label, table, "context")
+        always = self._strings("entity", index, label, table, "always")
+        near = table.get("near", NEAR_DEFAULT)
+        if isinstance(near, bool) or not isinstance(near, int) or not 1 <= near <= MAX_NEAR:
+            self.problem(
+                "entity", index, label, "near", f"expected a whole number from 1 to {MAX_NEAR}"
+            )
+            near = NEAR_DEFAULT
         if ident is None or kind is None or name is None or not aliases:
             return
         self.entities.append(
@@ -345,6 +368,10 @@ class _FileReader:
                 derive=derive,
                 fuzzy=fuzzy,
                 exclude=exclude,
+                ambiguous=ambiguous,
+                context=context,
+                near=near,
+                always=always,
                 file=self.file,
                 line=self.where.table_line("entity", index),
             )
