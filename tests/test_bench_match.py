@@ -156,7 +156,7 @@ def test_one_configuration_fills_both_tables(
     assert row.naive.articles >= 1 and row.command.peak_rss_mb > 10
     first = bench.first_pass_table([row]).splitlines()
     assert len(first) == 3 and first[2].startswith("| shipped rules | 51 | 16 |")
-    assert re.search(r"\| \d+% \| \d+\.\d \|$", first[2])
+    assert re.search(r"\| \d+% \| \d+\.\d \| [\d,]+ \|$", first[2])
     command = bench.command_table([row]).splitlines()
     assert len(command) == 3 and command[2].startswith("| shipped rules | ")
     assert command[2].endswith("× |")
