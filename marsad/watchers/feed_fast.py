@@ -133,6 +133,9 @@ class EntryFacts:
     address (so ``42`` is ``https://site/feed/42``), else as written; None when there is none."""
     has_summary: bool
     has_content: bool
+    has_date: bool
+    """Whether the entry has a date element: fastfeedparser also reads a date out of a guid
+    such as ``20250304``, which feedparser does not."""
 
 
 _PARSER = etree.XMLParser(
@@ -207,6 +210,7 @@ def _facts(item: Any, shape: _Shape, url: str) -> EntryFacts | None:
         guid=_guid(item, shape, seen, url),
         has_summary=_has_text(seen.get(shape.summary)),
         has_content=any(tag in seen for tag in shape.content),
+        has_date=any(tag in seen for tag in shape.dates),
     )
 
 
@@ -272,7 +276,7 @@ def _entry(raw: Any, facts: EntryFacts, url: str) -> Entry:
         title=_text(raw.get("title")),
         summary=summary,
         text=content,
-        published=_published(raw),
+        published=_published(raw) if facts.has_date else None,
         author=_text(raw.get("author")).strip() or None,
     )
 

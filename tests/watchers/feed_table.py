@@ -169,6 +169,11 @@ CASES: list[FeedCase] = [
         rss(item(date=None) + item(date=None, guid="g-2", link="https://www.hespress.example/g2")),
         True,
     ),
+    FeedCase(
+        "rss2 date-like guid without a date",
+        rss(item(date=None, guid=None, extra='<guid isPermaLink="false">20250304</guid>')),
+        True,
+    ),
     FeedCase("rss2 GMT date", rss(item(date="Tue, 04 Mar 2025 08:15:00 GMT")), True),
     FeedCase("rss2 date without weekday", rss(item(date="4 Mar 2025 08:15:00 +0000")), True),
     FeedCase("rss2 negative offset", rss(item(date="Mon, 03 Mar 2025 23:15:00 -0500")), True),
