@@ -11,6 +11,7 @@ feedparser, as it does for malformed XML.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -132,6 +133,9 @@ class EntryFacts:
     """The entry's own id as feedparser reads it: a permalink guid resolved against the feed's
     address (so ``42`` is ``https://site/feed/42``), else as written; None when there is none."""
     has_summary: bool
+    """Whether it has a description (Atom: summary) element, even an empty one: without one,
+    feedparser's summary is the content."""
+    summary_blank: bool
     has_content: bool
     has_date: bool
     """Whether the entry has a date element: fastfeedparser also reads a date out of a guid
@@ -154,7 +158,7 @@ def _guid(item: Any, shape: _Shape, seen: dict[str, Any], url: str) -> str | Non
     element = next((seen[tag] for tag in shape.guid if tag in seen), None)
     if element is None:
         return None
-    value = str(element.text or "").strip()
+    value = as_feedparser_text(str(element.text or "").strip())
     if value and shape is _RSS2 and element.get("isPermaLink") != "false":
         return urljoin(url, value)  # feedparser resolves a permalink guid like a link
     return value or None
@@ -208,7 +212,8 @@ def _facts(item: Any, shape: _Shape, url: str) -> EntryFacts | None:
         return None  # feedparser takes a permalink guid as the link, fastfeedparser any guid
     return EntryFacts(
         guid=_guid(item, shape, seen, url),
-        has_summary=_has_text(seen.get(shape.summary)),
+        has_summary=shape.summary in seen,
+        summary_blank=not _has_text(seen.get(shape.summary)),
         has_content=any(tag in seen for tag in shape.content),
         has_date=any(tag in seen for tag in shape.dates),
     )
@@ -252,8 +257,33 @@ class FastFeed:
     entries: tuple[Entry, ...]
 
 
+# feedparser maps C1 controls to the windows-1252 characters they stand for (its _cp1252).
+_CP1252 = {
+    code: bytes([code]).decode("cp1252")
+    for code in range(0x80, 0xA0)
+    if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
+_LINK_REFERENCE = re.compile(r"&([A-Za-z0-9_]+);")
+
+
+def as_feedparser_text(value: str) -> str:
+    """An element's text as feedparser hands it over: UTF-8 that was read as Latin-1 repaired
+    (``Ã©`` → ``é``), C1 controls mapped to their windows-1252 characters."""
+    if value.isascii():
+        return value
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        value = value.encode("iso-8859-1").decode("utf-8")
+    return value.translate(_CP1252)
+
+
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    """A field of fastfeedparser's entry as feedparser gives it (stripped first, like it)."""
+    return as_feedparser_text(value.strip()) if isinstance(value, str) else ""
+
+
+def _link(value: str) -> str:
+    """feedparser's reading of a link: ``&amp;`` and other references kept as written."""
+    return _LINK_REFERENCE.sub(r"&\1", value.replace("&amp;", "&"))
 
 
 def _published(raw: Any) -> datetime | None:
@@ -268,8 +298,11 @@ def _published(raw: Any) -> datetime | None:
 def _entry(raw: Any, facts: EntryFacts, url: str) -> Entry:
     contents = [_text(c.get("value")) for c in raw.get("content", []) or []]
     content = max(contents, key=len) if facts.has_content and contents else ""
-    summary = _text(raw.get("description")) if facts.has_summary else content
-    link = _text(raw.get("link")).strip()
+    if facts.has_summary:  # fastfeedparser fills an empty one from the content
+        summary = "" if facts.summary_blank else _text(raw.get("description"))
+    else:
+        summary = content
+    link = _link(_text(raw.get("link"))).strip()
     return Entry(
         guid=facts.guid,
         link=urljoin(url, link) if link else None,

@@ -7,8 +7,11 @@ have been taken exactly where the table says. Hostile feeds must keep feedparser
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marsad.watchers.feed_fast import plain_date
 from marsad.watchers.feeds import Reader, parse_feed
@@ -142,3 +145,48 @@ def test_a_well_formed_document_without_entries_falls_back() -> None:
     parsed = parse_feed(body, HEADERS, URL)
     assert parsed == parse_feed(body, HEADERS, URL, fast_path=False)
     assert parsed.reader is Reader.FEEDPARSER and not parsed.entries
+
+
+_TEXT = st.text(
+    st.characters(
+        blacklist_categories=("Cs",),
+        blacklist_characters="\x00\ufffe\uffff",
+        max_codepoint=0x2FFF,
+    ),
+    max_size=40,
+)
+_DATES = st.sampled_from(
+    [None, "Tue, 04 Mar 2025 08:15:00 +0100", "2025-03-04T08:15:00Z", "4 مارس 2025", "bad"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_TEXT, _TEXT, st.one_of(st.none(), _TEXT), st.one_of(st.none(), _TEXT), _DATES),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_generated_feeds_read_alike(
+    entries: list[tuple[str, str, str | None, str | None, str | None]],
+) -> None:
+    """Any text in titles, descriptions, contents and guids: both paths give the same entries."""
+    items = "".join(
+        item(
+            title=escape(title),
+            link=f"https://www.hespress.example/{n}.html",
+            guid=None if guid is None else escape(guid),
+            date=date,
+            description=escape(summary),
+            extra=""
+            if content is None
+            else f"<content:encoded>{escape(content)}</content:encoded>",
+        )
+        for n, (title, summary, guid, content, date) in enumerate(entries)
+    )
+    body = rss(items).encode("utf-8")
+    fast = parse_feed(body, HEADERS, URL)
+    slow = parse_feed(body, HEADERS, URL, fast_path=False)
+    assert fast.entries == slow.entries
+    assert fast.error == slow.error
