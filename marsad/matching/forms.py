@@ -137,8 +137,8 @@ def inflections(word: str, *, head: bool = True) -> set[str]:
         stem, endings = word[:-2], _FEMININE
     elif word.endswith(("ين", "ون")) and n >= 6:
         stem, endings = word[:-2], _PARTICIPLE
-    elif word.startswith("م") and n >= 4:
-        stem, endings = word, _PARTICIPLE
+    elif (word.startswith("م") and n >= 4) or (n == 4 and word[1] == "ا"):
+        stem, endings = word, _PARTICIPLE  # مهرب, and the active participle فاعل: خاطف, قاتل
     else:
         stem, endings = word, _NOUN
     return {word} | {stem + e for e in endings}
@@ -147,12 +147,19 @@ def inflections(word: str, *, head: bool = True) -> set[str]:
 def with_pronouns(forms: Iterable[str]) -> set[str]:
     """Forms with an attached pronoun (جريمة → جريمتهم); ة becomes ت before it.
 
-    Sound masculine plurals are left alone: their construct form + pronoun (ـيه) would
-    spell a feminine nisba, another word (بوليسية "detective" is not "his policemen").
+    A sound masculine plural drops its ن (مهربين → مهربيهم, مهربوها), but not for ـيه: that
+    spells a feminine nisba, another word (بوليسية "detective" is not "his policemen").
     """
     out: set[str] = set()
     for form in forms:
-        if not is_arabic(form) or len(form) < 3 or form.endswith(("ين", "ون")):
+        if not is_arabic(form) or len(form) < 3:
+            continue
+        if form.endswith(("ين", "ون")):
+            if len(form) >= 5:
+                construct = form[:-1]
+                out.update(
+                    construct + p for p in PRONOUNS if not (construct.endswith("ي") and p == "ه")
+                )
             continue
         base = form[:-1] + "ت" if form.endswith("ه") else form
         out.update(base + p for p in PRONOUNS)

@@ -73,6 +73,19 @@ def budget(length: int) -> int:
     return 2
 
 
+# An Arabic name this short gets one edit only of the kind spelling variation adds: a doubled
+# letter or a long vowel between consonants (تونيس, older spellings with an extra ا or و).
+SHORT_NAME = 4
+
+
+def _edits_for(form: str) -> int:
+    """The edits a form allows: its budget, or one added letter for a short Arabic name."""
+    edits = budget(len(form))
+    if edits == 0 and len(form) == SHORT_NAME and "\u0600" <= form[0] <= "\u08ff":
+        return 1
+    return edits
+
+
 def _deletions(word: str, depth: int) -> set[str]:
     """The word and every word made by deleting up to `depth` letters (never below 3)."""
     out = {word}
@@ -193,7 +206,7 @@ class FuzzyIndex:
 
     def add(self, form: str, payload: object) -> bool:
         """Index `form`; False (nothing indexed) when it is too short or numeric for fuzzy."""
-        edits = budget(len(form))
+        edits = _edits_for(form)
         if edits == 0 or any(c.isdigit() for c in form):
             return False
         index = len(self._forms)
@@ -208,8 +221,9 @@ class FuzzyIndex:
             return True
         middle = len(form) // 2
         lengths = {len(form) - 1, len(form), len(form) + 1}
+        tail = form[middle + 1 :][-3:] if len(form) > SHORT_NAME else form[-2:]
         self._heads.setdefault(form[: min(3, middle)], set()).update(lengths)
-        self._tails.setdefault(form[middle + 1 :][-3:], set()).update(lengths)
+        self._tails.setdefault(tail, set()).update(lengths)
         for key in _deletions(form, edits):
             self._by_deletion.setdefault(key, []).append(index)
         return True
@@ -254,10 +268,12 @@ class FuzzyIndex:
         matches = []
         for index in sorted(candidates):  # index order, then nearest first: deterministic
             form = self._forms[index]
-            allowed = budget(len(form.form))
+            allowed = _edits_for(form.form)
             distance = OSA.distance(word, form.form, score_cutoff=allowed)
             if distance == 0 or distance > allowed:
                 continue
+            if len(form.form) <= SHORT_NAME and len(word) != len(form.form) + 1:
+                continue  # a short name: only a letter doubled or a long vowel added
             cheap = distance == 1 and cheap_edit(word, form.form)
             if len(form.form) <= 6 and not cheap:
                 continue

@@ -65,6 +65,10 @@ class Target:
     person: bool = False
     cased: bool = False  # an upper-case Latin acronym (UK, US, DGSN): only upper case matches
     guarded: bool = False  # an ambiguous name: a hit counts only with the entity's context
+    # A word that is also a family name (a nisba, a surname alone): after another person's
+    # given name, or بن, it names a person; `own` are the entity's own name words.
+    family_name: bool = False
+    own: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,12 +184,28 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
     common_noun = kind in (EntityKind.ORG, EntityKind.TOPIC)
     fuzzy = entity.is_fuzzy
 
+    own = _own_words(entity) if person else frozenset()
+
     def pattern(
         words: tuple[str, ...], raw: str, article: Article, source: Source, guarded: bool = False
     ) -> Pattern:
         cased = article is Article.LATIN and is_acronym(raw)
+        family_name = article is not Article.LATIN and (
+            (person and len(words) == 1)
+            or (kind is EntityKind.PLACE and source in (Source.FORM, Source.DERIVED))
+        )
         target = Target(
-            entity.id, True, raw, article.prefixes, len(words), source, person, cased, guarded
+            entity.id,
+            True,
+            raw,
+            article.prefixes,
+            len(words),
+            source,
+            person,
+            cased,
+            guarded,
+            family_name,
+            own,
         )
         return Pattern(words, target, fuzzy and source in (Source.ALIAS, Source.FORM))
 
@@ -215,8 +235,12 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
         if person:
             variants = _person_variants(written)
         else:
+            # An attached pronoun turns an ambiguous name into the ordinary word (إخوانهم
+            # "their brothers" is not الإخوان, the movement).
             variants = [
-                w for w in _inflected_words(written, pronouns=True) if _derived_ok(w, written)
+                w
+                for w in _inflected_words(written, pronouns=not guarded)
+                if _derived_ok(w, written)
             ]
         for words in variants:
             source = Source.ALIAS if person or words == written.words else Source.DERIVED
@@ -248,6 +272,15 @@ def entity_patterns(entity: Entity) -> Iterator[Pattern]:
             continue
         for words in _inflected_words(written, pronouns=False):
             yield pattern(words, raw, Article.OPTIONAL, Source.EXCLUDE)
+
+
+def _own_words(entity: Entity) -> frozenset[str]:
+    words: set[str] = set()
+    for raw in entity.names():
+        written = _written(raw)
+        if written is not None:
+            words.update(written.words)
+    return frozenset(words)
 
 
 def ambiguous_alias(entity: Entity, raw: str) -> bool:
@@ -287,7 +320,7 @@ def _nisba_patterns(entity: Entity, raw: str, written: _Written) -> Iterator[Pat
         if not (_not_common(form, reference) and _not_common(ARTICLE + form, reference)):
             continue
         article = Article.NEVER if form.endswith("ا") else Article.OPTIONAL
-        target = Target(entity.id, True, raw, article.prefixes, 1, Source.DERIVED)
+        target = Target(entity.id, True, raw, article.prefixes, 1, Source.DERIVED, family_name=True)
         yield Pattern((form,), target, entity.is_fuzzy)
 
 

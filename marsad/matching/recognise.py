@@ -15,6 +15,7 @@ from marsad.matching.automaton import KeyIndex
 from marsad.matching.entities import Entity
 from marsad.matching.forms import ALL_PREFIXES
 from marsad.matching.fuzzymatch import FuzzyReader
+from marsad.matching.names import FATHER_MARKERS, GIVEN_NAMES
 from marsad.matching.normalise import Scanned, normalise
 from marsad.matching.patterns import (
     Pattern,
@@ -131,6 +132,8 @@ class Recogniser:
         )
         if any(f.target.cased for f in found):
             found = [f for f in found if not f.target.cased or _upper_case(scanned, f)]
+        if any(f.target.family_name and f.token_start for f in found):
+            found = [f for f in found if not _in_a_persons_name(words, f)]
         hits = []
         for f in _one_per_span(_apply_excludes(found)):
             start = scanned.span(f.token_start)[0]
@@ -169,6 +172,24 @@ class Recogniser:
                 token = joined.count(" ", 0, token_begin) - 1
                 found.extend(_Found(token, token + t.words, len(prefix), t, 0) for t in accepted)
         return found
+
+
+def _in_a_persons_name(words: list[str], found: _Found) -> bool:
+    """Whether a family-name-like hit follows another person's given name, or بن/ابن.
+
+    أحمد المصري is a man, not Egypt; هشام مرسي is not Mohamed Morsi; ابن عباس is a father's
+    name.  Not after a conjunction or preposition (وأحمد والمصري are two things).
+    """
+    target = found.target
+    if not target.family_name or not found.token_start:
+        return False
+    token = words[found.token_start]
+    if found.prefix and token[: found.prefix] not in ("ال", ""):
+        return False
+    before = words[found.token_start - 1]
+    if before in FATHER_MARKERS:
+        return True
+    return before in GIVEN_NAMES and before not in target.own
 
 
 def _upper_case(scanned: Scanned, found: _Found) -> bool:
