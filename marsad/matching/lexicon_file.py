@@ -27,6 +27,8 @@ from marsad.matching.normalise import fold
 
 MAGIC = b"MARSAD-LEXICON\n"
 FORMAT = 1
+_MAX_CB = 1000
+"""The largest value stored: wordfreq lists nothing rarer than 800 centibels (Zipf 1)."""
 
 
 class LexiconFileError(ValueError):
@@ -64,7 +66,9 @@ def is_arabic_key(word: str) -> bool:
 
 
 def write_bytes(header: Header, centibels: Mapping[str, int]) -> bytes:
-    """The file for ``centibels`` (folded word -> -centibels, 0..65535); deterministic."""
+    """The file for ``centibels`` (folded word -> -centibels, 0.._MAX_CB); deterministic."""
+    if any(not 0 <= cb <= _MAX_CB for cb in centibels.values()):
+        raise ValueError(f"a lexicon value is outside 0..{_MAX_CB} centibels")
     trie = marisa_trie.Trie(sorted(centibels))
     by_id = sorted(trie.iteritems(), key=itemgetter(1))
     values = array.array("H", map(centibels.__getitem__, map(itemgetter(0), by_id)))
@@ -83,11 +87,15 @@ class Lexicon:
     def __init__(self, header: Header, trie: marisa_trie.Trie, values: array.array[int]) -> None:
         self.header = header
         self._trie = trie
+        self._key_id = trie.get
         self._values = values
+        # Every value a word can have, as Zipf: a lookup is a trie walk and two list reads.
+        self._arabic = [(900 - cb) / 100 for cb in range(_MAX_CB + 1)]
+        self._latin = [_wordfreq_zipf(cb, 1.0) for cb in range(_MAX_CB + 1)]
 
     def centibels(self, word: str) -> int | None:
         """The stored value of ``word`` (minus centibels: 0 is every word), or None."""
-        key_id = self._trie.get(word)
+        key_id = self._key_id(word)
         return None if key_id is None else int(self._values[key_id])
 
     def items(self) -> Iterator[tuple[str, int]]:
@@ -102,10 +110,13 @@ class Lexicon:
         """Zipf frequency (0 = unseen, 3 = once per million words) of a folded word."""
         if not word:
             return 0.0
-        if is_arabic_key(word):
-            found = self.centibels(word)
-            return 0.0 if found is None else (900 - found) / 100
-        return _latin_zipf(self, word)
+        arabic = "\u0600" <= word[0] <= "\u08ff"
+        if not arabic and not word.isalpha():
+            return _figure_zipf(self, word)
+        key_id: int | None = self._key_id(word)
+        if key_id is None:
+            return 0.0
+        return (self._arabic if arabic else self._latin)[self._values[key_id]]
 
 
 def read(path: Path) -> Lexicon:
@@ -185,14 +196,18 @@ def _digit_freq(word: str) -> float:
     return freq
 
 
-def _latin_zipf(lexicon: Lexicon, word: str) -> float:
+def _wordfreq_zipf(cb: int, digits: float) -> float:
+    """wordfreq's zipf_frequency of a word listed at -``cb`` centibels, times ``digits``."""
+    freq = math.pow(10.0, -cb / 100) * digits
+    unrounded = max(1.0 / (1.0 / freq), _MINIMUM)
+    rounded = round(unrounded, math.floor(-math.log(unrounded, 10)) + 3)
+    return round(math.log(rounded, 10) + 9, 2)
+
+
+def _figure_zipf(lexicon: Lexicon, word: str) -> float:
+    """A word with digits (or another non-letter): wordfreq's rule for figures."""
     smashed = _MULTI_DIGIT.sub(lambda m: _DIGIT.sub("0", m.group()), word)
     found = lexicon.centibels(smashed)
     if found is None:
         return 0.0
-    freq = math.pow(10.0, -found / 100)
-    if smashed != word:
-        freq *= _digit_freq(word)
-    unrounded = max(1.0 / (1.0 / freq), _MINIMUM)
-    rounded = round(unrounded, math.floor(-math.log(unrounded, 10)) + 3)
-    return round(math.log(rounded, 10) + 9, 2)
+    return _wordfreq_zipf(found, _digit_freq(word) if smashed != word else 1.0)
