@@ -2,7 +2,7 @@
 
 Every article of ../shared/speed-corpus/articles.jsonl is matched once, in order, as a real
 stream meets them (no warm caches, no repeated text), for the shipped rules and for the shipped
-rules plus 1,000 generated entities (10,000 more with --large).  Per configuration:
+rules plus 1,000 generated entities (and plus 10,000 with --large).  Per configuration:
   * `Matcher.match` over the decoded articles in a fresh process (CPU seconds), compile apart;
   * the one-pass floor in another fresh process: each field folded by `fold_same_length` and
     run once through one Aho-Corasick automaton of every alias, form and term key;
