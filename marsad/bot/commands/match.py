@@ -14,12 +14,14 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from marsad.config import load_config
 from marsad.matching.engine import Matcher, MatchInput, MatchResult
 from marsad.matching.rulefile import load_rules
-from marsad.matching.scoring import Report, format_report, parse_labels, score
+
+if TYPE_CHECKING:
+    from marsad.matching.scoring import Report
 
 HELP = "batch matching: JSONL items in, JSONL results out; --labels scores the rules"
 DESCRIPTION = """\
@@ -221,6 +223,8 @@ def run(args: argparse.Namespace) -> int:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise SystemExit(f"marsad match: cannot read labels {path}: {exc.strerror}") from None
+        from marsad.matching.scoring import parse_labels  # only to score: not for explain
+
         labels = parse_labels(text.splitlines(), str(path))
     output_name = args.output if args.output is not None else (None if labels else "-")
     report_stream = sys.stderr if output_name == "-" else sys.stdout
@@ -271,6 +275,8 @@ def run(args: argparse.Namespace) -> int:
     if labels is not None:
         # Every rule is judged where a label lists rules; entities only where some label names
         # them (a labeller who never judged an entity says nothing about it).
+        from marsad.matching.scoring import format_report, score
+
         report = score(results, kept, labels, rule_ids=list(matcher.rules))
         print(format_report(report), file=report_stream)
         if args.fail_below is not None:
