@@ -160,7 +160,7 @@ def measure(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> Sample:
     )
     wall, cpu, rss_kb, status = json.loads(done.stdout)
     if status != 0:
-        sys.stderr.write(log.read_text(encoding="utf-8", errors="replace")[-2000:])
+        sys.stderr.write(log.read_text(encoding="utf-8", errors="replace")[-600:])
     return Sample(wall, cpu, rss_kb / 1024, status)
 
 
@@ -186,6 +186,20 @@ def environment(pythonpath: Path | None = None) -> dict[str, str]:
     return env
 
 
+def _place(folder: Path, prefix: list[str], env: dict[str, str]) -> Path:
+    """A variant's working folder: configurations (the shipped rules, the generated files one
+    level up) and its own store, migrated beforehand by that variant's code (the first run on a
+    new database imports alembic: a one-off; an older tree cannot read a newer database)."""
+    folder.mkdir()
+    store = '[database]\nurl = "sqlite:///marsad.db"\n'
+    (folder / "config.toml").write_text(store, encoding="utf-8")
+    for count in (1000, 20000):
+        rules = f'rules = ["../gen{count}.toml"]\n'
+        (folder / f"gen{count}.toml.config").write_text(rules + store, encoding="utf-8")
+    subprocess.run([*prefix, "stories"], cwd=folder, env=env, capture_output=True, check=True)
+    return folder
+
+
 def median(samples: Sequence[Sample], field: str) -> float:
     return statistics.median(getattr(s, field) for s in samples)
 
@@ -209,13 +223,9 @@ def main() -> None:
         work = Path(folder)
         for count in (1000, 20000):
             (work / f"gen{count}.toml").write_text(rule_file(count), encoding="utf-8")
-            (work / f"gen{count}.config.toml").write_text(
-                f'rules = ["gen{count}.toml"]\n[database]\nurl = "sqlite:///marsad.db"\n',
-                encoding="utf-8",
-            )
-        (work / "config.toml").write_text(
-            '[database]\nurl = "sqlite:///marsad.db"\n', encoding="utf-8"
-        )  # the shipped rules (the default `rules`)
+        places = {
+            name: _place(work / f"variant{i}", *variants[name]) for i, name in enumerate(variants)
+        }
         unused = iter(corpus)  # each article is used by one run only
         cases = [
             Case("marsad --help", "", ("--help",), args.runs),
@@ -224,36 +234,27 @@ def main() -> None:
             Case("marsad match (200 articles)", "shipped", ("match", "--input", "@BATCH"), 3),
             Case("marsad digest", "shipped", ("digest",), args.runs),
             Case("marsad stories", "shipped", ("stories",), args.runs),
-            Case("marsad check", "1,000 entities", ("check", "--config", "gen1000.config.toml"), 3),
+            Case("marsad check", "1,000 entities", ("check", "--config", "gen1000.toml.config"), 3),
             Case(
                 "marsad explain TEXT",
                 "1,000 entities",
-                ("explain", "--rules", "gen1000.toml", "@TEXT"),
+                ("explain", "--rules", "../gen1000.toml", "@TEXT"),
                 3,
             ),
             Case(
                 "marsad check",
                 "20,000 entities",
-                ("check", "--config", "gen20000.config.toml"),
+                ("check", "--config", "gen20000.toml.config"),
                 args.large_runs,
             ),
         ]
-        # A store for digest and stories, migrated once beforehand (the first run of a new
-        # database imports alembic: a one-off).
-        subprocess.run(
-            [sys.executable, "-c", RUN, "stories"],
-            cwd=work,
-            env=environment(),
-            capture_output=True,
-            check=True,
-        )
         rows = []
         for case in cases:
             samples: dict[str, list[Sample]] = {name: [] for name in variants}
             for _ in range(case.runs):
                 argv = [_argument(a, unused, work) for a in case.argv]
                 for name, (prefix, env) in variants.items():
-                    samples[name].append(measure([*prefix, *argv], work, env))
+                    samples[name].append(measure([*prefix, *argv], places[name], env))
             for name, found in samples.items():
                 failed = sum(1 for s in found if s.status != 0)
                 rows.append((case, name, found, failed))
