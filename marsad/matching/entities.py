@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 # How many words from an ambiguous name a context word may stand, unless the entity says.
@@ -28,7 +28,8 @@ class Entity:
     veto the hits they contain.  `ambiguous` names (also ordinary words or other people's
     names) count only with one of the `context` words, phrases or @entities within `near`
     words or in the title; `always` exempts an alias from being judged ambiguous for its
-    frequency.  `file`/`line` say where it was defined, for messages.
+    frequency.  `file`/`line` say where it was defined, and `key_lines` the line of each of
+    its keys, for messages.
     """
 
     id: str
@@ -45,6 +46,11 @@ class Entity:
     always: tuple[str, ...] = ()
     file: str | None = None
     line: int | None = None
+    key_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+
+    def line_of(self, key: str) -> int | None:
+        """The line of ``key`` in the entity's table, else the table's own line."""
+        return next((line for name, line in self.key_lines if name == key), self.line)
 
     @property
     def derives(self) -> bool:

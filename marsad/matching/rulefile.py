@@ -98,6 +98,18 @@ MAX_ALIASES = 200
 
 def load_rules(paths: Sequence[Path]) -> RuleSet:
     """Read every rule file under ``paths``; raise RuleError listing ALL problems found."""
+    ruleset, problems = read_rules(paths)
+    if problems:
+        raise RuleError(problems)
+    return ruleset
+
+
+def read_rules(paths: Sequence[Path]) -> tuple[RuleSet, list[Problem]]:
+    """Every rule file under ``paths``: what could be read, and every problem found.
+
+    ``marsad check`` reviews the entities of files that also have errors; everything else
+    uses ``load_rules``, which refuses them.
+    """
     files, problems = rule_files([Path(p) for p in paths])
     readers: list[_FileReader] = []
     for path in files:
@@ -116,15 +128,18 @@ def load_rules(paths: Sequence[Path]) -> RuleSet:
             problems.append(Problem(path, f"cannot read: {exc.strerror}"))
             continue
         readers.append(_FileReader(str(path), text))
-    return _combine(readers, problems)
+    return _collect(readers, problems)
 
 
 def parse_rules(text: str, file: str = "<rules>") -> RuleSet:
     """Validate one rule document given as text (tests, the bot's uploaded files)."""
-    return _combine([_FileReader(file, text)], [])
+    ruleset, problems = _collect([_FileReader(file, text)], [])
+    if problems:
+        raise RuleError(problems)
+    return ruleset
 
 
-def _combine(readers: list[_FileReader], problems: list[Problem]) -> RuleSet:
+def _collect(readers: list[_FileReader], problems: list[Problem]) -> tuple[RuleSet, list[Problem]]:
     entities: list[Entity] = []
     rules: list[Rule] = []
     for reader in readers:
@@ -140,9 +155,7 @@ def _combine(readers: list[_FileReader], problems: list[Problem]) -> RuleSet:
     known = {ident for reader in readers for ident in reader.entity_ids}
     for reader in readers:
         problems.extend(reader.check_references(known))
-    if problems:
-        raise RuleError(problems)
-    return RuleSet(tuple(entities), tuple(rules))
+    return RuleSet(tuple(entities), tuple(rules)), problems
 
 
 def _over_limit(things: Sequence[Entity | Rule], kind: str, limit: int) -> list[Problem]:
@@ -374,6 +387,7 @@ class _FileReader:
                 always=always,
                 file=self.file,
                 line=self.where.table_line("entity", index),
+                key_lines=tuple(self.where.key_lines("entity", index).items()),
             )
         )
 

@@ -78,6 +78,11 @@ class TomlLines:
         table = tables[index]
         return table.line if key is None else table.keys.get(key, table.line)
 
+    def key_lines(self, kind: str, index: int) -> dict[str, int]:
+        """The line of every key of the ``index``-th ``[[kind]]`` table."""
+        tables = self._tables.get(kind, [])
+        return dict(tables[index].keys) if 0 <= index < len(tables) else {}
+
     def top_line(self, key: str) -> int | None:
         """The line of a top-level key or table header (its first, if repeated)."""
         return self._top.get(key)
