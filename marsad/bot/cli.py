@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "check": "validate configuration and rule files; non-zero exit with precise errors",
     "match": "batch matching: JSONL items in, JSONL results out (--labels to score rules)",
     "explain": "show, for one text, every hit and why",
+    "forms": "print what a name will catch: its forms, inflections and proclitics",
     "digest": "print the digest for a period on the console",
     "stories": "list recent stories with their outlet counts and titles",
     "demo": "run the whole pipeline offline on bundled sample feeds",

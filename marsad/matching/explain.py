@@ -19,6 +19,8 @@ from marsad.matching.engine import (
     evaluate,
     leaf_key,
 )
+from marsad.matching.lexicon import zipf
+from marsad.matching.normalise import normalise
 from marsad.matching.query import And, EntityRef, Near, Node, Not, Term
 from marsad.matching.recognise import Hit
 
@@ -117,6 +119,72 @@ def present_of(hits: Sequence[Hit]) -> dict[Key, list[Span]]:
     return present
 
 
+def recognised(matcher: Matcher, item: MatchInput) -> list[Hit]:
+    """Every hit of the recogniser in the item, before ambiguous names are judged."""
+    return [
+        hit
+        for name in FIELDS
+        if getattr(item, name)
+        for hit in matcher.recogniser.find(getattr(item, name), name)
+    ]
+
+
+def _words(gap: int) -> str:
+    return f"{gap} word{'s' if gap != 1 else ''} away"
+
+
+def _gap(a: Hit, b: Hit) -> int:
+    """Words between two hits' nearer ends, as the matcher counts them (neighbours: 1)."""
+    return max(a.token_start - (b.token_end - 1), b.token_start - (a.token_end - 1), 0)
+
+
+def ambiguity(matcher: Matcher, hit: Hit, found: Sequence[Hit], counted: bool) -> str:
+    """Why an ambiguous name's hit counted or not: ``ambiguous (context: …): counted, «الرئيس»
+    2 words away`` or ``… not counted: no context word within 8 words``.
+
+    ``found`` are the recogniser's hits in the item, ``counted`` whether the matcher kept
+    this one (the verdict is the matcher's; this says which word or name decided it).
+    """
+    entity = matcher.entities.get(hit.key)
+    ctx = matcher.context_of(hit.key)
+    if entity is not None and hit.alias not in entity.ambiguous:
+        why = f"a common word, Zipf {zipf(normalise(hit.alias)):.1f}; "
+    else:
+        why = ""
+    if ctx is None or entity is None:
+        head = f"ambiguous ({why}no context words)"
+    else:
+        shown = list(entity.context[:6]) + (["…"] if len(entity.context) > 6 else [])
+        head = f"ambiguous ({why}context: {'، '.join(shown)}; near {ctx.near})"
+    plain = [other for other in found if not other.guarded]
+    named = next((o for o in plain if o.is_entity and o.key == hit.key), None)
+    if named is not None:
+        reason = f"@{hit.key} is also named «{named.surface}»"
+        return f"{head}: " + (f"counted, {reason}" if counted else "not counted")
+    near: list[tuple[int, Hit]] = []
+    title: Hit | None = None
+    for other in plain:
+        if ctx is None or (other.is_entity, other.key) not in ctx.keys:
+            continue
+        if other.field == hit.field:
+            near.append((_gap(hit, other), other))
+        elif other.field == "title" and title is None:
+            title = other
+    near.sort(key=lambda pair: (pair[0], pair[1].start))
+    if counted:
+        if near and near[0][0] <= (ctx.near if ctx else 0):
+            return f"{head}: counted, «{near[0][1].surface}» {_words(near[0][0])}"
+        if title is not None:
+            return f"{head}: counted, «{title.surface}» in the title"
+        return f"{head}: counted"
+    if ctx is None:
+        return f"{head}: not counted: @{hit.key} is not named another way in the item"
+    reason = f"not counted: no context word within {ctx.near} words"
+    if near:
+        reason += f" (nearest: «{near[0][1].surface}», {_words(near[0][0])})"
+    return f"{head}: {reason}"
+
+
 def explain(
     matcher: Matcher,
     item: MatchInput,
@@ -130,22 +198,29 @@ def explain(
     text satisfies, so the missing part stands out.
     """
     lines: list[str] = []
+    found = recognised(matcher, item)
+    kept = set(result.hits)
+    dropped = [hit for hit in found if hit.guarded and hit not in kept]
     by_field: dict[str, list[Hit]] = defaultdict(list)
-    for hit in result.hits:
+    for hit in sorted((*result.hits, *dropped), key=lambda h: (h.start, -h.end, h.key)):
         by_field[hit.field].append(hit)
-    if not result.hits:
+    if not result.hits and not dropped:
         lines.append("no hits: no entity and no rule word appears in this text.")
     for name in FIELDS:
         hits = by_field.get(name, [])
         if not hits:
             continue
         text: str = getattr(item, name)
-        lines.append(f"{name}: {len(hits)} hit{'s' if len(hits) != 1 else ''}")
+        counted = sum(hit in kept for hit in hits)
+        head = f"{name}: {counted} hit{'s' if counted != 1 else ''}"
+        lines.append(head + (f", {len(hits) - counted} not counted" if counted < len(hits) else ""))
         for hit in hits:
             lines.append(
                 f"  [{hit.start}:{hit.end}] «{hit.surface}» → {describe_hit(hit, matcher)}"
             )
             lines.append(f"      {context(text, hit.start, hit.end, ansi=ansi)}")
+            if hit.guarded:
+                lines.append(f"      {ambiguity(matcher, hit, found, hit in kept)}")
     present = present_of(result.hits)
     fired = [*result.rules, *result.queries]
     for heading, idents in (("rules fired:", result.rules), ("queries fired:", result.queries)):

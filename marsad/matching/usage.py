@@ -14,10 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from marsad.matching.engine import FIELDS, Matcher, MatchInput
+from marsad.matching.entities import Entity
 from marsad.matching.explain import context
 from marsad.matching.forms import PREFIXES_ANY
+from marsad.matching.lexicon import zipf
 from marsad.matching.normalise import normalise
-from marsad.matching.patterns import Pattern, Source, entity_patterns
+from marsad.matching.patterns import Pattern, Source, ambiguous_alias, entity_patterns
 from marsad.matching.recognise import Hit
 
 SNIPPETS = 3
@@ -102,13 +104,49 @@ def usage(
 
 def describe(record: Usage, days: int) -> list[str]:
     """The lines shown under a name: the count, then each context."""
+    period = f"last {days} day{'s' if days != 1 else ''}"
     if not record.items:
-        return [f"last {days} days: no stored item has it"]
+        return [f"{period}: no stored item has it"]
     items = f"{record.items} item{'s' if record.items != 1 else ''}"
-    head = f"last {days} days: in {items}"
+    head = f"{period}: in {items}"
     if record.counted != record.items:
         head += f", counted in {record.counted} (the others lacked its context)"
     lines = [head]
     for line, counted in record.snippets:
         lines.append(f"  {line}" + ("" if counted else "  [not counted]"))
     return lines
+
+
+def names_of(entities: Iterable[Entity], text: str) -> list[Name]:
+    """The names of entities (aliases, forms, ambiguous names) that ``text`` is, once folded."""
+    folded = normalise(text)
+    found: list[Name] = []
+    for entity in entities:
+        for raw in dict.fromkeys((*entity.names(), *entity.forms, *entity.ambiguous)):
+            if normalise(raw) == folded:
+                found.append(Name(entity.id, raw))
+                break
+    return found
+
+
+def treatment(matcher: Matcher, entity_id: str, raw: str) -> str:
+    """How the engine treats one name of an entity: wherever it appears, or as ambiguous."""
+    entity = matcher.entities[entity_id]
+    head = f"«{raw}» is a name of @{entity.id} ({entity.name}, {entity.kind})"
+    if raw in entity.ambiguous:
+        why = "listed under ambiguous"
+    elif ambiguous_alias(entity, raw):
+        why = f"a common word, Zipf {zipf(normalise(raw)):.1f}, shortening a longer name"
+    else:
+        return f"{head}: it counts wherever it appears"
+    ctx = matcher.context_of(entity.id)
+    if ctx is None:
+        return (
+            f"{head}: ambiguous ({why}), it counts only where another of its names is in the "
+            "same item (no context words)"
+        )
+    return (
+        f"{head}: ambiguous ({why}), it counts where one of its context words "
+        f"({'، '.join(entity.context)}) stands within {ctx.near} words or in the title, or "
+        "where another of its names is in the same item"
+    )

@@ -56,6 +56,7 @@ HEAVY = {"telegram", "httpx", "wordfreq", "alembic", "trafilatura", "feedparser"
         (["--help"], HEAVY | {"marisa_trie", "sqlalchemy", "sqlmodel", "rapidfuzz"}),
         (["explain", "حموشي في مدريد"], HEAVY | {"sqlalchemy", "sqlmodel"}),
         (["check"], HEAVY | {"sqlalchemy", "sqlmodel"}),
+        (["forms", "تونس"], HEAVY | {"sqlalchemy", "sqlmodel"}),
         (["stories"], HEAVY | {"marisa_trie"}),
         (["digest"], HEAVY),
     ],
