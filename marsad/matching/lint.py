@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from marsad.matching.entities import Entity, EntityKind
 from marsad.matching.forms import (
@@ -139,6 +140,7 @@ def _finding(
     return Finding(check, entity.id, key, raw, problem, fix, entity.file, entity.line_of(key), form)
 
 
+@lru_cache(maxsize=65_536)
 def _stem(raw: str) -> tuple[str, bool] | None:
     """A one-word Arabic name folded, without its article, and whether it had one."""
     words, starts, ends = scan(raw)
@@ -160,6 +162,10 @@ def _surfaces(pattern: Pattern) -> list[str]:
 def _commonest(pattern: Pattern) -> tuple[float, str]:
     """The Zipf frequency and folded spelling of the commonest word a pattern stands for."""
     return max(((zipf(word), word) for word in _surfaces(pattern)), default=(0.0, ""))
+
+
+_zipf = lru_cache(maxsize=65_536)(zipf)
+"""Word frequencies looked up again and again (the word a name's forms come from)."""
 
 
 def _z(value: float) -> str:
@@ -440,38 +446,41 @@ def _nisba_names(
 def _inflections(entity: Entity, patterns: Sequence[Pattern]) -> Iterator[Finding]:
     """Generated forms (inflections, attached pronouns) far commoner than their word."""
     names = set(entity.names())
-    colliding: dict[str, list[tuple[float, str, float]]] = {}
+    colliding: dict[str, list[tuple[float, str, float, str]]] = {}
+    origins: dict[str, str | None] = {}
     for pattern in patterns:
         raw = pattern.target.alias
         if pattern.target.source is not Source.DERIVED or len(pattern.words) != 1:
             continue
         if entity.kind is EntityKind.PLACE and raw in names:
             continue  # the nisba: see _nisba_names
-        stem = _stem(raw)
-        if stem is None:
+        if raw not in origins:
+            stem = _stem(raw)
+            origins[raw] = None if stem is None else stem[0]
+        origin = origins[raw]
+        if origin is None:
             continue
-        word, source = pattern.words[0], stem[0]
-        pairs = [(word, source)] if "" in pattern.target.prefixes else []
+        word = pattern.words[0]
+        pairs = [(word, origin)] if "" in pattern.target.prefixes else []
         if ARTICLE in pattern.target.prefixes:
-            pairs.append((ARTICLE + word, ARTICLE + source))
-        for form, origin in pairs:
-            value, base = zipf(form), zipf(origin)
+            pairs.append((ARTICLE + word, ARTICLE + origin))
+        for form, source in pairs:
+            value, base = zipf(form), _zipf(source)
             if value >= COMMON_ZIPF and value >= base + INFLECTION_MARGIN:
-                colliding.setdefault(raw, []).append((value, word, base))
+                colliding.setdefault(raw, []).append((value, word, base, source))
                 break
     for raw, found in colliding.items():
         found.sort(reverse=True)
-        value, word, base = found[0]
-        stem = _stem(raw)
-        origin = stem[0] if stem else raw
-        more = f" (and {_guillemets([w for _, w, _ in found[1:]])})" if len(found) > 1 else ""
+        value, word, base, origin = found[0]
+        others = [w for _, w, _, _ in found[1:]]
+        more = f" (and {_guillemets(others)})" if others else ""
         yield _finding(
             entity,
             Check.INFLECTION,
             raw,
             f"also catches «{word}»{more} ({_z(value)}), a word of its own far commoner than "
             f"«{origin}» ({base:.1f})",
-            f"exclude = [{_quoted(w for _, w, _ in found[:SHOWN])}] if it is another word, "
+            f"exclude = [{_quoted(w for _, w, _, _ in found[:SHOWN])}] if it is another word, "
             "or list the form differently",
             form=word,
         )
