@@ -12,6 +12,7 @@ feedparser, as it does for malformed XML.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,8 @@ import fastfeedparser
 from lxml import etree
 
 from marsad.watchers.feed_entry import Entry
+
+log = logging.getLogger(__name__)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RSS1 = "{http://purl.org/rss/1.0/}"
@@ -130,8 +133,8 @@ class EntryFacts:
     """What one entry of the document really holds (not what a parser filled in)."""
 
     guid: str | None
-    """The entry's own id as feedparser reads it: a permalink guid resolved against the feed's
-    address (so ``42`` is ``https://site/feed/42``), else as written; None when there is none."""
+    """The entry's own id as feedparser reads it (``_guid``): ``<guid>42</guid>`` in a feed at
+    ``https://site/feed/`` is ``https://site/feed/42``; None when there is none."""
     has_summary: bool
     """Whether it has a description (Atom: summary) element, even an empty one: without one,
     feedparser's summary is the content."""
@@ -151,17 +154,31 @@ def _has_text(element: Any) -> bool:
     return bool(element is not None and (element.text or "").strip())
 
 
+_LINE_SEPARATORS = re.compile(b"\xe2\x80[\xa8\xa9]")
+_URI_FIXER = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
+
+
+def resolve(base: str, uri: str) -> str:
+    """feedparser's ``_urljoin``: slashes after ``scheme://`` squeezed, an unjoinable URI
+    (a bad IPv6 host) read as empty."""
+    try:
+        return urljoin(base, _URI_FIXER.sub(r"\1\3", uri))
+    except ValueError:
+        return ""
+
+
 def _guid(item: Any, shape: _Shape, seen: dict[str, Any], url: str) -> str | None:
+    """The entry's id as feedparser reads it: RSS 1.0's rdf:about as written; an RSS 2.0
+    permalink guid and any Atom id resolved against the feed's address like a link."""
     if shape is _RSS1:
-        about = (item.get(RDF + "about") or "").strip()
-        return urljoin(url, about) if about else None
+        return str(item.get(RDF + "about") or "").strip() or None
     element = next((seen[tag] for tag in shape.guid if tag in seen), None)
     if element is None:
         return None
     value = as_feedparser_text(str(element.text or "").strip())
-    if value and shape is _RSS2 and element.get("isPermaLink") != "false":
-        return urljoin(url, value)  # feedparser resolves a permalink guid like a link
-    return value or None
+    if value and (shape is _ATOM or element.get("isPermaLink") != "false"):
+        value = resolve(url, value)
+    return value.strip() or None
 
 
 class _Role(Enum):
@@ -235,6 +252,8 @@ def document_facts(data: bytes, url: str) -> list[EntryFacts] | None:
     when the document is malformed, of another kind, or holds an entry of an unsure shape."""
     if b"xml:base" in data:
         return None  # feedparser resolves links and ids against it, fastfeedparser does not
+    if _LINE_SEPARATORS.search(data):
+        return None  # fastfeedparser turns U+2028 and U+2029 into newlines, feedparser keeps them
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError:
@@ -305,7 +324,7 @@ def _entry(raw: Any, facts: EntryFacts, url: str) -> Entry:
     link = _link(_text(raw.get("link"))).strip()
     return Entry(
         guid=facts.guid,
-        link=urljoin(url, link) if link else None,
+        link=resolve(url, link) or None if link else None,
         title=_text(raw.get("title")),
         summary=summary,
         text=content,
@@ -317,15 +336,20 @@ def _entry(raw: Any, facts: EntryFacts, url: str) -> Entry:
 def fast_feed(data: bytes, url: str) -> FastFeed | None:
     """The feed read by fastfeedparser, or None when only feedparser can be trusted with it
     (malformed, unsure shape, a date spelling not both read alike, nothing found, an error)."""
+    try:
+        return _fast_feed(data, url)
+    except Exception:  # the fast path's failure, whatever it is, is no verdict: feedparser decides
+        log.debug("fast path gave up on %s", url, exc_info=True)
+        return None
+
+
+def _fast_feed(data: bytes, url: str) -> FastFeed | None:
     facts = document_facts(data, url)
     if not facts:
         return None
-    try:
-        result = fastfeedparser.parse(
-            data, include_tags=False, include_media=False, include_enclosures=False
-        )
-    except Exception:  # its refusal is no verdict: feedparser decides
-        return None
+    result = fastfeedparser.parse(
+        data, include_tags=False, include_media=False, include_enclosures=False
+    )
     raw_entries = list(result.get("entries") or [])
     if len(raw_entries) != len(facts):
         return None

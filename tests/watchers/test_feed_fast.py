@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from marsad.watchers.feed_fast import plain_date
 from marsad.watchers.feeds import Reader, parse_feed
 from marsad.watchers.items import make_item
-from tests.watchers.feed_table import CASES, FeedCase, item, rss
+from tests.watchers.feed_table import CASES, FeedCase, atom, entry, item, rss
 
 URL = "https://www.hespress.example/feed/"
 HEADERS = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -190,3 +190,34 @@ def test_generated_feeds_read_alike(
     slow = parse_feed(body, HEADERS, URL, fast_path=False)
     assert fast.entries == slow.entries
     assert fast.error == slow.error
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_TEXT, st.one_of(st.none(), _TEXT), st.one_of(st.none(), _TEXT), _TEXT),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_generated_atom_feeds_read_alike(
+    entries: list[tuple[str, str | None, str | None, str]],
+) -> None:
+    """Atom too: any title, summary, HTML content and id reads the same on both paths."""
+    document = atom(
+        "".join(
+            entry(
+                n,
+                title=escape(title),
+                summary=None if summary is None else escape(summary),
+                content=None
+                if content is None
+                else f'<content type="html">{escape(content)}</content>',
+                ident=escape(ident) or f"urn:x:{n}",
+            )
+            for n, (title, summary, content, ident) in enumerate(entries)
+        )
+    )
+    body = document.encode("utf-8")
+    fast = parse_feed(body, HEADERS, URL)
+    assert fast.entries == parse_feed(body, HEADERS, URL, fast_path=False).entries
