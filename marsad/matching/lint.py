@@ -22,7 +22,7 @@ from marsad.matching.forms import (
     written_with_article,
 )
 from marsad.matching.lexicon import zipf
-from marsad.matching.lint_words import CAPITALS, FAMILY_NAMES
+from marsad.matching.lint_words import CAPITAL_OF, CAPITALS, FAMILY_NAMES
 from marsad.matching.names import GIVEN_NAMES
 from marsad.matching.normalise import normalise, scan
 from marsad.matching.patterns import (
@@ -213,6 +213,8 @@ def _frequent(entity: Entity, patterns: Sequence[Pattern]) -> Iterator[Finding]:
             continue
         if entity.kind is EntityKind.PLACE:
             yield from _place_word(entity, raw)
+        elif entity.kind is EntityKind.ORG and normalise(raw) in CAPITAL_OF:
+            yield _capital(entity, raw, CAPITAL_OF[normalise(raw)])
         elif entity.kind is EntityKind.PERSON and ambiguous_alias(entity, raw):
             if not entity.context:
                 yield _finding(
@@ -267,21 +269,25 @@ def _longest(entity: Entity) -> str:
     return max(entity.names(), key=lambda raw: (len(scan(raw)[0]), is_arabic(raw[:1])))
 
 
+def _capital(entity: Entity, raw: str, country: str) -> Finding:
+    return _finding(
+        entity,
+        Check.FREQUENT,
+        raw,
+        f"is the capital of {country}: it mostly names the city, and the government only in "
+        "some sentences",
+        "list it under ambiguous with context = [...] (the verbs that make it the government: "
+        f'تنفي، ترفض، تعلن), or remove it; always = ["{raw}"] if you mean it',
+    )
+
+
 def _place_word(entity: Entity, raw: str) -> Iterator[Finding]:
     """A place's name that is a capital standing for its country, or an ordinary word."""
     folded = normalise(raw)
     countries = CAPITALS.get(folded)
     own = {normalise(name) for name in entity.names()}
     if countries and countries & own and folded != normalise(entity.name):
-        yield _finding(
-            entity,
-            Check.FREQUENT,
-            raw,
-            f"is the capital of {entity.name}: it mostly names the city, and the government "
-            "only in some sentences",
-            "list it under ambiguous with context = [...] (the verbs that make it the "
-            'government: تنفي، ترفض، تعلن), or remove it; always = ["' + raw + '"] if you mean it',
-        )
+        yield _capital(entity, raw, entity.name)
         return
     stem = _stem(raw)
     if stem is None:

@@ -78,6 +78,12 @@ def _capitals() -> dict[str, frozenset[str]]:
 
 CAPITALS: dict[str, frozenset[str]] = _capitals()
 """Folded capital → the folded names of its country."""
+CAPITAL_OF: dict[str, str] = {
+    normalise(capital.strip()): countries.split("،")[0].strip()
+    for countries, capitals in (line.split(":") for line in _CAPITALS.strip().splitlines())
+    for capital in capitals.split("،")
+}
+"""Folded capital → its country's name as usually written."""
 
 # Nisbas that are first of all family names: of cities, regions and lineages, rarely used as
 # adjectives in the news (a country's nisba, المصري، المغربي, is mostly the adjective and is

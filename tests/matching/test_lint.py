@@ -82,6 +82,17 @@ def test_a_capital_in_its_countrys_aliases() -> None:
     ]
 
 
+def test_a_capital_as_the_name_of_a_government() -> None:
+    text = (
+        '[[entity]]\nid = "ma-gov"\nkind = "org"\nname = "الحكومة المغربية"\n'
+        'aliases = ["الحكومة المغربية", "الرباط"]\n'
+    )
+    assert [f.show() for f in findings(text)] == [
+        "lint.toml:5: entity[ma-gov].aliases: «الرباط» is the capital of المغرب: it mostly names "
+        "the city, and the government only in some sentences"
+    ]
+
+
 def test_places_are_frequent_because_they_are_news() -> None:
     # Countries and a city list with a capital in it (a place, not a government) say nothing.
     text = (
