@@ -21,8 +21,10 @@ as ingest indexes it, with the rules and entities the shipped rule files match i
   again (what each query cost before the index).
 
 ``--reindex`` also times ``archive.reindex`` on the filled store: what migration 0008 costs on
-a store of that size.  PostgreSQL runs on a database the bench creates and drops on
-127.0.0.1:5432.  The items per query, stories and the sizes are printed with the times.
+a store of that size.  ``--ingest`` measures what the index adds to ingest: ``add_items`` of
+the 5,000 articles, in batches of 20 as a poll stores them, into a fresh store with the index
+and into one whose index tables were dropped (CPU ms per item, best of three).  PostgreSQL
+runs on databases the bench creates and drops on 127.0.0.1:5432.
 """
 
 from __future__ import annotations
@@ -183,6 +185,43 @@ def command(config: Path, since: str, query: str) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
+def ingest_cost(kind: str, articles: list[dict[str, str]]) -> str:
+    """``add_items`` CPU ms per item with the archive index and without it."""
+    costs: dict[bool, float] = {}
+    for indexed in (True, False, True, False, True, False):
+        with database(kind) as url:
+            engine = open_store(url)
+            if not indexed:
+                with engine.begin() as connection:
+                    archive.drop(connection)
+                archive.forget(engine)
+            with session(engine) as s:
+                source = sync_sources(s, [SourceConfig("B", "https://b.example/")])["B"]
+                s.commit()
+                spent = 0.0
+                for start in range(0, len(articles), 20):
+                    drafts = [
+                        NewItem(
+                            key=f"k{n}", guid=None, url=f"https://b.example/{n}",
+                            canonical_url=None, title=a["title"], summary=a["text"][:300],
+                            text=a["text"], published=NOW, date_missing=False,
+                        )
+                        for n, a in enumerate(articles[start : start + 20], start)
+                    ]  # fmt: skip
+                    started = time.process_time()
+                    add_items(s, source.id or 0, drafts, fetched_at=NOW, backlog=False)
+                    s.commit()
+                    spent += time.process_time() - started
+            engine.dispose()
+        per_item = spent / len(articles) * 1000
+        costs[indexed] = min(costs.get(indexed, per_item), per_item)
+    return (
+        f"| ingest ({kind}) | add_items CPU ms/item |\n|---|---|\n"
+        f"| with the archive index | {costs[True]:.3f} |\n"
+        f"| without it | {costs[False]:.3f} |"
+    )
+
+
 @contextmanager
 def database(kind: str) -> Iterator[str]:
     if kind == "sqlite":
@@ -207,8 +246,12 @@ def main() -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--rescan-max", type=int, default=15_000)
     parser.add_argument("--reindex", action="store_true")
+    parser.add_argument("--ingest", action="store_true")
     args = parser.parse_args()
     articles = corpus()
+    if args.ingest:
+        print(ingest_cost(args.database, articles))
+        return 0
     matcher = Matcher.compile(load_rules([HERE / "marsad" / "rules"]))
     print(
         f"| items in the week ({args.database}) | query | index only: candidates / ms "

@@ -62,17 +62,18 @@ def variants(token: str) -> tuple[str, ...]:
 
 def item_words(fields: Iterable[str]) -> list[str]:
     """The distinct index words of an item's fields (title, summary, text), or ``[UNINDEXED]``
-    when there are too many to keep."""
+    when there are too many to keep.  In no particular order."""
     tokens: set[str] = set()
     for value in fields:
         if value:
             tokens.update(Scanned(value).joined.split())
     words: set[str] = set()
+    known = _VARIANTS.get
     for token in tokens:
-        words.update(variants(token))
-    if sum(len(word.encode("utf-8")) + 1 for word in words) > MAX_ITEM_BYTES:
+        words.update(known(token) or variants(token))
+    if len(" ".join(words).encode("utf-8")) > MAX_ITEM_BYTES:
         return [UNINDEXED]
-    return sorted(words)
+    return list(words)
 
 
 def lookup_word(form: str) -> str:

@@ -84,7 +84,7 @@ def test_a_token_is_indexed_with_each_run_of_proclitics_cut(token: str, expected
 def test_item_words_are_folded_distinct_and_cut_to_the_word_limit() -> None:
     long = "a" * (archive_words.MAX_WORD + 10)
     words = archive_words.item_words(["المَعْرِض الدولي", "", f"الدولي {long} ٢٠٣٠"])
-    assert words == sorted(set(words))
+    assert len(words) == len(set(words))
     assert {"المعرض", "معرض", "الدولي", "دولي", "2030", "a" * archive_words.MAX_WORD} <= set(words)
 
 
