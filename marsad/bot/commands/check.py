@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     source_warnings = _unknown_sources(config, ruleset)
     for line in source_warnings:
         print(line, file=sys.stderr)
-    findings = lint(ruleset.entities, matcher.recogniser if matcher else None)
+    findings = lint(ruleset.entities)
     _print_findings(findings, config, matcher, args)
     if problems:
         return 2
