@@ -15,7 +15,7 @@ from marsad.errors import MarsadError
 COMMANDS: dict[str, str] = {
     "run": "the service: scheduled watchers + Telegram bot (console alerts without a token)",
     "poll": "poll every source once, now; store and print new items; exit",
-    "check": "validate configuration and rule files; non-zero exit with precise errors",
+    "check": "validate configuration and rule files, then review the rules (warnings with fixes)",
     "match": "batch matching: JSONL items in, JSONL results out (--labels to score rules)",
     "explain": "show, for one text, every hit and why",
     "forms": "print what a name will catch: its forms, inflections and proclitics",

@@ -12,7 +12,7 @@ from marsad.matching.engine import Matcher
 from marsad.matching.lint import Check, Finding, lint
 from marsad.matching.rulefile import RuleSet, read_rules, rule_files
 
-HELP = "validate configuration and rule files; non-zero exit with precise errors"
+HELP = "validate configuration and rule files, then review the rules (warnings with fixes)"
 DESCRIPTION = """\
 Validate the configuration file and every rule file it names (`rules`). Each error is printed
 as FILE:LINE[:COLUMN]: KEY: WHAT IS WRONG, and any error exits with status 2.
