@@ -1,5 +1,6 @@
 """`marsad check` as a user runs it: errors, then the linter's warnings with their fixes, the
-exit status (--strict), and --contexts on a real SQLite store filled here."""
+exit status (--strict), and --contexts on a real SQLite file and a real PostgreSQL database
+filled here (the PostgreSQL case skips without a server, and fails under CI=true)."""
 
 from __future__ import annotations
 
@@ -39,11 +40,11 @@ HEROIN = (
 )
 
 
-def configure(tmp_path: Path, rules: str = RULES) -> Path:
+def configure(tmp_path: Path, rules: str = RULES, url: str = "sqlite:///marsad.db") -> Path:
     (tmp_path / "rules.toml").write_text(rules, encoding="utf-8")
     config = tmp_path / "config.toml"
     config.write_text(
-        'rules = ["rules.toml"]\n[database]\nurl = "sqlite:///marsad.db"\n'
+        f'rules = ["rules.toml"]\n[database]\nurl = "{url}"\n'
         '[[sources]]\nname = "Sahil"\nurl = "https://sahil.example/feed"\n',
         encoding="utf-8",
     )
@@ -101,9 +102,10 @@ def test_errors_first_then_the_warnings_of_what_could_be_read(
     ]
 
 
-def store_items(tmp_path: Path, items: list[tuple[str, timedelta]]) -> None:
-    """Items published ``ago`` before now, in the configured SQLite store."""
-    engine = open_store(f"sqlite:///{tmp_path / 'marsad.db'}")
+def store_items(tmp_path: Path, items: list[tuple[str, timedelta]], url: str | None = None) -> None:
+    """Items published ``ago`` before now, in the store at ``url`` (default: the SQLite file
+    the configuration names)."""
+    engine = open_store(url or f"sqlite:///{tmp_path / 'marsad.db'}")
     now = datetime.now(UTC)
     try:
         with session(engine) as s:
@@ -129,9 +131,9 @@ def store_items(tmp_path: Path, items: list[tuple[str, timedelta]]) -> None:
 
 
 def test_contexts_count_where_each_flagged_name_fired_in_the_store(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], store_url: str
 ) -> None:
-    configure(tmp_path)
+    configure(tmp_path, url=store_url)
     day = timedelta(days=1)
     store_items(
         tmp_path,
@@ -142,6 +144,7 @@ def test_contexts_count_where_each_flagged_name_fired_in_the_store(
             ("هادي فترة فيها بزاف التحديات", 45 * day),  # older than the period
             ("فازت دراجة هيرو بالسباق بعد منافسة قوية", 5 * day),
         ],
+        store_url,
     )
     code, _, err = check(capsys, tmp_path, "--contexts", "--days", "30")
     assert code == 0
