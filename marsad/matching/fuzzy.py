@@ -59,6 +59,11 @@ def _similar_pairs() -> frozenset[frozenset[str]]:
 
 
 _SIMILAR = _similar_pairs()
+_CONFUSABLE_WITH: dict[str, set[str]] = {}
+for _pair in _CONFUSABLE:
+    _a, _b = sorted(_pair)
+    _CONFUSABLE_WITH.setdefault(_a, set()).add(_b)
+    _CONFUSABLE_WITH.setdefault(_b, set()).add(_a)
 _FINAL_PAIR = frozenset("ها")  # a final ة written ا (بوريطا)
 _ARABIC_LONG_VOWELS = frozenset("اوي")
 _LATIN_VOWELS = frozenset("aeiouy")
@@ -84,6 +89,37 @@ def _edits_for(form: str) -> int:
     if edits == 0 and len(form) == SHORT_NAME and "\u0600" <= form[0] <= "\u08ff":
         return 1
     return edits
+
+
+# Forms this short match only a spelling variant (cheap_edit), not any typo.
+CHEAP_ONLY = 6
+
+
+def cheap_variants(form: str) -> set[str]:
+    """Every word one `cheap_edit` from `form`: a confusable letter (a final ة written ا), a
+    letter doubled or undoubled, a long vowel added or dropped between consonants."""
+    vowels = _ARABIC_LONG_VOWELS if "\u0600" <= form[0] <= "\u08ff" else _LATIN_VOWELS
+    out: set[str] = set()
+    for i, char in enumerate(form):
+        for other in _CONFUSABLE_WITH.get(char, ()):
+            out.add(form[:i] + other + form[i + 1 :])
+        before = form[i - 1] if i else ""
+        after = form[i + 1] if i + 1 < len(form) else ""
+        if char in (before, after) or (
+            char in vowels and before not in vowels and after not in vowels
+        ):
+            out.add(form[:i] + form[i + 1 :])
+    last = form[-1]
+    if last in _FINAL_PAIR:
+        out.update(form[:-1] + other for other in _FINAL_PAIR - {last})
+    for i in range(len(form) + 1):
+        before = form[i - 1] if i else ""
+        after = form[i] if i < len(form) else ""
+        out.update(form[:i] + char + form[i:] for char in {before, after} - {""})
+        if before not in vowels and after not in vowels:
+            out.update(form[:i] + vowel + form[i:] for vowel in vowels)
+    out.discard(form)
+    return out
 
 
 def _deletions(word: str, depth: int) -> set[str]:
@@ -177,7 +213,9 @@ class FuzzyIndex:
 
     Lookups must be cheap for the many words near no form (a real stream brings ~30 new words
     an article), so candidates come from tests that reject at C speed:
-    - forms allowed one edit: the word's one-letter deletions meet the form's deletion
+    - short forms (up to six letters), which allow only a spelling variant: every variant is
+      listed, so one dict read answers;
+    - other forms allowed one edit: the word's one-letter deletions meet the form's deletion
       neighbourhood, tried only when the word keeps the form's head or tail (below);
     - forms allowed two edits: one of three pieces of the form stands whole in the word, near
       its place (pigeonhole), found by one automaton pass over the word.  (Not where one of
@@ -193,9 +231,11 @@ class FuzzyIndex:
         self._max_length = 0
         # A word one edit from a form of n letters keeps the form's head (up to the middle) or
         # its tail (after the middle letter) whole, and has n-1..n+1 letters: its first or last
-        # two or three letters and its length rule most words out before any deletion.
+        # three letters and its length rule most words out before any deletion.
         self._heads: dict[str, set[int]] = {}
         self._tails: dict[str, set[int]] = {}
+        # Short forms allow only the edits spelling variation makes: all of them, spelled out.
+        self._variants: dict[str, list[int]] = {}
         # piece -> (where it ends in its form, the form's length, the form) per form it is cut
         # from; the automaton over the pieces is rebuilt on the first lookup after a change.
         self._pieces: dict[str, list[tuple[int, int, int]]] = {}
@@ -219,11 +259,14 @@ class FuzzyIndex:
                 self._pieces.setdefault(form[a:b], []).append((b - 1, len(form), index))
             self._piece_automaton = None
             return True
+        if len(form) <= CHEAP_ONLY:
+            for variant in cheap_variants(form):
+                self._variants.setdefault(variant, []).append(index)
+            return True
         middle = len(form) // 2
         lengths = {len(form) - 1, len(form), len(form) + 1}
-        tail = form[middle + 1 :][-3:] if len(form) > SHORT_NAME else form[-2:]
-        self._heads.setdefault(form[: min(3, middle)], set()).update(lengths)
-        self._tails.setdefault(tail, set()).update(lengths)
+        self._heads.setdefault(form[:3], set()).update(lengths)
+        self._tails.setdefault(form[middle + 1 :][-3:], set()).update(lengths)
         for key in _deletions(form, edits):
             self._by_deletion.setdefault(key, []).append(index)
         return True
@@ -244,13 +287,8 @@ class FuzzyIndex:
                 for form_end, form_length, index in places:
                     if abs(end - form_end) <= 2 and abs(n - form_length) <= 2:
                         found.add(index)
-        heads, tails = self._heads, self._tails
-        if (
-            n in heads.get(word[:3], ())
-            or n in heads.get(word[:2], ())
-            or n in tails.get(word[-3:], ())
-            or n in tails.get(word[-2:], ())
-        ):
+        found.update(self._variants.get(word, ()))
+        if n in self._heads.get(word[:3], ()) or n in self._tails.get(word[-3:], ()):
             one_off = [word[:i] + word[i + 1 :] for i in range(n)]
             one_off.append(word)
             by_deletion = self._by_deletion
@@ -275,7 +313,7 @@ class FuzzyIndex:
             if len(form.form) <= SHORT_NAME and len(word) != len(form.form) + 1:
                 continue  # a short name: only a letter doubled or a long vowel added
             cheap = distance == 1 and cheap_edit(word, form.form)
-            if len(form.form) <= 6 and not cheap:
+            if len(form.form) <= CHEAP_ONLY and not cheap:
                 continue
             if not plausible_edits(word, form.form):
                 continue
