@@ -303,6 +303,51 @@ CASES: list[FeedCase] = [
         False,
     ),
     FeedCase(
+        "atom without links (the id is the link)",
+        atom(entry(1, links="", ident="https://le360.example/a/1")),
+        True,
+    ),
+    FeedCase(
+        "atom author with email",
+        atom(
+            entry(1, author="<author><name>A. Benali</name><email>a@le360.example</email></author>")
+        ),
+        True,
+    ),
+    # Found by running both over feedparser's own test corpus (no difference left after them):
+    FeedCase(
+        "atom only an enclosure link",
+        atom(entry(1, links='<link rel="enclosure" href="https://le360.example/a.mp3"/>')),
+        False,
+    ),
+    FeedCase(
+        "atom two alternate links",
+        atom(
+            entry(
+                1,
+                links='<link href="https://le360.example/a/1"/><link href="https://le360.example/b/1"/>',
+            )
+        ),
+        False,
+    ),
+    FeedCase(
+        "atom base64 content",
+        atom(
+            entry(
+                1,
+                summary=None,
+                content='<content type="text/html" mode="base64">PHA+VGV4dGU8L3A+</content>',
+            )
+        ),
+        False,
+    ),
+    FeedCase(
+        "atom content of another type",
+        atom(entry(1, content='<content type="application/octet-stream">AAAA</content>')),
+        False,
+    ),
+    FeedCase("rss2 markup inside the title", rss(item(title='عاجل <a title="x">الحوز</a>')), False),
+    FeedCase(
         "atom xhtml content",
         atom(
             entry(

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marsad.watchers.feed_fast import plain_date
+from marsad.watchers.feed_facts import plain_date
 from marsad.watchers.feeds import Reader, parse_feed
 from marsad.watchers.items import make_item
 from tests.watchers.feed_table import CASES, FeedCase, atom, entry, item, rss
