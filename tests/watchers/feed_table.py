@@ -243,6 +243,29 @@ CASES: list[FeedCase] = [
         ),
         True,
     ),
+    FeedCase(
+        "rss2 WordPress item",
+        rss(
+            item(
+                guid=None,
+                description=CDATA_HTML,
+                extra=(
+                    "<comments>https://www.hespress.example/politique/1001.html#respond</comments>"
+                    "<dc:creator><![CDATA[هسبريس من الرباط]]></dc:creator>"
+                    "<category><![CDATA[سياسة]]></category><category><![CDATA[أمن]]></category>"
+                    '<guid isPermaLink="false">https://www.hespress.example/?p=1001</guid>'
+                    f"<content:encoded>{CDATA_HTML}</content:encoded>"
+                    "<wfw:commentRss>https://www.hespress.example/politique/1001.html/feed</wfw:commentRss>"
+                    "<slash:comments>12</slash:comments>"
+                ),
+            ),
+            namespaces=(
+                'xmlns:wfw="http://wellformedweb.org/CommentAPI/" '
+                'xmlns:slash="http://purl.org/rss/1.0/modules/slash/"'
+            ),
+        ),
+        True,
+    ),
     # Left to feedparser: the fast path cannot give feedparser's values for these.
     FeedCase("rss2 Arabic date", rss(item(date="الثلاثاء 04 مارس 2025 - 10:15")), False),
     FeedCase("rss2 French date", rss(item(date="mar., 04 mars 2025 08:15:00 +0100")), False),
