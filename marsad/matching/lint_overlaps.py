@@ -16,7 +16,7 @@ from marsad.matching.forms import ALL_PREFIXES, PREFIXES_ANY
 from marsad.matching.lint_finding import SHOWN, Check, Finding, finding, guillemets, quoted, where
 from marsad.matching.lint_names import one_word, ordinary, place_word
 from marsad.matching.normalise import scan
-from marsad.matching.patterns import Pattern, Source
+from marsad.matching.patterns import Pattern, Source, entity_patterns
 
 _LONGEST_PREFIX = max(map(len, ALL_PREFIXES))
 
@@ -26,7 +26,7 @@ class Overlaps:
     """What the check needs of every entity, gathered one entity at a time."""
 
     written: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
-    derived: dict[str, dict[str, str]] = field(default_factory=dict)  # one-word forms
+    derived: dict[str, int] = field(default_factory=dict)  # one-word form -> first entity
     short: dict[str, list[tuple[str, str, frozenset[str]]]] = field(default_factory=dict)
     excluded: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
     entities: list[Entity] = field(default_factory=list)
@@ -43,9 +43,9 @@ class Overlaps:
                     entity.id, pattern.target.alias
                 )
             elif len(pattern.words) == 1:
-                self.derived.setdefault(pattern.words[0], {}).setdefault(
-                    entity.id, pattern.target.alias
-                )
+                # The entity's position, not its alias: one small entry per generated word
+                # (the alias is found again for the few reported).
+                self.derived.setdefault(pattern.words[0], len(self.entities) - 1)
         for raw, found in one_word(patterns).items():
             alias = [p for p in found if p.target.source is Source.ALIAS and not p.target.guarded]
             if alias and _ordinary_name(entity, raw, alias):
@@ -66,11 +66,12 @@ class Overlaps:
                 names = shared.setdefault((later, ids[0]), [])
                 if owners[later] not in names:
                     names.append(owners[later])
-            formed = self.derived.get(words[0], {}) if len(words) == 1 else {}
-            for other, origin in formed.items():
+            index = self.derived.get(words[0]) if len(words) == 1 else None
+            other = self.entities[index].id if index is not None else None
+            if other is not None and other not in owners:
+                origin = _origin(self.entities[index or 0], words[0])
                 for ident in ids:
-                    if ident != other and other not in owners:
-                        caught.setdefault((ident, other), []).append((owners[ident], origin))
+                    caught.setdefault((ident, other), []).append((owners[ident], origin))
         for (later, earlier), names in shared.items():
             entity = by_id[later]
             listed = list(dict.fromkeys((*entity.names(), *entity.forms)))
@@ -112,6 +113,18 @@ class Overlaps:
                     if not _excluded(self.excluded.get(ident, set()), tokens):
                         seen.add((ident, alias))
                         yield ident, alias
+
+
+def _origin(entity: Entity, word: str) -> str:
+    """The name of ``entity`` that one of its generated words comes from."""
+    return next(
+        (
+            p.target.alias
+            for p in entity_patterns(entity)
+            if p.words == (word,) and p.target.source is Source.DERIVED
+        ),
+        entity.name,
+    )
 
 
 def _ordinary_name(entity: Entity, raw: str, patterns: Sequence[Pattern]) -> bool:
