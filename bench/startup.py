@@ -242,6 +242,12 @@ def main() -> None:
                 3,
             ),
             Case(
+                "marsad explain TEXT",
+                "20,000 entities",
+                ("explain", "--rules", "../gen20000.toml", "@TEXT"),
+                args.large_runs,
+            ),
+            Case(
                 "marsad check",
                 "20,000 entities",
                 ("check", "--config", "gen20000.toml.config"),
