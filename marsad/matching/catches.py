@@ -151,7 +151,7 @@ def _summary(entity: Entity, raw: str, patterns: Sequence[Pattern]) -> list[str]
     else:
         setting = "fuzzy = false" if entity.fuzzy is False else f"off for {entity.kind}"
         lines.append(f"typos: not tolerated ({setting}; fuzzy = true turns it on)")
-    if raw in entity.ambiguous or ambiguous_alias(entity, raw):
+    if ambiguous_alias(entity, raw):
         context = "، ".join(entity.context) or "none: add context = [...]"
         lines.append(
             f"ambiguous: counts only with a context word within {entity.near} words or in the "

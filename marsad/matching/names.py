@@ -33,8 +33,3 @@ _FEMALE = """
 GIVEN_NAMES: frozenset[str] = frozenset(normalise(name) for name in (_MALE + _FEMALE).split())
 # Words that make the next word a father's or ancestor's name.
 FATHER_MARKERS: frozenset[str] = frozenset({"بن", "ابن", "بنت", "ابنه"})
-
-
-def is_given_name(word: str) -> bool:
-    """Whether a folded word is a common Arabic given name."""
-    return word in GIVEN_NAMES

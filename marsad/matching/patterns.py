@@ -26,7 +26,7 @@ from marsad.matching.forms import (
     written_with_article,
 )
 from marsad.matching.lexicon import zipf
-from marsad.matching.normalise import scan
+from marsad.matching.normalise import normalise, scan
 
 # A derived form at least this common, and clearly more common than what it was derived
 # from, is an ordinary word of its own (ماليّة "financial"), not a form of the name.
@@ -293,11 +293,10 @@ def ambiguous_alias(entity: Entity, raw: str) -> bool:
     written = _written(raw)
     if written is None or len(written.words) != 1 or not written.arabic:
         return False
-    longer = any(
-        len(other.words) > 1 for other in map(_written, entity.names()) if other is not None
-    )
     word = (ARTICLE if written.article else "") + written.words[0]
-    return longer and zipf(word) >= AMBIGUOUS_ZIPF
+    if zipf(word) < AMBIGUOUS_ZIPF:
+        return False  # most names: no need to read the entity's other names
+    return any(len(other.split()) > 1 for other in map(normalise, entity.names()))
 
 
 def _person_variants(written: _Written) -> list[tuple[str, ...]]:
