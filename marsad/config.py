@@ -111,6 +111,16 @@ class StoriesConfig:
 
 
 @dataclass(frozen=True)
+class ServiceConfig:
+    """How the processes of one deployment coordinate and show themselves to an operator."""
+
+    metrics: str = ""
+    """``HOST:PORT`` serving ``/metrics`` and ``/healthz``; empty: not served."""
+    lease: timedelta = timedelta(minutes=2)
+    """How long a claimed source, or a process's heartbeat, holds without renewal."""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
 
@@ -123,6 +133,7 @@ class Config:
     polling: PollingConfig = field(default_factory=PollingConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
     stories: StoriesConfig = field(default_factory=StoriesConfig)
+    service: ServiceConfig = field(default_factory=ServiceConfig)
     sources: tuple[SourceConfig, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -136,7 +147,17 @@ class Config:
 
 T = TypeVar("T")
 
-_TOP_KEYS = {"rules", "timezone", "database", "telegram", "polling", "digest", "stories", "sources"}
+_TOP_KEYS = {
+    "rules",
+    "timezone",
+    "database",
+    "telegram",
+    "polling",
+    "digest",
+    "stories",
+    "service",
+    "sources",
+}
 _TABLE_KEYS: dict[str, set[str]] = {
     "database": {"url"},
     "telegram": {"token_env", "base_url", "admins", "access", "allow"},
@@ -152,6 +173,7 @@ _TABLE_KEYS: dict[str, set[str]] = {
     },
     "digest": {"time"},
     "stories": {"window"},
+    "service": {"metrics", "lease"},
 }
 _SOURCE_KEYS = {
     "name",
@@ -343,6 +365,7 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
     polling = _table(reader, data, "polling")
     digest = _table(reader, data, "digest")
     stories = _table(reader, data, "stories")
+    service = _table(reader, data, "service")
 
     db_url = reader.get(database, "url", "database.", DatabaseConfig.url, values.nonempty)
     token_env = reader.get(
@@ -406,6 +429,10 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
         ),
         stories=StoriesConfig(
             window=reader.get(stories, "window", "stories.", StoriesConfig.window, values.duration)
+        ),
+        service=ServiceConfig(
+            metrics=reader.get(service, "metrics", "service.", "", values.listen_address),
+            lease=reader.get(service, "lease", "service.", ServiceConfig.lease, values.lease),
         ),
         sources=_read_sources(reader, data),
         warnings=(),

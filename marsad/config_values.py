@@ -70,6 +70,25 @@ def duration(value: Any) -> timedelta:
     return duration
 
 
+def lease(value: Any) -> timedelta:
+    """A lease: long enough for a slow poll to renew it, short enough to take over quickly."""
+    found = duration(value)
+    if found < timedelta(seconds=10):
+        raise ValueError("must be at least 10s (a lease is renewed every third of it)")
+    return found
+
+
+def listen_address(value: Any) -> str:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) to listen on; empty is off."""
+    text = string(value).strip()
+    if not text:
+        return ""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:9464)")
+    return text
+
+
 def size(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         size = value

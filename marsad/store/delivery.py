@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from marsad.store.timeutil import UTCDateTime
@@ -73,6 +73,7 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=32, description="worker sending it")
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     message_ids: list[int] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
@@ -101,6 +102,16 @@ class ChatDelivery(SQLModel, table=True):
     failures: int = Field(default=0, description="consecutive retryable failures (back-off)")
 
 
+class SendBudget(SQLModel, table=True):
+    """Telegram's global message budget, shared by the senders of every process (one row)."""
+
+    __tablename__ = "send_budget"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    tokens: float
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
 def json_buttons(value: Any) -> list[list[dict[str, str]]] | None:
     """Buttons as stored (rows of {"text", "callback_data" | "url"}), or None."""
     if not value:
@@ -108,4 +119,12 @@ def json_buttons(value: Any) -> list[list[dict[str, str]]] | None:
     return [[{str(k): str(v) for k, v in button.items()} for button in row] for row in value]
 
 
-__all__ = ["OPEN_STATES", "ChatDelivery", "OutboxKind", "OutboxRow", "OutboxState", "json_buttons"]
+__all__ = [
+    "OPEN_STATES",
+    "ChatDelivery",
+    "OutboxKind",
+    "OutboxRow",
+    "OutboxState",
+    "SendBudget",
+    "json_buttons",
+]

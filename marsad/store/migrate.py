@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
+from marsad.store.locks import Lock
+
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
@@ -41,6 +43,22 @@ def upgrade_to_head(engine: Engine) -> None:
     """
     if current_revisions(engine) == head_revisions():
         return
+    if engine.dialect.name != "postgresql":
+        _upgrade(engine)
+        return
+    # Several processes may start at once on a new PostgreSQL database: one migrates, the
+    # others wait for it and then find nothing to do.
+    with engine.connect() as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": int(Lock.MIGRATION)})
+        try:
+            if current_revisions(engine) != head_revisions():
+                _upgrade(engine)
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": int(Lock.MIGRATION)})
+            holder.commit()
+
+
+def _upgrade(engine: Engine) -> None:
     from alembic import command
 
     from marsad.store.archive import forget

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from marsad.store.timeutil import UTCDateTime
@@ -31,6 +31,11 @@ class Source(SQLModel, table=True):
     disabled_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     items_seen: int = Field(default=0)
+    origin: str = Field(
+        default="config", max_length=16, description="config, or opml (added by `sources import`)"
+    )
+    lease_owner: str | None = Field(default=None, max_length=32, description="worker polling it")
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Item(SQLModel, table=True):
@@ -55,6 +60,34 @@ class Item(SQLModel, table=True):
     story_id: int | None = Field(
         default=None, foreign_key="stories.id", index=True, ondelete="SET NULL"
     )
+    story_seq: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, nullable=True, index=True),
+        description="order in which items were put in stories, across processes",
+    )
 
 
-__all__ = ["Item", "SQLModel", "Source"]
+class Worker(SQLModel, table=True):
+    """One running `marsad run` process: what it does and when it last said it was alive."""
+
+    __tablename__ = "workers"
+
+    id: str = Field(primary_key=True, max_length=32)
+    host: str = Field(max_length=255)
+    pid: int
+    roles: str = Field(max_length=64, description="comma-separated Role values")
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    heartbeat_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Counter(SQLModel, table=True):
+    """A named counter, advanced in the transaction that uses it (e.g. the story order)."""
+
+    __tablename__ = "counters"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+__all__ = ["Counter", "Item", "SQLModel", "Source", "Worker"]
