@@ -88,6 +88,8 @@ _FRESH_COLUMNS = (
     "etag",
     "last_modified",
     "url",
+    "lease_owner",
+    "lease_until",
 )
 _NOT_MODIFIED = (
     update(Source)
