@@ -1,15 +1,18 @@
 """The sender: drains the outbox to Telegram, losing nothing and doubling at most once.
 
 Each pass claims due rows in one short transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL:
-``FOR UPDATE SKIP LOCKED``), at most one per chat and no more than ~30 in any one second overall,
-marks them SENDING and sets each chat's next allowed send time (1 s for a private chat, 3 s for a
-group: 20 a minute).  Each claimed row then makes exactly one Telegram call, and its outcome is
-written back: SENT with the message id, or PENDING again for the next part of a split message or
-a retry, or a chat-level change.  Telegram's errors are handled by kind (``outcomes.py``).
+``FOR UPDATE SKIP LOCKED``), at most one per chat and no more than ~30 in any one second overall
+(the shared budget of ``budget.py``, so several senders of one database keep to it together),
+marks them SENDING by this process (``claimed_by``) and sets each chat's next allowed send time
+(1 s for a private chat, 3 s for a group: 20 a minute).  Each claimed row then makes exactly one
+Telegram call, and its outcome is written back: SENT with the message id, or PENDING again for
+the next part of a split message or a retry, or a chat-level change.  Telegram's errors are
+handled by kind (``outcomes.py``).
 
-A row found SENDING when the sender starts (a crash between the call and the commit), or whose
-call timed out after the request was written, may or may not have reached the chat: it is resent
-once, and if that resend is ambiguous too it is given up rather than risk a second duplicate.
+A row found SENDING when the sender starts (a crash between the call and the commit), or left
+SENDING by a process that has since died (its heartbeat older than the lease), or whose call timed
+out after the request was written, may or may not have reached the chat: it is resent once, and
+if that resend is ambiguous too it is given up rather than risk a second duplicate.
 A call that did not reach Telegram (no connection, or a 502/503/504 from its HTTP front) is not
 delivered: the chat backs off exponentially (1 s, 2 s, 4 s … 5 min) and the row waits, without
 using up its attempts, for up to ``give_up_after`` (a day).  Every row given up ends FAILED with
@@ -26,17 +29,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, or_
+from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.request import HTTPXRequest
 
+from marsad.bot.delivery import budget
 from marsad.bot.delivery.outbox import chat_state, first_alert, migrate_chat, pause_chat
 from marsad.bot.delivery.outcomes import Outcome, OutcomeKind, classify
-from marsad.bot.delivery.pacing import DEFAULT_PACING, Pacing, RateLimiter
+from marsad.bot.delivery.pacing import DEFAULT_PACING, Pacing
 from marsad.bot.delivery.split import TELEGRAM_LIMIT, split_message, utf16_length
 from marsad.store.delivery import ChatDelivery, OutboxKind, OutboxRow, OutboxState
+from marsad.store.tables import Worker
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +120,13 @@ def _log_given_up(row: OutboxRow) -> None:
 
 
 class Sender:
-    """Drains the outbox; ``run`` until stopped, or ``send_due`` for one pass (tests)."""
+    """Drains the outbox; ``run`` until stopped, or ``send_due`` for one pass (tests).
+
+    ``worker_id`` is this process's id in ``workers``: its claims carry it, so the senders of
+    other processes leave them alone while it is alive.  ``lease`` is how long a claim (and a
+    process's heartbeat) holds: a row SENDING for longer, or claimed by a process whose heartbeat
+    is older, is a leftover and is resent once.
+    """
 
     def __init__(
         self,
@@ -128,15 +139,17 @@ class Sender:
         max_in_flight: int = 32,
         max_attempts: int = 12,
         give_up_after: timedelta = timedelta(days=1),
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(minutes=2),
         idle: float = 0.25,
+        worker_id: str | None = None,
     ) -> None:
         self.bot, self.engine, self.clock = bot, engine, clock
         self.pacing, self.hooks = pacing, hooks
         self.max_in_flight, self.max_attempts = max_in_flight, max_attempts
         self.give_up_after = give_up_after
         self.lease, self.idle = lease, idle
-        self.window = RateLimiter(pacing.per_second, pacing.burst)
+        self.worker_id = worker_id
+        self._next_token = 0.0  # seconds until the shared budget has a message again
         self._in_flight: dict[int, asyncio.Task[bool]] = {}  # chat id → its one call
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -182,9 +195,8 @@ class Sender:
                 if claimed:
                     continue
                 delay = self.idle
-                wait = self.window.wait_seconds(self.clock())
-                if wait > 0:
-                    delay = min(delay, wait)
+                if self._next_token > 0:
+                    delay = min(delay, self._next_token)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.005))
         finally:
@@ -203,11 +215,10 @@ class Sender:
             await asyncio.to_thread(self._recover, now, self._recovered is None)
             self._recovered = now
         free = self.max_in_flight - len(self._in_flight)
-        limit = min(free, self.window.available(now))
-        if limit <= 0:
+        if free <= 0:
             return []
-        claimed = await asyncio.to_thread(self._claim, now, limit, frozenset(self._in_flight))
-        self.window.take(len(claimed), now)
+        busy = frozenset(self._in_flight)
+        claimed = await asyncio.to_thread(self._claim, now, free, busy, budgeted=True)
         tasks = []
         for item in claimed:
             task = asyncio.create_task(self._send(item))
@@ -229,17 +240,50 @@ class Sender:
         return session
 
     def _recover(self, now: datetime, everything: bool) -> None:
-        """Rows left SENDING by a crash (or held past the lease) are ambiguous: resend once."""
+        """Rows left SENDING by a crash, a dead process, or held past the lease: resend once.
+
+        ``everything`` (at start): on SQLite, where one process owns the file, every row not
+        claimed by this sender is a leftover; on PostgreSQL also rows of no known process
+        (``claimed_by`` NULL: an older version's).  A live process's rows are never touched."""
         with self._session() as session:
-            query = select(OutboxRow).where(OutboxRow.state == OutboxState.SENDING.value)
-            if not everything:
-                query = query.where(col(OutboxRow.claimed_at) < now - self.lease)
+            query = (
+                select(OutboxRow)
+                .outerjoin(Worker, col(Worker.id) == col(OutboxRow.claimed_by))
+                .where(
+                    OutboxRow.state == OutboxState.SENDING.value, self._leftover(now, everything)
+                )
+                .order_by(col(OutboxRow.id))
+            )
+            if self._dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=OutboxRow)
             for row in session.exec(query).all():
-                self._ambiguous(row, "the sender stopped while sending")
+                self._ambiguous(row, self._why_left(row, now))
                 if row.state == OutboxState.FAILED.value:
                     _log_given_up(row)
                 session.add(row)
             session.commit()
+
+    def _leftover(self, now: datetime, everything: bool) -> ColumnElement[bool]:
+        """Which SENDING rows nobody is sending any more."""
+        claimed_by = col(OutboxRow.claimed_by)
+        stale = col(OutboxRow.claimed_at) < now - self.lease
+        others = claimed_by.is_(None) if self.worker_id is None else claimed_by != self.worker_id
+        if self._dialect == "sqlite":
+            return or_(stale, claimed_by.is_(None), others) if everything else stale
+        dead = or_(
+            col(Worker.id).is_(None),
+            col(Worker.stopped_at).is_not(None),
+            col(Worker.heartbeat_at) <= now - self.lease,
+        )
+        orphaned = and_(claimed_by.is_not(None), others, dead)
+        return or_(stale, claimed_by.is_(None), orphaned) if everything else or_(stale, orphaned)
+
+    def _why_left(self, row: OutboxRow, now: datetime) -> str:
+        if row.claimed_by is not None and row.claimed_by != self.worker_id:
+            return f"process {row.claimed_by} stopped while sending"
+        if row.claimed_at is not None and row.claimed_at < now - self.lease:
+            return "the call outlived its lease"
+        return "the sender stopped while sending"
 
     def _ambiguous(self, row: OutboxRow, reason: str) -> None:
         if row.kind == OutboxKind.EDIT.value or row.unconfirmed == 0:
@@ -251,8 +295,20 @@ class Sender:
             row.state = OutboxState.FAILED.value
             row.last_error = f"{reason}; outcome unknown twice, not resent again"
 
-    def _claim(self, now: datetime, limit: int, busy: frozenset[int]) -> list[Claimed]:
+    def _claim(
+        self, now: datetime, limit: int, busy: frozenset[int], *, budgeted: bool = False
+    ) -> list[Claimed]:
+        """Claim up to ``limit`` due rows, one per chat not in ``busy``; ``budgeted``: within the
+        shared overall budget too (every pass; tests claim without it)."""
         with self._session() as session:
+            tokens = None
+            if budgeted:
+                tokens = budget.open_budget(session, self.pacing, now)
+                limit = min(limit, tokens.available)
+                if limit <= 0:
+                    session.rollback()
+                    self._next_token = budget.wait_seconds(tokens.tokens, self.pacing)
+                    return []
             candidates = session.exec(
                 select(OutboxRow.id, OutboxRow.chat_id)
                 .outerjoin(ChatDelivery, col(ChatDelivery.chat_id) == col(OutboxRow.chat_id))
@@ -280,6 +336,8 @@ class Sender:
                     first_of_chat[chat_id] = row_id
             wanted = list(first_of_chat.values())[:limit]
             if not wanted:
+                session.rollback()
+                self._next_token = 0.0
                 return []
             # Lock exactly those rows; another sender's rows are skipped, not waited for.
             query = (
@@ -299,12 +357,16 @@ class Sender:
                     continue
                 row.state = OutboxState.SENDING.value
                 row.claimed_at = now
+                row.claimed_by = self.worker_id
                 row.attempts += 1
                 session.add(row)
                 state = chat_state(session, row.chat_id)
                 state.next_send_at = now + self.pacing.interval(row.chat_id)
                 session.add(state)
                 claimed.append(item)
+            if tokens is not None:
+                left = budget.spend(session, tokens, len(claimed))
+                self._next_token = budget.wait_seconds(left, self.pacing)
             session.commit()
             return claimed
 
@@ -403,8 +465,13 @@ class Sender:
     def _finish(self, item: Claimed, outcome: Outcome) -> None:
         now = self.clock()
         with self._session() as session:
-            row = session.get(OutboxRow, item.row_id)
+            # Locked: another process's recovery must not turn the row back meanwhile.
+            row = session.get(OutboxRow, item.row_id, with_for_update=self._dialect != "sqlite")
             if row is None or row.state != OutboxState.SENDING.value:
+                session.rollback()
+                return
+            if row.claimed_by != self.worker_id:  # taken over as a leftover: theirs now
+                log.warning("outbox row %s was taken over by %s", row.id, row.claimed_by)
                 session.rollback()
                 return
             state = chat_state(session, row.chat_id)
