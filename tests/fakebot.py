@@ -23,6 +23,12 @@ updates for ``getUpdates`` long-polling, and injects Telegram's real error respo
     server.inject(Fault.stall(10.0), times=1)                # deliver, then answer too late
     server.block(42)                  # every send to chat 42 → 403 "bot was blocked by the user"
     server.migrate(-100, -1001234)    # sends to group -100 → 400 with migrate_to_chat_id
+    server.conflicts()                # getUpdates answered 409: two pollers overlapped
+
+Like Telegram, a getUpdates that arrives while another is still pending terminates the pending
+one with 409 "Conflict: terminated by other getUpdates request".  A pending poll whose client
+closed its connection is no longer pending (a process that stopped or was killed); one whose
+client just vanished (a machine gone from the network) stays pending until its timeout.
 
 Supported methods: getMe, deleteWebhook, setWebhook, getUpdates, sendMessage, editMessageText,
 editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery, setMyCommands,
@@ -35,6 +41,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -152,6 +160,27 @@ class Sent:
 
 
 @dataclass
+class _Poll:
+    """A pending getUpdates: ``gone`` says whether its client closed the connection."""
+
+    gone: Callable[[], bool]
+    conflict: bool = False
+
+
+def _client_gone(connection: socket.socket) -> Callable[[], bool]:
+    """Whether the client closed ``connection`` (readable with nothing to read)."""
+
+    def gone() -> bool:
+        try:
+            readable, _, _ = select.select([connection], [], [], 0)
+            return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
+    return gone
+
+
+@dataclass
 class _Injection:
     fault: Fault
     method: str
@@ -191,6 +220,7 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = _error(401, "Unauthorized")
         else:
             params = _parse_params(query, body, self.headers.get("Content-Type", ""))
+            fake._local.gone = _client_gone(self.connection)
             status, answer = fake.handle(match.group(2), params)
         content_type = "application/json"
         if isinstance(answer, _Page):
@@ -318,6 +348,8 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], Sent] = {}
         self._next_message_id: dict[int, int] = {}
         self._updates: list[JSONDict] = []
+        self._polls: list[_Poll] = []
+        self._local = threading.local()
         self._update_ids = itertools.count(1)
         self._injections: list[_Injection] = []
         self._blocked: set[int] = set()
@@ -470,6 +502,11 @@ class FakeTelegram:
         """The current state of one message the bot sent."""
         with self._cond:
             return self._messages[(chat_id, message_id)]
+
+    def conflicts(self) -> int:
+        """How many getUpdates calls were answered 409 because another one overlapped."""
+        with self._cond:
+            return sum(1 for method, _, answer in self.refused if answer.get("error_code") == 409)
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
         """Block until ``condition()`` holds (re-checked on every call the server answers)."""
@@ -636,15 +673,30 @@ class FakeTelegram:
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + timeout
+        poll = _Poll(getattr(self._local, "gone", None) or (lambda: False))
         with self._cond:
+            for other in self._polls:  # Telegram ends the older poll with 409
+                if not other.gone():
+                    other.conflict = True
+            self._polls.append(poll)
+            self._cond.notify_all()
             if offset:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            while not self._updates and not self._stop.is_set():
+            while not self._updates and not self._stop.is_set() and not poll.conflict:
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or poll.gone():
                     break
-                self._cond.wait(left)
-            batch = self._updates[:limit]
+                self._cond.wait(min(left, 0.05))
+            self._polls.remove(poll)
+            batch = [] if poll.conflict else self._updates[:limit]
+        if poll.conflict:
+            return self._refuse(
+                "getUpdates",
+                params,
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one bot "
+                "instance is running",
+            )
         return 200, {"ok": True, "result": batch}
 
     def _api_sendmessage(self, params: JSONDict) -> tuple[int, JSONDict]:
