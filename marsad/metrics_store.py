@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -158,13 +159,19 @@ class StoreWatch:
         self._lock = threading.Lock()
 
     def _run(self, work: Callable[[], T]) -> T | None:
+        deadline = time.monotonic() + self.timeout
         with self._lock:
-            if self._busy is not None and not self._busy.done():
-                return None
+            busy = self._busy
+            if busy is not None and not busy.done():
+                # Another read (a scrape while /healthz asks) is running: wait for it within
+                # our own deadline rather than report a database that answers as down.
+                wait([busy], timeout=self.timeout)
+                if not busy.done():
+                    return None
             future = self._pool.submit(work)
             self._busy = future  # type: ignore[assignment]
         try:
-            return future.result(timeout=self.timeout)
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
             log.warning("metrics: the database did not answer within %.1fs", self.timeout)
             return None
