@@ -1,0 +1,1 @@
+"""Several `marsad run` processes on one PostgreSQL database (issue 14): the harness and tests."""
