@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from marsad import metrics
 from marsad.bot.alert_caps import AlertCaps, PollCounts
 from marsad.bot.delivery import outbox
 from marsad.bot.delivery.format import LABELS, Alert, Lang, format_alert
@@ -32,7 +33,7 @@ from marsad.matching.engine import Matcher, MatchResult
 from marsad.store.chats import Chat, Language, Subscription, SubscriptionKind, active_subscriptions
 from marsad.store.delivery import OutboxKind, OutboxRow
 from marsad.store.tables import Item
-from marsad.watchers.ingest import Ingested
+from marsad.watchers.ingest import Ingested, on_commit
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +253,17 @@ class FanOut:
         )
         if report.alerts or report.edits:
             log.info("fan-out: %d alerts, %d edits queued", report.alerts, report.edits)
+            on_commit(session, _counts(report))
+
+
+def _counts(report: FanOutReport) -> Callable[[], None]:
+    """Add the queued alerts and edits to the counters once their transaction commits."""
+
+    def count() -> None:
+        metrics.ALERTS_QUEUED.inc(report.alerts)
+        metrics.EDITS_QUEUED.inc(report.edits)
+
+    return count
 
 
 def alerted_chats(session: Session, story_id: int) -> set[int]:

@@ -30,6 +30,7 @@ from typing import Self
 import httpx
 
 import marsad
+from marsad import metrics
 from marsad.units import format_duration
 from marsad.watchers.address_guard import (
     AddressPolicy,
@@ -357,6 +358,7 @@ class Fetcher:
             result = self._failure(progress, FetchOutcome.NETWORK_ERROR, reason)
         elapsed = time.perf_counter() - started
         log.debug("GET %s: %s in %.3fs", url, result.error or result.outcome, elapsed)
+        metrics.observe_fetch(result.outcome.value, elapsed)
         return replace(result, elapsed=elapsed)
 
     def _failure(self, progress: _Progress, outcome: FetchOutcome, error: str) -> FetchResult:
