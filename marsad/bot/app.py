@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,7 +44,7 @@ from marsad.bot.wiring import utc_now
 from marsad.config import Config
 from marsad.errors import MarsadError, RuleError
 from marsad.matching.engine import Matcher
-from marsad.store.chats import query_subscriptions
+from marsad.store.chats import Subscription, query_subscriptions
 from marsad.store.engine import session as open_session
 
 log = logging.getLogger(__name__)
@@ -127,14 +127,20 @@ def install_subscriptions(engine: Engine, matcher: Matcher) -> int:
     Call before the first poll so new items meet every subscription.  A query the current rule
     files no longer accept (an entity was removed) is logged and left out.
     """
-    count = 0
     with open_session(engine) as s:
-        for row in query_subscriptions(s):
-            try:
-                subscribe.install(matcher, row)
-                count += 1
-            except RuleError as error:
-                log.warning("subscription %s (%r) no longer valid: %s", row.id, row.target, error)
+        return install_subscriptions_of(matcher, query_subscriptions(s))
+
+
+def install_subscriptions_of(matcher: Matcher, rows: Iterable[Subscription]) -> int:
+    """Install query subscriptions in ``matcher``; one the rule files no longer accept is
+    logged and left out. Returns how many were installed."""
+    count = 0
+    for row in rows:
+        try:
+            subscribe.install(matcher, row)
+            count += 1
+        except RuleError as error:
+            log.warning("subscription %s (%r) no longer valid: %s", row.id, row.target, error)
     return count
 
 

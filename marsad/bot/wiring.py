@@ -15,11 +15,13 @@ if TYPE_CHECKING:
     # The polling stack (httpx, the Telegram library through fan-out, the matcher) is imported
     # by the functions that build it: `marsad stories` and `marsad digest` need none of it.
     from sqlalchemy import Engine
+    from sqlmodel import Session
 
     from marsad.matching.engine import Matcher
+    from marsad.store.tables import Item, Source
     from marsad.watchers.fetch import Fetcher
     from marsad.watchers.ingest import Stage
-    from marsad.watchers.poller import Poller
+    from marsad.watchers.poller import IngestHook, Poller
 
 
 def utc_now() -> datetime:
@@ -69,6 +71,31 @@ def make_matcher(config: Config, engine: Engine | None = None) -> Matcher:
     return matcher
 
 
+class QuerySync:
+    """Installs in this process's matcher the query subscriptions other processes stored.
+
+    With several processes, a `/subscribe QUERY` is answered by the bot's process; the watchers
+    that match new items learn of it here, at their next ingest, before matching.
+    """
+
+    def __init__(self, matcher: Matcher, engine: Engine) -> None:
+        from marsad.store.chats import query_subscriptions
+        from marsad.store.engine import session as open_session
+
+        self.matcher = matcher
+        with open_session(engine) as s:
+            self.known = {row.id for row in query_subscriptions(s)}
+
+    def __call__(self, session: Session) -> int:
+        """Install the ones not seen before; returns how many."""
+        from marsad.bot.app import install_subscriptions_of
+        from marsad.store.chats import query_subscriptions
+
+        new = [row for row in query_subscriptions(session) if row.id not in self.known]
+        self.known.update(row.id for row in new)
+        return install_subscriptions_of(self.matcher, new)
+
+
 def make_poller(
     config: Config,
     engine: Engine,
@@ -95,7 +122,16 @@ def make_poller(
     if matcher is not None:
         first.append(FanOut(config, matcher, clock))
     ingest = Ingest(config, matcher, [*first, *stages])
-    return Poller(config, engine, fetcher, clock=clock, on_ingest=ingest, executor=executor)
+    hook: IngestHook = ingest if matcher is None else _synced(ingest, QuerySync(matcher, engine))
+    return Poller(config, engine, fetcher, clock=clock, on_ingest=hook, executor=executor)
+
+
+def _synced(ingest: IngestHook, sync: QuerySync) -> IngestHook:
+    def hook(session: Session, source: Source, items: list[Item]) -> None:
+        sync(session)
+        ingest(session, source, items)
+
+    return hook
 
 
 def open_configured_store(

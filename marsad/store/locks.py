@@ -21,6 +21,9 @@ class Lock(IntEnum):
     store reports of one event at the same moment see each other's and make one story."""
     TELEGRAM_UPDATES = 0x6D617273_00000003
     """Held (per session) by the one process that long-polls Telegram for updates."""
+    SOURCES = 0x6D617273_00000004
+    """Held (per transaction) while a process brings the sources table in step with its
+    configuration, so processes starting together do not insert one source twice."""
 
 
 def lock_in_transaction(connection: Connection, lock: Lock) -> None:

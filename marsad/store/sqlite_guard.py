@@ -10,12 +10,17 @@ overrides); and a watch on the file's identity (device and inode) while the serv
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
+import os
+import socket
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy.engine import make_url
 
@@ -121,3 +126,58 @@ class FileWatch:
         if self.identity is not None and now != self.identity:
             return f"the database file {self.database} was replaced while Marsad was running"
         return None
+
+
+LOCK_SUFFIX = ".run.lock"
+
+
+class ProcessLock:
+    """One `marsad run` per SQLite file: an exclusive lock on ``FILE.run.lock`` for as long as
+    the service runs. The kernel lets it go when the process ends, however it ends, so a crash
+    leaves nothing to clean up. Several processes need PostgreSQL (docs/deploy.md)."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.path = database.with_name(database.name + LOCK_SUFFIX)
+        self._handle: IO[str] | None = None
+
+    def acquire(self, now: datetime) -> None:
+        """Take the lock, or raise StoreError naming the file and the process that holds it."""
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = _holder(handle.read())
+            handle.close()
+            raise StoreError(
+                f"the database {self.database} is in use by another `marsad run` ({holder}). "
+                "One process per SQLite file: stop that one first, or use PostgreSQL "
+                "(database.url) to run several (docs/deploy.md)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        payload = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": now.isoformat(timespec="seconds"),
+        }
+        handle.write(json.dumps(payload) + "\n")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        """Let the lock go (a clean stop)."""
+        if self._handle is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+def _holder(text: str) -> str:
+    try:
+        found = json.loads(text)
+        return f"pid {found['pid']} on {found['host']}, since {found['started']}"
+    except (ValueError, KeyError, TypeError):
+        return "a process that is still running"

@@ -14,7 +14,7 @@ from sqlalchemy import Column, Text, func, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from marsad.store.delivery import OutboxRow
-from marsad.store.tables import Item, Source
+from marsad.store.tables import Counter, Item, Source
 from marsad.store.timeutil import UTCDateTime
 
 
@@ -242,6 +242,45 @@ def window_items(
             return
         yield from rows
         last = rows[-1].id or last
+
+
+def stories_since(session: Session, after_seq: int, *, batch: int = 2000) -> Iterator[Item]:
+    """Items put in stories after ``after_seq`` in the story order (``Item.story_seq``),
+    that order first: what other processes added since this one last looked."""
+    last = after_seq
+    while True:
+        rows = session.exec(
+            select(Item)
+            .where(col(Item.story_seq) > last, col(Item.story_id).is_not(None))
+            .order_by(col(Item.story_seq))
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].story_seq or last
+
+
+STORY_ORDER = "story_seq"
+"""The counter (``counters`` table) that numbers items as they are put in stories."""
+
+
+def take_story_numbers(session: Session, count: int) -> int:
+    """Reserve ``count`` numbers of the story order; returns the first. Call under the
+    stories lock (PostgreSQL) or SQLite's write lock, so numbers commit in order."""
+    current = session.get(Counter, STORY_ORDER)
+    if current is None:
+        current = Counter(name=STORY_ORDER, value=0)
+    first = current.value + 1
+    current.value += count
+    session.add(current)
+    return first
+
+
+def story_order(session: Session) -> int:
+    """The last number of the story order given out (0: none yet)."""
+    current = session.get(Counter, STORY_ORDER)
+    return current.value if current is not None else 0
 
 
 def max_item_id(session: Session) -> int:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from marsad.store.timeutil import UTCDateTime
+
+
+class SourceOrigin(StrEnum):
+    """Where a source row came from."""
+
+    CONFIG = "config"
+    """A ``[[sources]]`` entry of the configuration."""
+    OPML = "opml"
+    """Added by ``marsad sources import``; polled with the ``[polling]`` defaults."""
 
 
 class Source(SQLModel, table=True):
@@ -90,4 +100,4 @@ class Counter(SQLModel, table=True):
     value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
 
-__all__ = ["Counter", "Item", "SQLModel", "Source", "Worker"]
+__all__ = ["Counter", "Item", "SQLModel", "Source", "SourceOrigin", "Worker"]

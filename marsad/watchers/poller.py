@@ -16,12 +16,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from marsad.config import Config, SourceConfig, SourceKind
 from marsad.store.engine import session as open_session
 from marsad.store.items import add_items, known_keys
+from marsad.store.locks import Lock, lock_in_transaction
 from marsad.store.page_links import remember_links, seen_links
+from marsad.store.source_leases import DueWindow, release
 from marsad.store.sources import (
     enable_source,
     record_failure,
@@ -29,7 +31,7 @@ from marsad.store.sources import (
     record_success,
     sync_sources,
 )
-from marsad.store.tables import Item, Source
+from marsad.store.tables import Item, Source, SourceOrigin
 from marsad.watchers.backoff import longest_wait, next_regular_poll, plan_after_failure
 from marsad.watchers.feeds import Entry, Reader, parse_feed
 from marsad.watchers.fetch import Fetcher, FetchOutcome, FetchResult
@@ -155,11 +157,19 @@ class Poller:
         self._running: dict[str, asyncio.Lock] = {}
         self._configs = {source.name: source for source in config.sources}
         with open_session(engine) as s:
+            if s.get_bind().dialect.name == "postgresql":
+                lock_in_transaction(s.connection(), Lock.SOURCES)
             rows = sync_sources(s, [c for c in config.sources if c.enabled])
+            # Sources added to the store by `marsad sources import` are polled with the
+            # [polling] defaults, unless the configuration names one the same.
+            for row in s.exec(select(Source).where(Source.origin == SourceOrigin.OPML.value)):
+                if row.name not in rows and row.name not in self._configs:
+                    rows[row.name] = row
+                    self._configs[row.name] = SourceConfig(name=row.name, url=row.url)
             self._ids = {name: row.id or 0 for name, row in rows.items()}
-        # This poller is the only writer of its sources' fetch state, so it keeps a detached
-        # copy of each row: a poll reads no row before fetching, and a 304 writes one UPDATE.
-        self._state: dict[str, Source] = dict(rows)
+            known = set(s.exec(select(Source.name)).all())
+        self.unpolled = frozenset(known - set(self._ids))
+        """Names of stored sources this poller must not poll (no longer, or not, configured)."""
 
     @property
     def source_names(self) -> list[str]:
@@ -168,10 +178,41 @@ class Poller:
     def source_id(self, name: str) -> int:
         return self._ids[name]
 
-    def next_poll_at(self, name: str) -> datetime | None:
+    def adopt(self, row: Source) -> bool:
+        """Take on a source stored after this poller started: one `marsad sources import`
+        added (polled with the defaults). False for any other (another configuration's)."""
+        if row.name in self._ids:
+            return True
+        if row.origin != SourceOrigin.OPML.value or row.id is None:
+            return False
+        self._configs[row.name] = SourceConfig(name=row.name, url=row.url)
+        self._ids[row.name] = row.id
+        return True
+
+    def source_config(self, name: str) -> SourceConfig:
+        return self._configs[name]
+
+    def due_window(self) -> DueWindow:
+        """When a stored next poll is too far ahead to be real (see ``next_poll_at``)."""
+        intervals = [self.config.interval_of(self._configs[name]) for name in self._ids]
+        longest = max(intervals, default=self.config.polling.interval)
+        jitter = self.config.polling.jitter
+        return DueWindow(
+            healthy=longest_wait(0, longest, jitter) + CLOCK_SLACK,
+            failing=longest_wait(1, longest, jitter) + CLOCK_SLACK,
+        )
+
+    def load(self, name: str) -> Source:
+        """The source's row as stored now (another process may have polled it since)."""
+        with open_session(self.engine) as s:
+            row = s.get(Source, self._ids[name])
+            assert row is not None
+            return row
+
+    def next_poll_at(self, name: str, source: Source | None = None) -> datetime | None:
         """When the source is due next (regular interval, back-off or Retry-After), never
         further ahead than the longest wait its state allows (``backoff.longest_wait``)."""
-        source = self._state[name]
+        source = source or self.load(name)
         due = source.next_poll_at
         if due is None:
             return None
@@ -200,24 +241,38 @@ class Poller:
         return list(await asyncio.gather(*tasks))
 
     async def poll(
-        self, name: str, *, include_disabled: bool = False, force: bool = False
+        self,
+        name: str,
+        *,
+        include_disabled: bool = False,
+        force: bool = False,
+        claimed: Source | None = None,
     ) -> PollReport:
         """Poll one source unless it is disabled or (without ``force``) backing off.
 
-        Two polls of one source never overlap: a second call waits for the first.
+        ``claimed``: the source's row as a claim returned it (``source_leases.claim_due``); its
+        lease is cleared with the poll's outcome, or at once if the poll crashed. Two polls of
+        one source in this process never overlap: a second call waits for the first.
         """
         lock = self._running.setdefault(name, asyncio.Lock())
         async with lock, self._limit:
             try:
-                return await self._poll(name, include_disabled=include_disabled, force=force)
+                return await self._poll(
+                    name, include_disabled=include_disabled, force=force, claimed=claimed
+                )
             except Exception as exc:  # a bug must not take the other sources down with it
                 log.exception("poll of %s crashed", name)
+                if claimed is not None and claimed.lease_owner is not None:
+                    with open_session(self.engine) as s:
+                        release(s, claimed.lease_owner, [self._ids[name]])
                 return PollReport(name, PollStatus.FAILED, error=f"internal error: {exc!r}")
 
-    async def _poll(self, name: str, *, include_disabled: bool, force: bool) -> PollReport:
+    async def _poll(
+        self, name: str, *, include_disabled: bool, force: bool, claimed: Source | None
+    ) -> PollReport:
         config = self._configs[name]
         now = self.clock()
-        source = self._state[name]
+        source = claimed or self.load(name)
         if source.disabled_reason is not None:
             if not include_disabled:
                 return PollReport(name, PollStatus.DISABLED, disabled_reason=source.disabled_reason)
@@ -226,18 +281,18 @@ class Poller:
                 assert row is not None
                 enable_source(s, row)
                 s.commit()
-                source = self._state[name] = row
-        due = self.next_poll_at(name)
+                source = row
+        due = self.next_poll_at(name, source)
         if not force and due is not None and now < due:
             return PollReport(name, PollStatus.WAITING, error=source.last_error)
         url, etag, last_modified = source.url, source.etag, source.last_modified
         result = await self.fetcher.fetch(url, etag=etag, last_modified=last_modified)
         if result.outcome is FetchOutcome.NOT_MODIFIED:
-            return self._store(config, result, [], None, now)
+            return self._not_modified(config, source, result, now)
         if not result.ok:
             return self._fail(config, now, result.error or str(result.outcome), result)
         if not result.body.strip():
-            return self._empty(config, result, now)
+            return self._empty(config, source, result, now)
         if config.kind is SourceKind.PAGE:
             entries, done, problem = await self._read_page(config, result)
             drafts = [make_item(entry, result.final_url, now) for entry in entries]
@@ -350,10 +405,7 @@ class Poller:
         *,
         final: bool = True,
     ) -> PollReport:
-        interval = self.config.interval_of(config)
-        next_poll = next_regular_poll(now, interval, self.config.polling.jitter, self.rng.random())
-        if result.outcome is FetchOutcome.NOT_MODIFIED and not drafts:
-            return self._not_modified(config, result, now, next_poll)
+        next_poll = self._next_regular(config, now)
         with open_session(self.engine) as s:
             source = s.get(Source, self._ids[config.name])
             assert source is not None
@@ -372,6 +424,7 @@ class Poller:
             if not final:
                 s.commit()
                 return PollReport(config.name, PollStatus.NEW, tuple(new), backlog=backlog)
+            source.lease_owner = source.lease_until = None
             record_success(
                 s,
                 source,
@@ -384,7 +437,6 @@ class Poller:
                 new_items=len(new),
             )
             s.commit()
-            self._state[config.name] = source
         return PollReport(
             config.name,
             PollStatus.NEW if new else PollStatus.NO_NEW,
@@ -394,17 +446,23 @@ class Poller:
             error=problem,
         )
 
+    def _next_regular(self, config: SourceConfig, now: datetime) -> datetime:
+        interval = self.config.interval_of(config)
+        return next_regular_poll(now, interval, self.config.polling.jitter, self.rng.random())
+
     def _not_modified(
         self,
         config: SourceConfig,
+        source: Source,
         result: FetchResult,
         now: datetime,
-        next_poll: datetime,
         *,
         empty: bool = False,
     ) -> PollReport:
-        """A 304: one UPDATE of the source's poll times (no row read, nothing parsed)."""
-        source = self._state[config.name]
+        """A 304: one UPDATE of the source's poll times and lease (no row read, nothing
+        parsed); ``source`` is the row the poll started from."""
+        next_poll = self._next_regular(config, now)
+        source.lease_owner = source.lease_until = None
         with open_session(self.engine) as s:
             record_not_modified(
                 s,
@@ -420,14 +478,14 @@ class Poller:
         note = "empty response, treated as not modified" if empty else None
         return PollReport(config.name, PollStatus.NOT_MODIFIED, error=note)
 
-    def _empty(self, config: SourceConfig, result: FetchResult, now: datetime) -> PollReport:
+    def _empty(
+        self, config: SourceConfig, source: Source, result: FetchResult, now: datetime
+    ) -> PollReport:
         """A 200 with no content: what servers send between updates, or while regenerating a
         feed (Miniflux and RSStT read it the same way). Not a failure: no back-off, nothing
         forgotten (docs/faults.md)."""
         log.info("%s: empty response, treated as not modified", config.name)
-        interval = self.config.interval_of(config)
-        next_poll = next_regular_poll(now, interval, self.config.polling.jitter, self.rng.random())
-        return self._not_modified(config, result, now, next_poll, empty=True)
+        return self._not_modified(config, source, result, now, empty=True)
 
     def _fail(
         self, config: SourceConfig, now: datetime, error: str, result: FetchResult | None
@@ -443,6 +501,7 @@ class Poller:
                 gone=result is not None and result.outcome is FetchOutcome.GONE,
                 retry_after=result.retry_after if result is not None else None,
             )
+            source.lease_owner = source.lease_until = None
             record_failure(
                 s,
                 source,
@@ -452,7 +511,6 @@ class Poller:
                 disable_reason=plan.disable_reason,
             )
             s.commit()
-            self._state[config.name] = source
         log.warning("%s: %s", config.name, error)
         return PollReport(
             config.name,

@@ -2,22 +2,37 @@
 
 ``StoryAssigner`` keeps the clustering index of ``marsad.watchers.stories`` in memory: built
 from the store on first use (the items of the last window, with the entities recorded for them),
-topped up on every call with items other processes stored since, trimmed to the window, and
-rebuilt from the store if a transaction it took part in was not committed.
+topped up on every call with items other processes put in stories since, trimmed to the window,
+and rebuilt from the store if a transaction it took part in was not committed.
+
+Several processes: on PostgreSQL each transaction that assigns stories first takes the stories
+advisory lock, then tops up, then numbers the items it assigns in the story order
+(``Item.story_seq``). The lock is held to the commit, so numbers commit in order and "after the
+last number I saw" misses nothing; and two reports of one event stored by two processes at the
+same moment meet in one index, and become one story.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import event
 from sqlmodel import Session, select
 
 from marsad.config import Config
+from marsad.store.locks import Lock, lock_in_transaction
 from marsad.store.matches import MatchKind, matches_of
-from marsad.store.stories import join_story, merge_stories, start_story, window_items
+from marsad.store.stories import (
+    join_story,
+    merge_stories,
+    start_story,
+    stories_since,
+    story_order,
+    take_story_numbers,
+    window_items,
+)
 from marsad.store.tables import Item, Source
 from marsad.watchers.ingest import Ingested
 from marsad.watchers.stories import StoryIndex, StoryItem, fingerprint
@@ -67,7 +82,7 @@ class StoryAssigner:
         self.kinds = dict(kinds) if kinds is not None else None
         self.index = StoryIndex(window)
         self._built = False
-        self._last_id = 0
+        self._last_seq = 0
         self._open: Session | None = None
         self._source_priority: dict[int, int] = {}
 
@@ -111,11 +126,16 @@ class StoryAssigner:
         entities_by_item: Mapping[int, frozenset[str]] | None,
     ) -> dict[int, int]:
         assigned: dict[int, int] = {}
+        todo = [item for item in items if item.id is not None and item.id not in self.index]
+        number = take_story_numbers(session, len(todo)) if todo else 0
         for item in sorted(items, key=lambda it: (it.published_at, it.id or 0)):
             if item.id is None or item.id in self.index:
                 if item.id is not None and item.story_id is not None:
                     assigned[item.id] = item.story_id
                 continue
+            item.story_seq = number
+            self._last_seq = number
+            number += 1
             entities = entities_by_item.get(item.id) if entities_by_item is not None else None
             candidate = story_item(item, entities, self.kinds)
             print_ = fingerprint(candidate.title, candidate.lead)
@@ -128,7 +148,6 @@ class StoryAssigner:
             for gone in found.merged:
                 self._merge(session, story_id, gone)
             self.index.add(candidate, story_id, print_)
-            self._last_id = max(self._last_id, item.id)
             assigned[item.id] = story_id
         return assigned
 
@@ -156,12 +175,15 @@ class StoryAssigner:
         if self._open is not session:
             self._open = session
             event.listen(session, "after_commit", self._committed, once=True)
+        if session.get_bind().dialect.name == "postgresql":
+            lock_in_transaction(session.connection(), Lock.STORIES)
         since = now - self.window
         if not self._built:
-            self._load(session, since, 0)
+            self._last_seq = story_order(session)
+            self._load(window_items(session, since))
             self._built = True
         else:
-            self._load(session, since, self._last_id)
+            self._load(stories_since(session, self._last_seq))
         self.index.evict(since)
 
     def _committed(self, session: Session) -> None:
@@ -172,12 +194,17 @@ class StoryAssigner:
         log.info("stories: a transaction was not committed; rebuilding the index from the store")
         self.index = StoryIndex(self.window)
         self._built = False
-        self._last_id = 0
+        self._last_seq = 0
         self._open = None
 
-    def _load(self, session: Session, since: datetime, after_id: int) -> None:
+    def _load(self, items: Iterable[Item]) -> None:
+        session = self._open
+        assert session is not None
         batch: list[Item] = []
-        for item in window_items(session, since, after_id=after_id):
+        for item in items:
+            self._last_seq = max(self._last_seq, item.story_seq or 0)
+            if item.id in self.index:
+                continue
             batch.append(item)
             if len(batch) >= 2000:
                 self._add_stored(session, batch)
@@ -192,7 +219,6 @@ class StoryAssigner:
             entities = matched.get(item.id or 0, {}).get(MatchKind.ENTITY)
             candidate = story_item(item, frozenset(entities) if entities else None, self.kinds)
             self.index.add(candidate, item.story_id or 0)
-            self._last_id = max(self._last_id, item.id or 0)
 
     def _priorities(self, session: Session, source_id: int | None = None) -> dict[int, int]:
         """Source id -> priority, read from the store once (again for a source added since)."""

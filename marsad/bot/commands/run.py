@@ -8,7 +8,12 @@ import contextlib
 import logging
 import signal
 import sys
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
 
 from marsad.bot.app import run_bot
 from marsad.bot.console import ConsoleAlerts
@@ -23,9 +28,15 @@ from marsad.bot.wiring import (
     utc_now,
 )
 from marsad.config import Config
-from marsad.errors import StoreError
-from marsad.store.sqlite_guard import FileWatch, sqlite_path
-from marsad.watchers.scheduler import SourceScheduler
+from marsad.config_values import listen_address
+from marsad.errors import ConfigError, Problem, StoreError
+from marsad.store.sqlite_guard import FileWatch, ProcessLock, sqlite_path
+from marsad.store.workers import Role, heartbeat, new_worker_id, register, retire, roles_text
+from marsad.watchers.claims import ClaimingScheduler
+
+if TYPE_CHECKING:
+    from marsad.matching.engine import Matcher
+    from marsad.watchers.fetch import Fetcher
 
 HELP = "the service: scheduled watchers + Telegram bot (console alerts without a token)"
 DESCRIPTION = """\
@@ -48,6 +59,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="start with a new, empty SQLite database where one was used before (its chats "
         "and subscriptions are lost); without it a missing database is refused",
     )
+    parser.add_argument(
+        "--role",
+        type=_roles,
+        default=frozenset(Role),
+        metavar="ROLES",
+        help="what this process does: all (the default), or a comma-separated list of watcher "
+        "(polls its share of the sources), bot (answers Telegram; one process at a time) and "
+        "sender (sends the queued messages). Several processes need PostgreSQL",
+    )
+    parser.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        default=None,
+        help="serve /metrics and /healthz there (overrides [service] metrics)",
+    )
+
+
+def _roles(text: str) -> frozenset[Role]:
+    try:
+        return Role.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 async def watch_file(watch: FileWatch, stop: asyncio.Event, lost: list[str]) -> None:
@@ -64,57 +97,119 @@ async def watch_file(watch: FileWatch, stop: asyncio.Event, lost: list[str]) -> 
             await asyncio.wait_for(stop.wait(), timeout=FILE_WATCH_SECONDS)
 
 
-async def serve(config: Config, stop: asyncio.Event, *, allow_new_database: bool = False) -> None:
-    """Run the watchers (and the bot, with a token) until ``stop`` is set."""
+async def keep_alive(engine: Engine, worker_id: str, lease: timedelta, stop: asyncio.Event) -> None:
+    """Say this process is alive every third of the lease, until stopped."""
+    failures = 0
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=lease.total_seconds() / 3)
+        if stop.is_set():
+            return
+        try:
+            await asyncio.to_thread(heartbeat, engine, worker_id, utc_now())
+            failures = 0
+        except Exception as error:  # the database is away: the polls say so too; keep trying
+            failures += 1
+            log.warning("heartbeat failed (%d in a row): %s", failures, error)
+
+
+async def serve(
+    config: Config,
+    stop: asyncio.Event,
+    *,
+    allow_new_database: bool = False,
+    roles: frozenset[Role] = frozenset(Role),
+) -> None:
+    """Run this process's roles (watchers, and the bot with a token) until ``stop`` is set."""
     database = sqlite_path(config.database.url)
+    claimed = None
+    if database is not None:
+        claimed = ProcessLock(database)
+        claimed.acquire(utc_now())
+    try:
+        await _serve(config, stop, allow_new_database, roles, database)
+    finally:
+        if claimed is not None:
+            claimed.release()
+
+
+async def _serve(
+    config: Config,
+    stop: asyncio.Event,
+    allow_new_database: bool,
+    roles: frozenset[Role],
+    database: Path | None,
+) -> None:
     engine = open_configured_store(config, allow_new_database=allow_new_database, integrity=True)
     lost: list[str] = []
-    watching = None
+    tasks: list[asyncio.Task[None]] = []
     if database is not None:
-        watching = asyncio.create_task(watch_file(FileWatch(database), stop, lost))
+        tasks.append(asyncio.create_task(watch_file(FileWatch(database), stop, lost)))
+    worker_id = new_worker_id()
+    register(engine, worker_id, roles, utc_now())
+    log.info("worker %s: %s", worker_id[:8], roles_text(roles))
+    tasks.append(asyncio.create_task(keep_alive(engine, worker_id, config.service.lease, stop)))
     token = config.telegram.token()
-    console = None if token else ConsoleAlerts(config, engine, sys.stdout)
     try:
         matcher = make_matcher(config, engine)
         async with make_fetcher(config) as fetcher:
-            poller = make_poller(config, engine, fetcher, matcher=matcher)
-            # With a token the admins hear in Telegram when a source stops or recovers;
-            # without one, the console says so with every failed poll.
-            hook = (
-                console.report
-                if console
-                else SourceNotices(engine, config.telegram.admins, utc_now)
-            )
-            scheduler = SourceScheduler(poller, clock=utc_now, on_report=hook)
-            scheduler.start()
-            if not config.sources:
-                log.warning("no sources configured: add [[sources]] to the configuration")
+            scheduler = None
+            if Role.WATCHER in roles:
+                scheduler = _watch(config, engine, fetcher, matcher, worker_id, token)
+                scheduler.start()
+                if not config.sources:
+                    log.warning("no sources configured: add [[sources]] to the configuration")
             bot = None
-            if token:
+            if token and roles & {Role.BOT, Role.SENDER}:
                 bot = asyncio.create_task(run_bot(config, engine, matcher, stop), name="bot")
                 stopping = asyncio.create_task(stop.wait())
                 await asyncio.wait({bot, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 if bot.done() and not stop.is_set():
                     stop.set()  # the bot failed (e.g. token refused): stop the service too
             await stop.wait()
-            log.info("stopping: waiting for polls in flight")
-            await scheduler.stop(grace=max(timedelta(seconds=30), config.polling.timeout * 2))
+            if scheduler is not None:
+                log.info("stopping: waiting for polls in flight")
+                await scheduler.stop(grace=max(timedelta(seconds=30), config.polling.timeout * 2))
             if bot is not None:
                 await bot  # re-raises a bot failure (shown as a clear error)
     finally:
-        if watching is not None:
-            watching.cancel()
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            retire(engine, worker_id, utc_now())
         engine.dispose()
     if lost:
         raise StoreError(f"{lost[0]}; restore it from a backup before starting again")
 
 
-async def _main(config: Config, allow_new_database: bool) -> None:
+def _watch(
+    config: Config,
+    engine: Engine,
+    fetcher: Fetcher,
+    matcher: Matcher,
+    worker_id: str,
+    token: str | None,
+) -> ClaimingScheduler:
+    """The watcher role: claim due sources and poll them."""
+    poller = make_poller(config, engine, fetcher, matcher=matcher)
+    # With a token the admins hear in Telegram when a source stops or recovers; without one,
+    # the console says so with every failed poll.
+    hook = (
+        SourceNotices(engine, config.telegram.admins, utc_now)
+        if token
+        else ConsoleAlerts(config, engine, sys.stdout).report
+    )
+    return ClaimingScheduler(
+        poller, worker_id=worker_id, lease=config.service.lease, clock=utc_now, on_report=hook
+    )
+
+
+async def _main(config: Config, allow_new_database: bool, roles: frozenset[Role]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(config, stop, allow_new_database=allow_new_database)
+    await serve(config, stop, allow_new_database=allow_new_database, roles=roles)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,6 +223,12 @@ def run(args: argparse.Namespace) -> int:
         log.info(
             "no Telegram token in $%s: alerts are printed on the console", config.telegram.token_env
         )
-    asyncio.run(_main(config, args.allow_new_database))
+    if args.metrics is not None:
+        try:
+            address = listen_address(args.metrics)
+        except ValueError as error:
+            raise ConfigError([Problem("--metrics", str(error))]) from None
+        config = replace(config, service=replace(config.service, metrics=address))
+    asyncio.run(_main(config, args.allow_new_database, args.role))
     log.info("stopped")
     return 0
