@@ -11,6 +11,7 @@ stepped back) is refilled from now rather than waited for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,9 +40,13 @@ class Tokens:
         return max(0, int(self.tokens + 1e-9))
 
 
-def open_budget(session: Session, pacing: Pacing, now: datetime) -> Tokens:
-    """Lock the shared budget row (created full on first use) and refill it to ``now``."""
+def open_budget(session: Session, pacing: Pacing, clock: Callable[[], datetime]) -> Tokens:
+    """Lock the shared budget row (created full on first use) and refill it to ``clock()``.
+
+    The clock is read once the row is locked, so the senders see it move forward in the order
+    they take from the budget."""
     row = _locked(session)
+    now = clock()
     if row is None:
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

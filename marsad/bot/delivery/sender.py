@@ -303,7 +303,10 @@ class Sender:
         with self._session() as session:
             tokens = None
             if budgeted:
-                tokens = budget.open_budget(session, self.pacing, now)
+                # Claims are stamped with the time read once the budget is locked: in the order
+                # they take from it, whatever another process did meanwhile.
+                tokens = budget.open_budget(session, self.pacing, self.clock)
+                now = tokens.now
                 limit = min(limit, tokens.available)
                 if limit <= 0:
                     session.rollback()
