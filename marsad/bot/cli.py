@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "forms": "print what a name will catch: its forms, inflections and proclitics",
     "digest": "print the digest for a period on the console",
     "stories": "list recent stories with their outlet counts and titles",
+    "sources": "list the sources and their state; disable, enable; import and export OPML",
     "demo": "run the whole pipeline offline on bundled sample feeds",
 }
 """Sub-commands and their one-line help; a command's module is imported only when it runs,

@@ -1,15 +1,23 @@
-"""Queries on sources: keep the table in step with the configuration, record fetch outcomes."""
+"""Queries on sources: keep the table in step with the configuration, record fetch outcomes,
+and the operator's list, switches and imports (``marsad sources``)."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from marsad.config import SourceConfig
-from marsad.store.tables import Source
+from marsad.errors import MarsadError
+from marsad.store.locks import Lock, lock_in_transaction
+from marsad.store.tables import Source, SourceOrigin, Worker
+
+OPERATOR_DISABLED = "disabled by the operator"
+"""How ``disabled_reason`` starts when ``marsad sources disable`` wrote it."""
 
 
 def sync_sources(session: Session, configured: Iterable[SourceConfig]) -> dict[str, Source]:
@@ -18,7 +26,8 @@ def sync_sources(session: Session, configured: Iterable[SourceConfig]) -> dict[s
     A source whose configured URL changed starts afresh: new URL, no validators, no failures,
     re-enabled (the user fixed it), and a new first poll: what the new URL shows first is its
     backlog, stored and never alerted (another feed's whole history is not news).  Sources no
-    longer configured stay in the table, unpolled.
+    longer configured stay in the table, unpolled.  Imported sources (origin opml) are left
+    alone, except one the configuration names: the configuration takes it over.
     """
     rows = {row.name: row for row in session.exec(select(Source)).all()}
     result: dict[str, Source] = {}
@@ -36,6 +45,7 @@ def sync_sources(session: Session, configured: Iterable[SourceConfig]) -> dict[s
             row.next_poll_at = None
             row.first_polled_at = None
         row.kind = config.kind
+        row.origin = SourceOrigin.CONFIG.value
         result[config.name] = row
     session.commit()
     return result
@@ -150,3 +160,81 @@ def record_failure(
         source.disabled_reason = disable_reason
         source.disabled_at = now
     session.add(source)
+
+
+class UnknownSourceError(MarsadError):
+    """A source name the store does not hold; says which stored name was probably meant."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else "`marsad sources` lists them"
+        super().__init__(f"no source named {name!r} ({hint})")
+
+
+@dataclass(frozen=True)
+class LeaseHolder:
+    """The process polling a source now: its worker id, host and pid (unknown if unregistered)."""
+
+    worker_id: str
+    until: datetime
+    host: str | None
+    pid: int | None
+
+
+@dataclass(frozen=True)
+class SourceListing:
+    """A stored source with the process that holds its lease, if a lease is current."""
+
+    source: Source
+    holder: LeaseHolder | None
+
+
+def list_sources(session: Session, now: datetime) -> list[SourceListing]:
+    """Every stored source by name, each with the live holder of its lease (joined ``workers``)."""
+    query = (
+        select(Source, Worker)
+        .outerjoin(Worker, col(Worker.id) == col(Source.lease_owner))
+        .order_by(col(Source.name))
+    )
+    listings: list[SourceListing] = []
+    for source, worker in session.exec(query).all():
+        holder = None
+        if source.lease_owner and source.lease_until is not None and source.lease_until > now:
+            holder = LeaseHolder(
+                source.lease_owner,
+                source.lease_until,
+                worker.host if worker else None,
+                worker.pid if worker else None,
+            )
+        listings.append(SourceListing(source, holder))
+    return listings
+
+
+def find_source(session: Session, name: str) -> Source:
+    """The stored source called ``name``; UnknownSourceError with the closest name otherwise."""
+    source = session.exec(select(Source).where(col(Source.name) == name)).first()
+    if source is None:
+        raise UnknownSourceError(name, session.exec(select(Source.name)).all())
+    return source
+
+
+def disable_by_operator(session: Session, source: Source, reason: str, now: datetime) -> None:
+    """Stop polling ``source`` until it is enabled again; a poll in flight still finishes."""
+    source.disabled_reason = f"{OPERATOR_DISABLED}: {reason}" if reason else OPERATOR_DISABLED
+    source.disabled_at = now
+    session.add(source)
+
+
+def add_imported(session: Session, name: str, url: str) -> Source:
+    """A new feed source from an OPML file (origin opml), polled with the [polling] defaults."""
+    source = Source(name=name, config_url=url, url=url, kind="feed", origin=SourceOrigin.OPML.value)
+    session.add(source)
+    return source
+
+
+def sync_sources_locked(session: Session, configured: Iterable[SourceConfig]) -> dict[str, Source]:
+    """``sync_sources`` holding the SOURCES advisory lock on PostgreSQL, so a command run while
+    processes start does not insert a new configured source a second time."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock_in_transaction(session.connection(), Lock.SOURCES)
+    return sync_sources(session, configured)
