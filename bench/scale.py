@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -104,7 +105,6 @@ def feed_server(args: argparse.Namespace) -> Iterator[tuple[list[str], str, int]
         f"--feeds={args.sources}",
         f"--backlog={args.backlog}",
         f"--new-share={args.new_share}",
-        f"--min-gap={args.interval / 2}",
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
@@ -145,14 +145,27 @@ def write_config(folder: Path, database: str, urls: list[str], args: argparse.Na
     return path
 
 
-def run_options() -> tuple[bool, bool]:
-    """Whether this tree's `marsad run` takes --role and --metrics."""
+def snapshot_package(rev: str | None, folder: Path) -> Path:
+    """A copy of the package to run, so that edits made while the bench runs change nothing:
+    the working tree's ``marsad/``, or the one of git revision ``rev``."""
+    if rev is None:
+        shutil.copytree(ROOT / "marsad", folder / "marsad", ignore=shutil.ignore_patterns("*.pyc"))
+    else:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev, "marsad"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def run_options(package: Path) -> tuple[bool, bool]:
+    """Whether this package's `marsad run` takes --role and --metrics."""
     text = subprocess.run(
         [sys.executable, "-m", "marsad", "run", "--help"],
         capture_output=True,
         text=True,
         check=True,
-        cwd=ROOT,
+        cwd=package,
     ).stdout
     return "--role" in text, "--metrics" in text
 
@@ -168,6 +181,7 @@ class Snapshot:
     server_cpu: float
     transactions: int
     source_writes: int
+    source_reads: int
     claims: dict[str, float]
 
 
@@ -191,7 +205,8 @@ class RunResult:
     peaks: list[float] = field(default_factory=list)
     items: int = 0
     failed: int = 0
-    early: int = 0
+    extra: int = 0
+    claim_ms: dict[str, float] = field(default_factory=dict)
 
 
 class Watchers:
@@ -204,7 +219,7 @@ class Watchers:
         self.postgres: dict[int, float] = {}
         has_role, has_metrics = args.run_options
         env = {k: v for k, v in os.environ.items() if k != "MARSAD_BENCH_NO_TOKEN"}
-        env["PYTHONPATH"] = str(ROOT)
+        env["PYTHONPATH"] = str(args.package)
         for number in range(count):
             command = [sys.executable, "-m", "marsad", "run", "--config", str(config)]
             if has_role:
@@ -244,19 +259,23 @@ class Watchers:
                 self.postgres[int(pid)] = used
         return sum(self.postgres.values())
 
-    def counters(self) -> tuple[int, int]:
-        """(transactions, rows written to ``sources``) of the database so far."""
+    def counters(self) -> tuple[int, int, int]:
+        """(transactions, rows written to ``sources``, rows of ``sources`` read by scans and
+        index fetches) of the database so far."""
         try:
             tx = self.store.execute(
                 "SELECT xact_commit + xact_rollback FROM pg_stat_database "
                 "WHERE datname = current_database()"
             ).fetchone()
-            writes = self.store.execute(
-                "SELECT n_tup_upd + n_tup_ins FROM pg_stat_user_tables WHERE relname = 'sources'"
+            rows = self.store.execute(
+                "SELECT n_tup_upd + n_tup_ins, seq_tup_read + coalesce(idx_tup_fetch, 0) "
+                "FROM pg_stat_user_tables WHERE relname = 'sources'"
             ).fetchone()
         except psycopg.Error:
-            return 0, 0
-        return int(tx[0] if tx else 0), int(writes[0] if writes else 0)
+            return 0, 0, 0
+        if tx is None or rows is None:
+            return 0, 0, 0
+        return int(tx[0]), int(rows[0]), int(rows[1])
 
     def claim_metrics(self) -> dict[str, float]:
         """The claim and lease samples of every process's /metrics, summed by name."""
@@ -309,7 +328,7 @@ class Watchers:
 def snapshot(watchers: Watchers, stats: dict[str, object], at: float, server: int) -> Snapshot:
     cycles = stats["cycles"]
     assert isinstance(cycles, list)
-    transactions, writes = watchers.counters()
+    transactions, writes, reads = watchers.counters()
     return Snapshot(
         at=at,
         requests=sum(int(c["reached"]) for c in cycles),
@@ -318,6 +337,7 @@ def snapshot(watchers: Watchers, stats: dict[str, object], at: float, server: in
         server_cpu=proc_cpu(server) or 0.0,
         transactions=transactions,
         source_writes=writes,
+        source_reads=reads,
         claims=watchers.claim_metrics(),
     )
 
@@ -350,7 +370,7 @@ def run_processes(count: int, args: argparse.Namespace) -> RunResult:
             ).fetchone()
         result.items = int(items[0]) if items else 0
         result.failed = int(failed[0]) if failed else 0
-        result.early = int(get_json(stats_url)["early"])  # type: ignore[call-overload]
+        result.claim_ms = claim_cost(database, args.package)
     return result
 
 
@@ -404,12 +424,68 @@ def measure(
                 after,
             )
         )
+        # Every source has been polled ``number`` times and none is due: any request beyond
+        # that was a source polled twice.
+        result.extra = max(result.extra, after.requests - number * int(str(stats["feeds"])))
         print(f"  {result.processes} process(es): cycle {number} in {after.at - before.at:.1f} s")
         if len(result.cycles) < args.cycles and args.trigger:
             watchers.make_all_due()
             before = snapshot(watchers, get_json(stats_url), time.monotonic(), server)
         else:
             before = after
+
+
+CLAIM_PROBES = ("1 of all due", "20 of all due", "none due")
+CLAIM_SCRIPT = """
+import json, sys, time
+from datetime import UTC, datetime, timedelta
+from sqlalchemy import text
+from marsad.store.engine import create_store_engine, session
+from marsad.store.source_leases import DueWindow, claim_due, release
+
+engine = create_store_engine(sys.argv[1])
+window = DueWindow(healthy=timedelta(days=1), failing=timedelta(days=30))
+found = {}
+for label, limit, due in json.loads(sys.argv[2]):
+    with engine.begin() as connection:
+        connection.execute(text(
+            "UPDATE sources SET lease_owner = NULL, lease_until = NULL, next_poll_at = "
+            + ("now()" if due else "now() + interval '1 hour'")
+        ))
+    spent = []
+    for _ in range(100):
+        started = time.perf_counter()
+        with session(engine) as s:
+            claim_due(s, "bench", now=datetime.now(UTC), lease=timedelta(minutes=2),
+                      limit=limit, window=window)
+        spent.append(time.perf_counter() - started)
+        with session(engine) as s:
+            release(s, "bench")
+    found[label] = 1000 * sorted(spent)[len(spent) // 2]
+print(json.dumps(found))
+"""
+
+
+def claim_cost(database: str, package: Path) -> dict[str, float]:
+    """Median wall ms of one claim transaction (``source_leases.claim_due``) on the run's
+    database after the run, alone: of 1 and of 20 sources when all are due, and the idle look
+    when none is (each process makes it every second)."""
+    probes = [
+        [CLAIM_PROBES[0], 1, True],
+        [CLAIM_PROBES[1], 20, True],
+        [CLAIM_PROBES[2], 20, False],
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", CLAIM_SCRIPT, STORE_URL.format(name=database), json.dumps(probes)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(package)},
+    )
+    if done.returncode != 0:
+        print(f"claim probe failed: {done.stderr[-500:]}", file=sys.stderr)
+        return {}
+    return {str(k): float(v) for k, v in json.loads(done.stdout).items()}
 
 
 def per_poll(value: float, polls: int, scale: float = 1000.0) -> str:
@@ -438,6 +514,7 @@ def report(results: list[RunResult], args: argparse.Namespace) -> None:
                     per_poll(a.server_cpu - b.server_cpu, polls),
                     per_poll(a.transactions - b.transactions, polls, 1.0),
                     per_poll(a.source_writes - b.source_writes, polls, 1.0),
+                    f"{(a.source_reads - b.source_reads) / max(1, polls):.0f}",
                     *(
                         per_poll(a.claims.get(n, 0.0) - b.claims.get(n, 0.0), polls, 1.0)
                         for n in names
@@ -462,6 +539,7 @@ def report(results: list[RunResult], args: argparse.Namespace) -> None:
             "CPU feed server",
             "transactions",
             "sources row writes",
+            "sources rows read",
             *names,
         ],
         rows,
@@ -488,7 +566,8 @@ def report(results: list[RunResult], args: argparse.Namespace) -> None:
                 " / ".join(f"{p:.0f}" for p in result.peaks),
                 str(result.items),
                 str(result.failed),
-                str(result.early),
+                str(result.extra),
+                *(f"{result.claim_ms.get(k, float('nan')):.2f}" for k in CLAIM_PROBES),
             ]
         )
     print_table(
@@ -507,7 +586,8 @@ def report(results: list[RunResult], args: argparse.Namespace) -> None:
             "peak RSS MB per process",
             "items stored",
             "failed sources",
-            "polls too soon",
+            "sources polled twice",
+            *(f"claim ms: {k}" for k in CLAIM_PROBES),
         ],
         summary,
     )
@@ -533,17 +613,20 @@ def main() -> None:
         action="store_false",
         help="do not make every source due after each cycle (steady cycles come by interval)",
     )
+    parser.add_argument("--rev", help="run the package of this git revision (default: the tree)")
     parser.add_argument("--quick", action="store_true", help="500 sources, 3 cycles")
     args = parser.parse_args()
     if args.quick:
         args.sources, args.cycles = 500, 3
-    args.run_options = run_options()
-    if not args.run_options[0]:
-        print("note: this tree's `marsad run` has no --role; running the default role")
-    results = []
-    for count in [int(n) for n in args.processes.split(",")]:
-        print(f"{count} watcher process(es), {args.sources} sources ...", flush=True)
-        results.append(run_processes(count, args))
+    with tempfile.TemporaryDirectory(prefix="marsad-scale-package-") as package:
+        args.package = snapshot_package(args.rev, Path(package))
+        args.run_options = run_options(args.package)
+        if not args.run_options[0]:
+            print("note: this tree's `marsad run` has no --role; running the default role")
+        results = []
+        for count in [int(n) for n in args.processes.split(",")]:
+            print(f"{count} watcher process(es), {args.sources} sources ...", flush=True)
+            results.append(run_processes(count, args))
     report(results, args)
 
 

@@ -13,8 +13,7 @@ and descriptions are a real article's lead, read at start from ``../shared/speed
 
 The server counts, per feed, the requests it answered, so ``GET /_stats`` tells the bench when
 every feed has been polled k times (the end of cycle k), with the 200s, 304s and new items of
-each cycle, and how many polls came sooner than ``min_gap`` seconds after the previous poll
-of the same feed (a source polled twice: each is due one interval after its last poll). On start it
+each cycle. On start it
 prints one JSON line: ``{"pid": ..., "urls": [...]}``, the feed URLs in order.
 """
 
@@ -84,15 +83,11 @@ class Feeds:
     requests: list[int] = field(default_factory=list)
     added: list[list[datetime]] = field(default_factory=list)
     bodies: dict[int, tuple[int, bytes]] = field(default_factory=dict)
-    min_gap: float = 0.0
     cycles: list[Cycle] = field(default_factory=list)
-    last_at: list[float] = field(default_factory=list)
-    early: int = 0
 
     def __post_init__(self) -> None:
         self.requests = [0] * self.count
         self.added = [[] for _ in range(self.count)]
-        self.last_at = [-1e9] * self.count
 
     def gains_item(self, index: int, number: int) -> bool:
         """Whether request ``number`` (from 2) of feed ``index`` finds a new item."""
@@ -102,10 +97,6 @@ class Feeds:
     def answer(self, index: int, if_none_match: str | None) -> tuple[int, str, bytes]:
         """Count the request and answer it: (status, etag, body)."""
         number = self.requests[index] = self.requests[index] + 1
-        now = time.monotonic()
-        if now - self.last_at[index] < self.min_gap:
-            self.early += 1
-        self.last_at[index] = now
         if len(self.cycles) < number:
             self.cycles.append(Cycle(first_at=time.monotonic()))
         cycle = self.cycles[number - 1]
@@ -156,7 +147,6 @@ class Feeds:
     def stats(self) -> dict[str, object]:
         return {
             "feeds": self.count,
-            "early": self.early,
             "max_requests": max(self.requests, default=0),
             "cycles": [cycle.__dict__ for cycle in self.cycles],
         }
@@ -208,7 +198,7 @@ async def serve_connection(
 
 async def main(args: argparse.Namespace) -> None:
     corpus = Corpus.read(Path(args.corpus))
-    feeds = Feeds(args.feeds, args.backlog, args.new_share, corpus, min_gap=args.min_gap)
+    feeds = Feeds(args.feeds, args.backlog, args.new_share, corpus)
     ports: list[tuple[str, int]] = []
     servers = []
     for number in range(args.hosts):
@@ -232,7 +222,6 @@ if __name__ == "__main__":
     parser.add_argument("--backlog", type=int, default=5)
     parser.add_argument("--new-share", type=float, default=0.05)
     parser.add_argument("--hosts", type=int, default=253, choices=range(1, 254), metavar="1..253")
-    parser.add_argument("--min-gap", type=float, default=0.0, help="seconds; see /_stats")
     parser.add_argument("--corpus", default=str(CORPUS))
     try:
         asyncio.run(main(parser.parse_args()))
