@@ -1,5 +1,9 @@
 """The python-telegram-bot application: commands, buttons, daily digests, and ``run_bot``.
 
+In a deployment of several processes, ``run_bot`` does what the process's roles say: answer
+commands and queue the daily digests when it leads (``leader.py``: one process at a time), and
+send the outbox alongside the other processes' senders.
+
 ``base_url`` (``[telegram] base_url``) is handed to PTB as is: PTB appends the token, so a
 self-hosted Bot API server is written ``http://127.0.0.1:8081/bot`` (like the default
 ``https://api.telegram.org/bot``).  The token is never logged: PTB's and httpx's loggers that
@@ -13,11 +17,11 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     Application,
@@ -40,6 +44,7 @@ from marsad.bot.handlers import (
 )
 from marsad.bot.handlers.access import AccessPolicy
 from marsad.bot.handlers.common import SERVICES_KEY, Context, Handler, Services, command
+from marsad.bot.leader import Leadership
 from marsad.bot.wiring import utc_now
 from marsad.config import Config
 from marsad.errors import MarsadError, RuleError
@@ -234,14 +239,20 @@ async def stop_application(application: Application[Any, Any, Any, Any, Any, Any
         await application.stop()
 
 
+class Initializable(Protocol):
+    """An Application or a Bot: ``initialize`` calls getMe."""
+
+    async def initialize(self) -> None: ...
+
+
 async def connect(
-    application: Application[Any, Any, Any, Any, Any, Any],
+    application: Initializable,
     stop: asyncio.Event,
     *,
     first_wait: float = 1.0,
     max_wait: float = 60.0,
 ) -> bool:
-    """Initialize the application (``getMe``), retrying while Telegram is unreachable.
+    """Initialize the application or bot (``getMe``), retrying while Telegram is unreachable.
 
     Returns False when ``stop`` was set first.  A token Telegram refuses is not retried: it
     raises MarsadError (naming the variable, never the token).
@@ -267,6 +278,10 @@ async def run_bot(
     matcher: Matcher,
     stop: asyncio.Event,
     *,
+    worker_id: str | None = None,
+    lease: timedelta | None = None,
+    updates: bool = True,
+    sending: bool = True,
     clock: Callable[[], datetime] = utc_now,
     story_of: StoryOf = items_are_stories,
     story_members: StoryMembers = item_as_story,
@@ -274,18 +289,37 @@ async def run_bot(
 ) -> None:
     """Run the bot until ``stop`` is set: commands, buttons, daily digests and the outbox sender.
 
-    ``matcher`` is the service's one live matcher, its stored query subscriptions already
-    installed (``wiring.make_matcher(config, engine)`` does it, before the first poll).
+    ``updates``: compete to be the one process answering commands and queueing the daily
+    digests (always this one on SQLite).  ``sending``: run a sender whose claims carry
+    ``worker_id`` (this process's row in ``workers``).  ``lease`` (default ``service.lease``)
+    is how long a silent process counts as alive.  ``matcher`` is the service's one live
+    matcher, its stored query subscriptions already installed (``wiring.make_matcher``).
     While Telegram is unreachable at start it retries (the watchers keep running meanwhile).
     Raises MarsadError when the token variable is unset or Telegram refuses the token.
     """
     token = config.telegram.token()
     if token is None:
         raise MarsadError(f"no Telegram token in ${config.telegram.token_env}")
+    roles = Roles(
+        worker_id=worker_id,
+        lease=lease if lease is not None else config.service.lease,
+        updates=updates,
+        sending=sending,
+        poll_timeout=poll_timeout,
+    )
     with protect_token(token):
-        await _run(
-            config, engine, matcher, stop, token, clock, story_of, story_members, poll_timeout
-        )
+        await _run(config, engine, matcher, stop, token, clock, story_of, story_members, roles)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What ``run_bot`` does in this process."""
+
+    worker_id: str | None
+    lease: timedelta
+    updates: bool
+    sending: bool
+    poll_timeout: float
 
 
 async def _run(
@@ -297,31 +331,68 @@ async def _run(
     clock: Callable[[], datetime],
     story_of: StoryOf,
     story_members: StoryMembers,
-    poll_timeout: float,
+    roles: Roles,
 ) -> None:
-    from marsad.bot.delivery.sender import Sender
+    from marsad.bot.delivery.sender import Sender, make_bot
 
-    application = build_application(
-        config,
-        engine,
-        matcher,
-        token,
-        clock=clock,
-        story_of=story_of,
-        story_members=story_members,
-    )
-    if not await connect(application, stop):
+    application = None
+    if roles.updates:
+        application = build_application(
+            config,
+            engine,
+            matcher,
+            token,
+            clock=clock,
+            story_of=story_of,
+            story_members=story_members,
+        )
+        bot: Bot = application.bot
+        initializable: Initializable = application
+    else:  # sending only: a Bot is enough, no updater or handlers
+        bot = make_bot(token, config.telegram.base_url)
+        initializable = bot
+    if not await connect(initializable, stop):
         return
+    tasks: list[asyncio.Task[None]] = []
+    done = asyncio.Event()  # set on stop, and also when this task is cancelled
     try:
-        await start_application(application, poll_timeout)
-        sender = Sender(application.bot, engine, clock=clock)
-        sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
-        try:
-            await stop.wait()
-        finally:
-            log.info("stopping the bot")
-            await stop_application(application)
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(sending, timeout=30)
+        if application is not None:
+            tasks.append(asyncio.create_task(_answer(application, engine, done, clock, roles)))
+        if roles.sending:
+            sender = Sender(bot, engine, clock=clock, lease=roles.lease, worker_id=roles.worker_id)
+            tasks.append(asyncio.create_task(sender.run(done), name="outbox-sender"))
+        await stop.wait()
     finally:
-        await application.shutdown()
+        log.info("stopping the bot")
+        done.set()
+        if tasks:
+            await asyncio.wait(tasks, timeout=30)
+        if application is not None:
+            await application.shutdown()
+        else:
+            await bot.shutdown()
+
+
+async def _answer(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    engine: Engine,
+    stop: asyncio.Event,
+    clock: Callable[[], datetime],
+    roles: Roles,
+) -> None:
+    """Answer updates and queue digests while this process leads."""
+    leadership = Leadership(
+        engine,
+        worker_id=roles.worker_id,
+        lease=roles.lease,
+        poll_timeout=roles.poll_timeout,
+        clock=clock,
+    )
+
+    async def start() -> None:
+        await start_application(application, roles.poll_timeout)
+
+    async def step_down() -> None:
+        await stop_application(application)
+
+    await leadership.run(stop, start, step_down)
