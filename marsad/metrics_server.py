@@ -183,12 +183,19 @@ class MetricsServer:
             health = self.health()
         except Exception:  # a broken check is an unhealthy process, not a dropped connection
             log.warning("metrics: the health check failed", exc_info=True)
-            return _plain(start_response, "503 Service Unavailable", '{"healthy": false}\n')
-        body = json.dumps(health.as_json(), ensure_ascii=False).encode() + b"\n"
-        status = "200 OK" if health.healthy else "503 Service Unavailable"
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        start_response(status, headers)
-        return [b"" if method == "HEAD" else body]
+            return _json(start_response, method, False, {"healthy": False})
+        return _json(start_response, method, health.healthy, health.as_json())
+
+
+def _json(
+    start_response: StartResponse, method: str, healthy: bool, content: dict[str, Any]
+) -> list[bytes]:
+    body = json.dumps(content, ensure_ascii=False).encode() + b"\n"
+    status = "200 OK" if healthy else "503 Service Unavailable"
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [b"" if method == "HEAD" else body]
 
 
 def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:
@@ -227,8 +234,13 @@ class OperatorView:
 
     server: MetricsServer
     collector: StoreCollector
+    stopped: bool = False
 
     def stop(self) -> None:
+        """Close the server and stop reading the database; a second call does nothing."""
+        if self.stopped:
+            return
+        self.stopped = True
         self.server.stop()
         unwatch_store(self.collector)
 

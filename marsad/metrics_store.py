@@ -13,13 +13,11 @@ import threading
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
@@ -74,14 +72,10 @@ def read_snapshot(session: Session, now: datetime, lease: timedelta) -> StoreSna
         millis = int(READ_TIMEOUT.total_seconds() * 1000)
         session.connection().execute(text(f"SET LOCAL statement_timeout = {millis}"))
     state = col(OutboxRow.state)
-    depth = dict(
-        session.connection()
-        .execute(
-            select(state, func.count()).where(state.in_([s.value for s in OPEN])).group_by(state)
-        )
-        .tuples()
-        .all()
+    counted = session.connection().execute(
+        select(state, func.count()).where(state.in_([s.value for s in OPEN])).group_by(state)
     )
+    depth = {str(name): int(count) for name, count in counted}
     oldest = (
         session.connection()
         .execute(
@@ -136,11 +130,28 @@ def _aware(value: datetime, now: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=now.tzinfo)
 
 
-class StoreWatch:
-    """Runs database reads in one helper thread, each with a deadline; never raises.
+class _Read(Generic[T]):
+    """One database read on a daemon thread (a read stuck in connect must not hold up exit)."""
 
-    A read still running when the next scrape comes (a database hung rather than down) is not
-    doubled: the scrape reports the database down at once.
+    def __init__(self, work: Callable[[], T]) -> None:
+        self.work = work
+        self.result: T | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="marsad-metrics-db", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.result = self.work()
+        except BaseException as exc:  # handed to the waiting scrape, which logs it
+            self.error = exc
+
+
+class StoreWatch:
+    """Runs database reads on a helper thread, each with a deadline; never raises.
+
+    A read still running when the next one is asked for (a database hung rather than down) is not
+    doubled: the next waits for it within its own deadline, then reports the database down.
     """
 
     def __init__(
@@ -154,31 +165,29 @@ class StoreWatch:
         self.clock = clock
         self.lease = lease
         self.timeout = timeout.total_seconds()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="marsad-metrics-db")
-        self._busy: Future[object] | None = None
+        self._busy: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def _run(self, work: Callable[[], T]) -> T | None:
         deadline = time.monotonic() + self.timeout
         with self._lock:
-            busy = self._busy
-            if busy is not None and not busy.done():
+            if self._busy is not None:
                 # Another read (a scrape while /healthz asks) is running: wait for it within
                 # our own deadline rather than report a database that answers as down.
-                wait([busy], timeout=self.timeout)
-                if not busy.done():
+                self._busy.join(timeout=self.timeout)
+                if self._busy.is_alive():
                     return None
-            future = self._pool.submit(work)
-            self._busy = future  # type: ignore[assignment]
-        try:
-            return future.result(timeout=max(0.0, deadline - time.monotonic()))
-        except FutureTimeout:
+            read = _Read(work)
+            self._busy = read.thread
+        read.thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if read.thread.is_alive():
             log.warning("metrics: the database did not answer within %.1fs", self.timeout)
             return None
-        except Exception as exc:  # a scrape must never fail because the database did
-            log.warning("metrics: cannot read the database: %s", exc.__class__.__name__)
-            log.debug("metrics: database read failed", exc_info=True)
+        if read.error is not None:  # a scrape must never fail because the database did
+            log.warning("metrics: cannot read the database: %s", type(read.error).__name__)
+            log.debug("metrics: database read failed", exc_info=read.error)
             return None
+        return read.result
 
     def snapshot(self) -> StoreSnapshot | None:
         """The database-wide values, or None when the database did not answer in time."""
@@ -199,7 +208,7 @@ class StoreWatch:
         return bool(self._run(select_one))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Nothing to release: a read in flight ends with its database call (daemon thread)."""
 
 
 class StoreCollector(Collector):

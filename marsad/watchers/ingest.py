@@ -42,7 +42,9 @@ def on_commit(session: Session, action: Callable[[], None]) -> None:
 
     Counters of what a transaction stored (items, matches, alerts) move only when it is stored:
     a poll whose transaction rolls back, or a session closed without a commit, counts nothing.
+    A transaction is begun if none is (the counts then wait for its commit).
     """
+    session.connection()
     if _ON_COMMIT not in session.info:
         session.info[_ON_COMMIT] = []
         event.listen(session, "after_commit", _run_pending)
