@@ -3,8 +3,11 @@ and an index that is rebuilt from the store after a restart."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -271,3 +274,54 @@ def test_the_ingest_stage_reads_entities_and_their_kinds(store_url: str) -> None
             s.commit()
             stories[key] = item.story_id or 0
     assert stories["d1"] == stories["w1"] != stories["x1"]
+
+
+@pytest.mark.postgres
+def test_two_processes_storing_one_event_at_the_same_moment_make_one_story(
+    postgres_url: str,
+) -> None:
+    """Each process stores its report and assigns stories in its own transaction; the second
+    waits for the first's commit (the stories lock) and then finds its report."""
+    engine_a, sources = setup(postgres_url)
+    engine_b = open_store(postgres_url)
+    first, second = assigner(), assigner()
+    for engine, each in ((engine_a, first), (engine_b, second)):  # both indexes built, empty
+        with session(engine) as s:
+            each.index_at(s, NOW)
+            s.commit()
+    assigned_a = threading.Event()
+    commit_a = threading.Event()
+    results: dict[str, int] = {}
+
+    def process_a() -> None:
+        with session(engine_a) as s:
+            [item] = add_items(
+                s, sources["Wire"], [draft("a", VISIT, 1)], fetched_at=NOW, backlog=False
+            )
+            results["a"] = first.assign_stories(s, [item], None, NOW)[item.id or 0]
+            assigned_a.set()
+            commit_a.wait(timeout=30)
+            s.commit()
+
+    def process_b() -> None:
+        with session(engine_b) as s:
+            [item] = add_items(
+                s, sources["Daily"], [draft("b", VISIT_COPY, 1)], fetched_at=NOW, backlog=False
+            )
+            assigned_a.wait(timeout=30)
+            results["b"] = second.assign_stories(s, [item], None, NOW)[item.id or 0]
+            s.commit()
+
+    threads = [threading.Thread(target=process_a), threading.Thread(target=process_b)]
+    for thread in threads:
+        thread.start()
+    assigned_a.wait(timeout=30)
+    time.sleep(0.5)  # process b is now waiting for the stories lock, its report uncommitted
+    assert "b" not in results
+    commit_a.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    engine_b.dispose()
+    assert results["a"] == results["b"]
+    assert story(engine_a, results["a"]).outlets == 2
+    engine_a.dispose()
