@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,7 +59,7 @@ class Timing:
         """From the lease: a non-leader retries every lease/24 (5 s for 2 minutes)."""
         seconds = lease.total_seconds()
         retry = min(max(seconds / 24, 0.2), 10.0)
-        check = min(max(seconds / 60, 0.2), 2.0)
+        check = min(max(seconds / 60, 0.5), 2.0)
         return cls(retry=retry, check=check, takeover=poll_timeout + 2 * check + 1.0)
 
 
@@ -81,6 +82,7 @@ class Leadership:
         self.on_change = on_change
         self.leading = False
         self.terms = 0  # how many times this process became leader
+        self._checks: ThreadPoolExecutor | None = None
 
     async def run(self, stop: asyncio.Event, start: Step, stop_leading: Step) -> None:
         """Until ``stop``: lead when the lock is ours (``start``), step down when it is lost."""
@@ -93,7 +95,13 @@ class Leadership:
                 except Exception as error:  # the database is unreachable: keep trying
                     log.warning("could not try for the Telegram updates lock: %s", error)
             if alone or held is not None:
-                await self._lead(stop, start, stop_leading, held)
+                # The checks get a thread of their own: a busy default pool must not make them
+                # late (a late check steps down).
+                self._checks = ThreadPoolExecutor(1, thread_name_prefix="updates-lock")
+                try:
+                    await self._lead(stop, start, stop_leading, held)
+                finally:
+                    self._checks.shutdown(wait=False)
             await _sleep(stop, self.timing.retry)
 
     async def _lead(
@@ -168,9 +176,10 @@ class Leadership:
 
     async def _holds(self, held: Connection) -> bool:
         """Whether ``held`` still holds the lock; a check that fails or hangs says no."""
+        loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(
-                asyncio.to_thread(_still_held, held), timeout=self.timing.check
+                loop.run_in_executor(self._checks, _still_held, held), timeout=self.timing.check
             )
         except Exception as error:
             log.warning("the Telegram updates lock's connection failed: %s", error or "timeout")
