@@ -25,7 +25,7 @@ def start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], Path]:
 
 def wait_until_serving(process: subprocess.Popen[str], log: Path) -> None:
     deadline = time.monotonic() + 30
-    while "scheduled 0 sources" not in log.read_text(encoding="utf-8"):
+    while "polling 0 sources" not in log.read_text(encoding="utf-8"):
         assert process.poll() is None, log.read_text(encoding="utf-8")
         assert time.monotonic() < deadline
         time.sleep(0.05)

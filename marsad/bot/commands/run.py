@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from marsad import metrics
 from marsad.bot.app import run_bot
 from marsad.bot.console import ConsoleAlerts
 from marsad.bot.delivery.redact import install_redaction
@@ -37,6 +38,7 @@ from marsad.watchers.claims import ClaimingScheduler
 if TYPE_CHECKING:
     from marsad.matching.engine import Matcher
     from marsad.watchers.fetch import Fetcher
+    from marsad.watchers.poller import PollReport
 
 HELP = "the service: scheduled watchers + Telegram bot (console alerts without a token)"
 DESCRIPTION = """\
@@ -146,6 +148,19 @@ async def _serve(
     if database is not None:
         tasks.append(asyncio.create_task(watch_file(FileWatch(database), stop, lost)))
     worker_id = new_worker_id()
+    view = None
+    if config.service.metrics:
+        from marsad.metrics_server import serve_operator_view
+
+        view = serve_operator_view(
+            config.service.metrics,
+            engine=engine,
+            clock=utc_now,
+            lease=config.service.lease,
+            worker_id=worker_id,
+            roles=[role.value for role in Role if role in roles],
+        )
+        log.info("metrics on http://%s/metrics and /healthz", config.service.metrics)
     register(engine, worker_id, roles, utc_now())
     log.info("worker %s: %s", worker_id[:8], roles_text(roles))
     tasks.append(asyncio.create_task(keep_alive(engine, worker_id, config.service.lease, stop)))
@@ -160,8 +175,25 @@ async def _serve(
                 if not config.sources:
                     log.warning("no sources configured: add [[sources]] to the configuration")
             bot = None
+            if not token and roles & {Role.BOT, Role.SENDER}:
+                log.warning(
+                    "no Telegram token in $%s: the bot and sender roles have nothing to do",
+                    config.telegram.token_env,
+                )
             if token and roles & {Role.BOT, Role.SENDER}:
-                bot = asyncio.create_task(run_bot(config, engine, matcher, stop), name="bot")
+                bot = asyncio.create_task(
+                    run_bot(
+                        config,
+                        engine,
+                        matcher,
+                        stop,
+                        worker_id=worker_id,
+                        lease=config.service.lease,
+                        updates=Role.BOT in roles,
+                        sending=Role.SENDER in roles,
+                    ),
+                    name="bot",
+                )
                 stopping = asyncio.create_task(stop.wait())
                 await asyncio.wait({bot, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 if bot.done() and not stop.is_set():
@@ -177,6 +209,8 @@ async def _serve(
             task.cancel()
         with contextlib.suppress(Exception):
             retire(engine, worker_id, utc_now())
+        if view is not None:
+            view.stop()
         engine.dispose()
     if lost:
         raise StoreError(f"{lost[0]}; restore it from a backup before starting again")
@@ -194,13 +228,23 @@ def _watch(
     poller = make_poller(config, engine, fetcher, matcher=matcher)
     # With a token the admins hear in Telegram when a source stops or recovers; without one,
     # the console says so with every failed poll.
-    hook = (
+    notify = (
         SourceNotices(engine, config.telegram.admins, utc_now)
         if token
         else ConsoleAlerts(config, engine, sys.stdout).report
     )
+
+    def on_report(report: PollReport) -> None:
+        metrics.observe_poll(report.status.value)
+        notify(report)
+
     return ClaimingScheduler(
-        poller, worker_id=worker_id, lease=config.service.lease, clock=utc_now, on_report=hook
+        poller,
+        worker_id=worker_id,
+        lease=config.service.lease,
+        clock=utc_now,
+        on_report=on_report,
+        on_leases=metrics.LEASES_HELD.set,
     )
 
 
