@@ -200,7 +200,7 @@ class Cluster:
         codes = {node.name: node.stop() for node in self.nodes if not node.killed}
         for node in self.nodes:
             print(f"===== {node.name} ({'killed' if node.killed else 'stopped'}) =====")
-            print(node.tail(200))
+            print(node.tail(40))
         if exc_type is None:
             failed = {name: code for name, code in codes.items() if code != 0}
             assert not failed, f"processes did not stop cleanly: {failed}"

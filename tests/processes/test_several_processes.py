@@ -34,9 +34,15 @@ CLAIM_SLACK = timedelta(seconds=3)
 """How late after a lease runs out a live watcher may claim the source: its next look for due
 sources (at most one poll interval) plus scheduling on a busy two-core machine."""
 
+# The metrics counted against the feeds and the database (marsad/metrics.py).
 POLLS = "marsad_polls_total"
-ITEMS = "marsad_items_total"
-"""The metrics counted against the database (marsad/metrics.py, docs/operations.md)."""
+FETCHES = "marsad_fetches_total"
+ITEMS = "marsad_items_stored_total"
+ALERTS_QUEUED = "marsad_alerts_queued_total"
+SENT = "marsad_sent_total"
+LEADER = "marsad_telegram_leader"
+REACHED = ("new", "no-new", "not-modified", "failed")
+"""Poll outcomes that asked the source (``waiting`` and ``disabled`` polls do not)."""
 
 # Six private chats: chat k follows the k-th person, and the last one follows two of them, so
 # each item fires one or two chats.
@@ -146,9 +152,13 @@ def worker_ids(db: Database, nodes: Iterable[Node]) -> dict[str, str]:
     """Each process's registered worker id, by process name."""
     ids: dict[str, str] = {}
     for node in nodes:
-        pid = node.pid
-        wait_until(lambda: db.worker_id(pid) is not None, 30, f"{node.name} registers")  # noqa: B023
-        ids[node.name] = db.worker_id(pid) or ""
+
+        def registered(node: Node = node) -> bool:
+            assert node.running(), f"{node.name} exited early:\n{node.tail()}"
+            return db.worker_id(node.pid) is not None
+
+        wait_until(registered, 30, f"{node.name} registers")
+        ids[node.name] = db.worker_id(node.pid) or ""
     return ids
 
 
@@ -170,7 +180,6 @@ def test_every_item_is_stored_once_and_every_story_alerted_once_per_chat(
     config = config_text(postgres_url, feeds, fake_telegram)
     with Cluster(tmp_path, config, token=fake_telegram.token) as cluster:
         nodes = [cluster.start(role) for role in roles]  # together, on an empty database
-        cluster.wait_serving()
         ids = worker_ids(db, nodes)
         assert len(set(ids.values())) == len(nodes)
         wait_first_polls(db, feeds)
@@ -200,21 +209,31 @@ def test_every_item_is_stored_once_and_every_story_alerted_once_per_chat(
         assert len(to_chats) == len(expected)  # nothing but the alerts
         assert fake_telegram.refused == []
 
-        # /metrics of each process: polls and items add up to what the feeds and the database saw.
+        cluster.wait_serving()
+        # /metrics of each process adds up to what the feeds, the database and Telegram saw.
         before = feeds.total_requests()
         scraped = {node.name: node.metrics() for node in nodes}
         after = feeds.total_requests()
-        polls = {name: m.total(POLLS) for name, m in scraped.items()}
-        items = {name: m.total(ITEMS) for name, m in scraped.items()}
-        in_flight = len(feeds.names)  # polls the server answered whose outcome is not counted yet
+        fetches = {name: m.total(FETCHES) for name, m in scraped.items()}
+        polls = {
+            name: sum(m.total(POLLS, outcome=o) for o in REACHED) for name, m in scraped.items()
+        }
+        in_flight = len(feeds.names)  # requests the server has seen whose fetch is not counted yet
+        assert before - in_flight <= sum(fetches.values()) <= after, (before, fetches, after)
         assert before - in_flight <= sum(polls.values()) <= after, (before, polls, after)
-        assert sum(items.values()) == db.count_items(), items
-        watchers = [node for node in nodes if {"watcher", "all"} & set(node.roles.split(","))]
+        assert sum(m.total(ITEMS) for m in scraped.values()) == db.count_items()
+        assert sum(m.total(ALERTS_QUEUED) for m in scraped.values()) == len(expected)
+        assert sum(m.total(SENT, kind="alert") for m in scraped.values()) == len(expected)
         for node in nodes:
-            if node in watchers:
+            metrics = scraped[node.name]
+            info = [s for s in metrics.samples if s.name == "marsad_worker_info"]
+            assert [s.labels["id"] for s in info] == [ids[node.name]]
+            if {"watcher", "all"} & set(node.roles.split(",")):
                 assert polls[node.name] > 0, f"{node.name} polled nothing: {polls}"
             else:
-                assert polls[node.name] == 0 and items[node.name] == 0
+                assert polls[node.name] == fetches[node.name] == metrics.total(ITEMS) == 0
+        bots = [n for n in nodes if {"bot", "all"} & set(n.roles.split(","))]
+        assert sorted(scraped[n.name].total(LEADER) for n in bots) == [0] * (len(bots) - 1) + [1]
         for node in nodes:
             assert node.fetch("/healthz")[0] == 200
 
@@ -228,7 +247,6 @@ def test_a_watcher_killed_mid_poll_has_its_sources_polled_again_within_one_lease
     config = config_text(postgres_url, feeds, fake_telegram)
     with Cluster(tmp_path, config, token=fake_telegram.token) as cluster:
         victim, survivor = cluster.start("watcher"), cluster.start("watcher")
-        cluster.wait_serving()
         ids = worker_ids(db, [victim, survivor])
         wait_first_polls(db, feeds)
 
@@ -311,7 +329,7 @@ def test_a_killed_bot_leader_is_replaced_within_its_lease_without_409_or_lost_al
     with Cluster(tmp_path, config, token=fake_telegram.token) as cluster:
         cluster.start("watcher")
         bots = [cluster.start("bot,sender"), cluster.start("bot,sender")]
-        cluster.wait_serving()
+        worker_ids(db, cluster.nodes)
         wait_first_polls(db, feeds)
 
         # Subscribing in Telegram: whichever process leads answers.
