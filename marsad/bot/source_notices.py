@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from marsad.bot.delivery import outbox
 from marsad.bot.delivery.format import plain_of
@@ -93,32 +93,34 @@ class SourceNotices:
         self.admins = tuple(admins)
         self.clock = clock
         self.failing_after = failing_after
-        self._health: dict[str, Health] = {}
         self._churning: dict[str, int] = {}
-        with session(engine) as s:  # what the admins were told before a restart
-            for source in s.exec(select(Source)).all():
-                if source.disabled_reason:
-                    self._health[source.name] = Health.DISABLED
-                elif source.consecutive_failures >= failing_after:
-                    self._health[source.name] = Health.FAILING
 
     def __call__(self, report: PollReport) -> None:
         self._watch_churn(report)
         health = _health(report, self.failing_after)
-        before = self._health.get(report.source, Health.OK)
-        if health is None or health is before:
-            return
-        self._health[report.source] = health
-        if health is Health.FAILING and before is Health.DISABLED:
-            return  # re-enabled and failing again: the disabled notice still stands
-        log.log(
-            logging.INFO if health is Health.OK else logging.WARNING,
-            "source %s: %s (%s)",
-            report.source,
-            health,
-            report.disabled_reason or report.error or "",
-        )
-        self._tell(report, health)
+        if health is None or report.notified == health.value:
+            return  # nothing new (the report says what had been told: no read needed)
+        with session(self.engine) as s:
+            query = select(Source).where(Source.name == report.source).with_for_update()
+            row = s.exec(query).first()
+            if row is None:
+                return
+            before = Health(row.notified_health or Health.OK.value)
+            if health is before:
+                return  # another process told it already
+            row.notified_health = None if health is Health.OK else health.value
+            s.add(row)
+            if not (health is Health.FAILING and before is Health.DISABLED):
+                # (re-enabled and failing again: the disabled notice still stands)
+                log.log(
+                    logging.INFO if health is Health.OK else logging.WARNING,
+                    "source %s: %s (%s)",
+                    report.source,
+                    health,
+                    report.disabled_reason or report.error or "",
+                )
+                self._tell(s, report, health)
+            s.commit()
 
     def _watch_churn(self, report: PollReport) -> None:
         """Count the polls in a row that call nearly all their items new; tell at the third."""
@@ -136,28 +138,28 @@ class SourceNotices:
         new, entries = len(report.new_items), report.entries
         log.warning("source %s churns: %d of %d items new", report.source, new, entries)
         name = html.escape(report.source)
-        self._send(
-            lambda language: _CHURN[language].format(
-                name=name, new=new, entries=entries, polls=CHURN_POLLS
+        with session(self.engine) as s:
+            self._send(
+                s,
+                lambda language: _CHURN[language].format(
+                    name=name, new=new, entries=entries, polls=CHURN_POLLS
+                ),
             )
-        )
+            s.commit()
 
-    def _tell(self, report: PollReport, health: Health) -> None:
+    def _tell(self, s: Session, report: PollReport, health: Health) -> None:
         name = html.escape(report.source)
         error = html.escape(report.disabled_reason or report.error or "")
         self._send(
+            s,
             lambda language: _TEXTS[language][health].format(
                 name=name, failures=report.failures, error=error
-            )
+            ),
         )
 
-    def _send(self, text_in: Callable[[Language], str]) -> None:
-        if not self.admins:
-            return
+    def _send(self, s: Session, text_in: Callable[[Language], str]) -> None:
         now = self.clock()
-        with session(self.engine) as s:
-            for admin in self.admins:
-                chat = get_chat(s, admin)
-                text = text_in(chat.lang if chat is not None else Language.AR)
-                outbox.enqueue(s, admin, OutboxKind.NOTICE, text, plain_of(text), now=now)
-            s.commit()
+        for admin in self.admins:
+            chat = get_chat(s, admin)
+            text = text_in(chat.lang if chat is not None else Language.AR)
+            outbox.enqueue(s, admin, OutboxKind.NOTICE, text, plain_of(text), now=now)

@@ -46,6 +46,9 @@ class Source(SQLModel, table=True):
     )
     lease_owner: str | None = Field(default=None, max_length=32, description="worker polling it")
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    notified_health: str | None = Field(
+        default=None, max_length=16, description="what the admins were last told (None: ok)"
+    )
 
 
 class Item(SQLModel, table=True):

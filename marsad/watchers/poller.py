@@ -11,7 +11,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -76,6 +76,9 @@ class PollReport:
     disabled_reason: str | None = None
     failures: int = 0
     """Consecutive failures of the source after this poll (0 after a success)."""
+    notified: str = ""
+    """What the admins had last been told of the source when the poll began (``ok``, or a
+    ``source_notices.Health`` value); empty when not known."""
 
     def summary(self) -> str:
         """One line for a person: ``Hespress: 3 new (backlog)`` / ``X: failed: HTTP 404``."""
@@ -257,9 +260,12 @@ class Poller:
         lock = self._running.setdefault(name, asyncio.Lock())
         async with lock, self._limit:
             try:
-                return await self._poll(
-                    name, include_disabled=include_disabled, force=force, claimed=claimed
+                source = claimed or self.load(name)
+                notified = source.notified_health or "ok"
+                report = await self._poll(
+                    name, include_disabled=include_disabled, force=force, source=source
                 )
+                return replace(report, notified=notified)
             except Exception as exc:  # a bug must not take the other sources down with it
                 log.exception("poll of %s crashed", name)
                 if claimed is not None and claimed.lease_owner is not None:
@@ -268,11 +274,10 @@ class Poller:
                 return PollReport(name, PollStatus.FAILED, error=f"internal error: {exc!r}")
 
     async def _poll(
-        self, name: str, *, include_disabled: bool, force: bool, claimed: Source | None
+        self, name: str, *, include_disabled: bool, force: bool, source: Source
     ) -> PollReport:
         config = self._configs[name]
         now = self.clock()
-        source = claimed or self.load(name)
         if source.disabled_reason is not None:
             if not include_disabled:
                 return PollReport(name, PollStatus.DISABLED, disabled_reason=source.disabled_reason)

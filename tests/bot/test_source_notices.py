@@ -56,17 +56,32 @@ def test_failing_then_disabled_then_working_again_each_told_once(world: World) -
 
 
 def test_a_restart_does_not_tell_again_what_was_told(world: World) -> None:
+    SourceNotices(world.engine, (ADMIN,), world.clock)(failed(5))
+    assert len(notices(world)) == 1
+    hook = SourceNotices(world.engine, (ADMIN,), world.clock)  # a new process
+    hook(failed(10))
+    assert len(notices(world)) == 1
+    hook(PollReport("Sahil", PollStatus.NEW))
+    assert notices(world)[1:] == [(ADMIN, "✅ المصدر Sahil يعمل من جديد.")]
+
+
+def test_processes_polling_one_source_in_turn_tell_each_change_once(world: World) -> None:
+    """Two watchers poll Sahil in turn; each sees only some of its polls."""
+    first = SourceNotices(world.engine, (ADMIN,), world.clock)
+    second = SourceNotices(world.engine, (ADMIN,), world.clock)
+    for failures in range(1, 9):
+        (first if failures % 2 else second)(failed(failures))
+    second(failed(9, disabled="HTTP 410 Gone"))
+    first(PollReport("Sahil", PollStatus.NOT_MODIFIED))  # re-enabled, and well
+    second(PollReport("Sahil", PollStatus.NO_NEW))
+    assert [text[:12] for _, text in notices(world)] == [
+        "⚠️ المصدر Sahil فشل"[:12],
+        "⛔ عُطّل المصدر Sahil"[:12],
+        "✅ المصدر Sahil يعمل"[:12],
+    ]
     with world.session() as s:
         source = s.get(Source, world.source_ids["Sahil"])
-        assert source is not None
-        source.consecutive_failures = 9
-        s.add(source)
-        s.commit()
-    hook = SourceNotices(world.engine, (ADMIN,), world.clock)
-    hook(failed(10))
-    assert notices(world) == []
-    hook(PollReport("Sahil", PollStatus.NEW))
-    assert notices(world) == [(ADMIN, "✅ المصدر Sahil يعمل من جديد.")]
+        assert source is not None and source.notified_health is None
 
 
 def test_a_churning_source_is_flagged_once(world: World) -> None:
