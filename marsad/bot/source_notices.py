@@ -138,12 +138,15 @@ class SourceNotices:
         new, entries = len(report.new_items), report.entries
         log.warning("source %s churns: %d of %d items new", report.source, new, entries)
         name = html.escape(report.source)
+        # Two watchers polling it in turn may each count three: the key keeps it one a day.
+        day = self.clock().date().isoformat()
         with session(self.engine) as s:
             self._send(
                 s,
                 lambda language: _CHURN[language].format(
                     name=name, new=new, entries=entries, polls=CHURN_POLLS
                 ),
+                dedup_key=f"churn:{report.source[:150]}:{day}",
             )
             s.commit()
 
@@ -157,9 +160,13 @@ class SourceNotices:
             ),
         )
 
-    def _send(self, s: Session, text_in: Callable[[Language], str]) -> None:
+    def _send(
+        self, s: Session, text_in: Callable[[Language], str], dedup_key: str | None = None
+    ) -> None:
         now = self.clock()
         for admin in self.admins:
             chat = get_chat(s, admin)
             text = text_in(chat.lang if chat is not None else Language.AR)
-            outbox.enqueue(s, admin, OutboxKind.NOTICE, text, plain_of(text), now=now)
+            outbox.enqueue(
+                s, admin, OutboxKind.NOTICE, text, plain_of(text), now=now, dedup_key=dedup_key
+            )

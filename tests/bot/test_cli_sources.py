@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -12,6 +14,7 @@ import listparser
 import pytest
 from sqlmodel import Session, select
 
+from marsad.bot.cli import main
 from marsad.config import SourceConfig
 from marsad.store.engine import open_store
 from marsad.store.sources import sync_sources
@@ -43,9 +46,12 @@ def write_config(
 
 
 def listed(config: Path) -> dict[str, dict[str, object]]:
-    result = marsad("sources", "list", "--json", "--config", str(config), cwd=config.parent)
-    assert result.returncode == 0, result.stderr
-    return {row["name"]: row for row in map(json.loads, result.stdout.splitlines())}
+    """`marsad sources list --json`, by name; run in this process (the checks of state between
+    the commands under test would otherwise double the test's time in interpreter start-ups)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["sources", "list", "--json", "--config", str(config)]) == 0
+    return {row["name"]: row for row in map(json.loads, out.getvalue().splitlines())}
 
 
 def test_list_after_a_poll_shows_polls_errors_and_dropped_sources(
@@ -206,6 +212,29 @@ def test_import_then_export_round_trips_through_listparser(
     marsad("sources", "disable", "Alpha (2)", "--config", str(config), cwd=tmp_path)
     result = marsad("sources", "export", "--config", str(config), cwd=tmp_path)
     assert [f.title for f in listparser.parse(result.stdout.encode()).feeds] == ["Alpha", "هسبريس"]
+
+
+def test_an_imported_feed_is_polled_like_a_configured_one(
+    tmp_path: Path, http_server: HTTPTestServer
+) -> None:
+    http_server.route("/alpha", Response(body=FEED, headers=FEED_TYPE))
+    http_server.route("/beta", Response(status=500))
+    config = write_config(tmp_path, http_server, broken=False)
+    opml = tmp_path / "beta.opml"
+    opml.write_text(
+        f'<opml version="2.0"><body><outline text="Beta" xmlUrl="{http_server.url("/beta")}"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    result = marsad("sources", "import", str(opml), "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    poll = marsad("poll", "--config", str(config), cwd=tmp_path)
+    assert poll.returncode == 1
+    assert "Beta: failed: HTTP 500" in poll.stderr
+    assert len(http_server.requests_to("/beta")) == 1
+    beta = listed(config)["Beta"]
+    assert (beta["origin"], beta["state"], beta["failures"]) == ("opml", "failing", 1)
+    assert beta["next_poll"] is not None
 
 
 @pytest.mark.parametrize(

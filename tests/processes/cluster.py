@@ -43,12 +43,14 @@ def free_port() -> int:
 def wait_until(
     condition: Callable[[], bool], timeout: float, what: str, *, every: float = 0.1
 ) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds.
+    How long it took is printed (pytest shows it with a failure's output)."""
+    start = time.monotonic()
     while not condition():
-        if time.monotonic() > deadline:
+        if time.monotonic() - start > timeout:
             raise AssertionError(f"not within {timeout:g}s: {what}")
         time.sleep(every)
+    print(f"{time.monotonic() - start:6.1f}s  {what}")
 
 
 @dataclass(frozen=True)

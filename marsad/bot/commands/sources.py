@@ -50,14 +50,18 @@ MAX_NAME = 190
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     """--config and -v after the action too (``marsad sources disable X --config c.toml``)."""
-    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="as above")
-    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+    parser.add_argument(
+        "--config", metavar="PATH", default=argparse.SUPPRESS, help="configuration file"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log debug details"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     json_help = "one JSON object per source instead of the table"
     parser.add_argument("--json", action="store_true", help=json_help)
-    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions = parser.add_subparsers(dest="action", metavar="[ACTION]")
     listing = actions.add_parser("list", help="the sources and their state (the default)")
     listing.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=json_help)
     disable = actions.add_parser("disable", help="stop polling a source until it is enabled")
