@@ -31,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from marsad import metrics
 from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_stories
 from marsad.bot.handlers import (
     callbacks,
@@ -387,6 +388,7 @@ async def _answer(
         lease=roles.lease,
         poll_timeout=roles.poll_timeout,
         clock=clock,
+        on_change=lambda leading: metrics.LEADER.set(1 if leading else 0),
     )
 
     async def start() -> None:

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
+from marsad import metrics
 from marsad.bot.app import run_bot
 from marsad.bot.leader import Timing
 from marsad.bot.wiring import utc_now
@@ -174,7 +175,9 @@ async def test_a_new_leader_waits_out_the_long_poll_a_dead_leader_left(
     # take the first update: the command comes once that poll ran out.
     await asyncio.to_thread(dead.join, 10)
     await answered_once(server, 21)
+    assert metrics.REGISTRY.get_sample_value("marsad_telegram_leader") == 1
     await stop(c)
+    assert metrics.REGISTRY.get_sample_value("marsad_telegram_leader") == 0
     engine.dispose()
     assert answers == [200]  # the dead leader's poll ran out; nobody terminated it
     assert server.conflicts() == 0

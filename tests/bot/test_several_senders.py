@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import col
 
+from marsad import metrics
 from marsad.bot.delivery.outbox import enqueue, queue_depth
 from marsad.bot.delivery.outcomes import Outcome, OutcomeKind
 from marsad.bot.delivery.pacing import Pacing
@@ -20,7 +21,7 @@ from marsad.store.delivery import OutboxKind, OutboxRow, OutboxState
 from marsad.store.engine import create_store_engine, open_store, session
 from marsad.store.workers import Role, heartbeat, register, retire
 from tests.bot.delivery_helpers import START, alert, rows
-from tests.fakebot import FakeTelegram
+from tests.fakebot import FakeTelegram, Fault
 
 LEASE = timedelta(minutes=2)
 
@@ -46,6 +47,15 @@ def make_sender(
 ) -> Sender:
     bot = make_bot(server.token, server.base_url, read_timeout=5.0)
     return Sender(bot, engine, clock=clock, pacing=pacing, lease=LEASE, worker_id=worker)
+
+
+def sent_count(kind: str) -> float:
+    return metrics.REGISTRY.get_sample_value("marsad_sent_total", {"kind": kind}) or 0.0
+
+
+def error_count(kind: str) -> float:
+    value = metrics.REGISTRY.get_sample_value("marsad_telegram_errors_total", {"kind": kind})
+    return value or 0.0
 
 
 def claimed_now(engine: Engine, row_id: int, worker: str | None, at: datetime) -> None:
@@ -79,6 +89,7 @@ async def test_two_senders_drain_one_outbox_once_each_in_order_within_the_budget
     pacing = Pacing(per_second=20, burst=4)  # 4 messages for each 0.2 s the clock moves
     a = make_sender(fake_telegram, engine_a, clock, "a" * 32, pacing)
     b = make_sender(fake_telegram, engine_b, clock, "b" * 32, pacing)
+    sent_before = sent_count("alert")
     async with a.bot, b.bot:
         for step in range(500):
             first, second = (a, b) if step % 2 == 0 else (b, a)
@@ -90,6 +101,7 @@ async def test_two_senders_drain_one_outbox_once_each_in_order_within_the_budget
     done = rows(engine_a)
     assert Counter(r.state for r in done) == {"sent": 200}
     assert len(fake_telegram.sent) == 200  # every row sent exactly once
+    assert sent_count("alert") - sent_before == 200  # marsad_sent_total{kind="alert"}
     assert Counter((m.chat_id, m.text) for m in fake_telegram.sent).most_common(1)[0][1] == 1
     for chat, texts in queued.items():
         assert fake_telegram.texts(chat) == texts  # each chat's messages in the order queued
@@ -205,3 +217,22 @@ def test_a_row_taken_over_keeps_its_new_owner_s_outcome(postgres_url: str) -> No
     [row] = rows(engine)
     assert row.state == "sent" and row.message_ids == [78] and row.unconfirmed == 1
     other.engine.dispose()
+
+
+async def test_telegram_errors_are_counted_by_kind(
+    sqlite_url: str, fake_telegram: FakeTelegram
+) -> None:
+    engine = open_store(sqlite_url)
+    for chat in (1, 2, 3):
+        alert(engine, chat, 1)
+    fake_telegram.block(1)
+    fake_telegram.inject(Fault.retry_after(5), chat_id=2)
+    before = {kind: error_count(kind) for kind in ("blocked", "flood", "server")}
+    sent = sent_count("alert")
+    clock = SharedClock()
+    sender = make_sender(fake_telegram, engine, clock, "3" * 32, Pacing())
+    async with sender.bot:
+        assert await sender.send_due() == 1
+    after = {kind: error_count(kind) - before[kind] for kind in before}
+    assert after == {"blocked": 1, "flood": 1, "server": 0}
+    assert sent_count("alert") - sent == 1

@@ -25,16 +25,19 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.request import HTTPXRequest
 
+from marsad import metrics
 from marsad.bot.delivery import budget
 from marsad.bot.delivery.outbox import chat_state, first_alert, migrate_chat, pause_chat
 from marsad.bot.delivery.outcomes import Outcome, OutcomeKind, classify
@@ -101,6 +104,34 @@ def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup 
             for row in buttons
         ]
     )
+
+
+_REFUSED = (
+    OutcomeKind.MIGRATED,
+    OutcomeKind.AS_PLAIN,
+    OutcomeKind.TOO_LONG,
+    OutcomeKind.NO_BUTTONS,
+    OutcomeKind.CANCEL,
+    OutcomeKind.FAIL,
+)
+
+
+def _error_kind(kind: OutcomeKind, error: Exception) -> metrics.TelegramErrorKind:
+    """The metric's coarse kind of a failed call: what an operator alerts on."""
+    if kind is OutcomeKind.RETRY_AFTER:
+        return metrics.TelegramErrorKind.FLOOD
+    if kind is OutcomeKind.BLOCKED:
+        return metrics.TelegramErrorKind.BLOCKED
+    if kind in _REFUSED:
+        return metrics.TelegramErrorKind.BAD_REQUEST
+    if kind is OutcomeKind.AMBIGUOUS:
+        return metrics.TelegramErrorKind.NETWORK
+    if kind is OutcomeKind.UNREACHABLE:  # no connection, or a 502/503/504 from the front
+        no_answer = isinstance(error.__cause__, httpx.TransportError)
+        return metrics.TelegramErrorKind.NETWORK if no_answer else metrics.TelegramErrorKind.SERVER
+    if kind is OutcomeKind.RETRY:  # another HTTP error answer
+        return metrics.TelegramErrorKind.SERVER
+    return metrics.TelegramErrorKind.OTHER
 
 
 CLOCK_SLACK = timedelta(minutes=1)
@@ -423,12 +454,18 @@ class Sender:
 
     # ------------------------------------------------------------------ Telegram
     async def _send(self, item: Claimed) -> bool:
+        started = time.monotonic()
         try:
             outcome = Outcome(OutcomeKind.SENT, message_id=await self._call(item))
+            metrics.observe_send(item.kind.value, time.monotonic() - started)
         except Exception as exc:
             outcome = classify(exc)
             if outcome.kind is OutcomeKind.BUG:
                 log.exception("sending outbox row %s failed unexpectedly", item.row_id)
+            if outcome.kind is not OutcomeKind.UNCHANGED:  # an edit to the same text is no fault
+                metrics.observe_telegram_error(
+                    _error_kind(outcome.kind, exc), time.monotonic() - started
+                )
         try:
             await asyncio.to_thread(self._finish, item, outcome)
         except Exception:  # the row stays SENDING; the lease check resends it at most once
