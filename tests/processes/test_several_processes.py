@@ -148,6 +148,17 @@ def assert_alerted_once(
     assert shown == Counter(expected), "Telegram did not get one alert per (chat, story)"
 
 
+def print_shared_stories(items: Iterable[ItemRow]) -> None:
+    """Stories of several new items (distinct events told alike may share one), for the record."""
+    titles: dict[int, list[str]] = {}
+    for item in items:
+        if not item.backlog and item.story_id is not None:
+            titles.setdefault(item.story_id, []).append(item.title)
+    for story, shared in sorted(titles.items()):
+        if len(shared) > 1:
+            print(f"story {story}: " + " | ".join(shared))
+
+
 def worker_ids(db: Database, nodes: Iterable[Node]) -> dict[str, str]:
     """Each process's registered worker id, by process name."""
     ids: dict[str, str] = {}
@@ -194,16 +205,17 @@ def test_every_item_is_stored_once_and_every_story_alerted_once_per_chat(
             60,
             f"{len(expected)} alerts sent",
         )
-        # Two more rounds of polls of every feed (304s): nothing more is stored or sent.
+        # Another round of polls of every feed (304s): nothing more is stored or sent.
         mark = {name: feeds.requests(name) for name in feeds.names}
         wait_until(
-            lambda: all(feeds.requests(name) >= mark[name] + 2 for name in feeds.names),
+            lambda: all(feeds.requests(name) >= mark[name] + 1 for name in feeds.names),
             30,
-            "two more polls of every feed",
+            "another poll of every feed",
         )
         wait_until(lambda: db.open_outbox() == 0, 30, "the outbox drained")
 
         assert_stored_once(db, feeds)
+        print_shared_stories(db.items())
         assert_alerted_once(db, fake_telegram, entries, CHATS)
         to_chats = [sent for sent in fake_telegram.sent if sent.chat_id in CHATS]
         assert len(to_chats) == len(expected)  # nothing but the alerts
@@ -221,9 +233,12 @@ def test_every_item_is_stored_once_and_every_story_alerted_once_per_chat(
         in_flight = len(feeds.names)  # requests the server has seen whose fetch is not counted yet
         assert before - in_flight <= sum(fetches.values()) <= after, (before, fetches, after)
         assert before - in_flight <= sum(polls.values()) <= after, (before, polls, after)
-        assert sum(m.total(ITEMS) for m in scraped.values()) == db.count_items()
-        assert sum(m.total(ALERTS_QUEUED) for m in scraped.values()) == len(expected)
-        assert sum(m.total(SENT, kind="alert") for m in scraped.values()) == len(expected)
+        items_of = {name: m.total(ITEMS) for name, m in scraped.items()}
+        assert sum(items_of.values()) == db.count_items(), items_of
+        queued = {name: m.total(ALERTS_QUEUED) for name, m in scraped.items()}
+        assert sum(queued.values()) == len(expected), queued
+        sent = {name: m.total(SENT, kind="alert") for name, m in scraped.items()}
+        assert sum(sent.values()) == len(expected), f"{SENT}{{kind=alert}}: {sent}"
         for node in nodes:
             metrics = scraped[node.name]
             info = [s for s in metrics.samples if s.name == "marsad_worker_info"]
@@ -233,7 +248,8 @@ def test_every_item_is_stored_once_and_every_story_alerted_once_per_chat(
             else:
                 assert polls[node.name] == fetches[node.name] == metrics.total(ITEMS) == 0
         bots = [n for n in nodes if {"bot", "all"} & set(n.roles.split(","))]
-        assert sorted(scraped[n.name].total(LEADER) for n in bots) == [0] * (len(bots) - 1) + [1]
+        leading = {n.name: scraped[n.name].total(LEADER) for n in bots}
+        assert sorted(leading.values()) == [0] * (len(bots) - 1) + [1], f"{LEADER}: {leading}"
         for node in nodes:
             assert node.fetch("/healthz")[0] == 200
 
@@ -288,9 +304,9 @@ def test_a_watcher_killed_mid_poll_has_its_sources_polled_again_within_one_lease
         wait_until(lambda: db.count_items() >= total, 30, f"{total} items stored")
         mark = {name: feeds.requests(name) for name in feeds.names}
         wait_until(
-            lambda: all(feeds.requests(name) >= mark[name] + 2 for name in feeds.names),
+            lambda: all(feeds.requests(name) >= mark[name] + 1 for name in feeds.names),
             30,
-            "two more polls of every feed",
+            "another poll of every feed",
         )
         assert_stored_once(db, feeds)
         stale = {
@@ -357,11 +373,7 @@ def test_a_killed_bot_leader_is_replaced_within_its_lease_without_409_or_lost_al
             lambda: replies(fake_telegram, NEWCOMER) != [], timeout=3 * LEASE.total_seconds()
         )
         reply = replies(fake_telegram, NEWCOMER)[0]
-        assert reply.at - killed <= LEASE.total_seconds(), (
-            f"answered {reply.at - killed:.1f}s after"
-        )
         wait_until(lambda: leader_of(db, bots) is follower, 10, "the follower holds the lock")
-
         total = len(feeds.all_entries())
         wait_until(lambda: db.count_items() >= total, 30, f"{total} items stored")
         expected = expected_alerts(db.items(), entries, follows)
@@ -375,3 +387,7 @@ def test_a_killed_bot_leader_is_replaced_within_its_lease_without_409_or_lost_al
         assert conflicts == [], "two processes long-polled Telegram at once"
         # The chat got its alerts and nothing more after its three answers.
         assert len(replies(fake_telegram, ANALYST)) == answered + len(expected)
+        # Last, the times: the follower answered within the lease, and says it leads.
+        took = reply.at - killed
+        assert took <= LEASE.total_seconds(), f"answered {took:.1f}s after the leader was killed"
+        assert follower.metrics().total(LEADER) == 1, f"{LEADER} of the new leader"
