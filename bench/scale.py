@@ -480,12 +480,42 @@ def claim_cost(database: str, package: Path) -> dict[str, float]:
         capture_output=True,
         text=True,
         check=False,
+        cwd=package,  # `python -c` puts the working folder first on sys.path
         env={**os.environ, "PYTHONPATH": str(package)},
     )
     if done.returncode != 0:
         print(f"claim probe failed: {done.stderr[-500:]}", file=sys.stderr)
         return {}
     return {str(k): float(v) for k, v in json.loads(done.stdout).items()}
+
+
+def claims_only(args: argparse.Namespace) -> None:
+    """The claim probe alone, on a fresh database of ``args.sources`` sources (no polls)."""
+    with fresh_database() as database:
+        migrate = "import sys; from marsad.store.engine import open_store; open_store(sys.argv[1])"
+        url = STORE_URL.format(name=database)
+        subprocess.run(
+            [sys.executable, "-c", migrate, url],
+            check=True,
+            cwd=args.package,
+            env={**os.environ, "PYTHONPATH": str(args.package)},
+        )
+        with psycopg.connect(ADMIN.replace("dbname=postgres", f"dbname={database}")) as store:
+            store.execute(
+                "INSERT INTO sources (name, config_url, url, kind, consecutive_failures, "
+                "items_seen, origin) SELECT 'source-' || n, 'http://127.0.0.2/feed/' || n, "
+                "'http://127.0.0.2/feed/' || n, 'feed', 0, 0, 'config' "
+                "FROM generate_series(0, %s) AS n",
+                (args.sources - 1,),
+            )
+            store.execute("ANALYZE sources")
+        found = claim_cost(database, args.package)
+    print_table(
+        f"One claim transaction (source_leases.claim_due), median of 100, on {args.sources} "
+        "sources and an otherwise idle database",
+        ["claim", "ms"],
+        [[k, f"{v:.2f}"] for k, v in found.items()],
+    )
 
 
 def per_poll(value: float, polls: int, scale: float = 1000.0) -> str:
@@ -614,6 +644,9 @@ def main() -> None:
         help="do not make every source due after each cycle (steady cycles come by interval)",
     )
     parser.add_argument("--rev", help="run the package of this git revision (default: the tree)")
+    parser.add_argument(
+        "--claims-only", action="store_true", help="only time claim transactions (no polls)"
+    )
     parser.add_argument("--quick", action="store_true", help="500 sources, 3 cycles")
     args = parser.parse_args()
     if args.quick:
@@ -623,6 +656,9 @@ def main() -> None:
         args.run_options = run_options(args.package)
         if not args.run_options[0]:
             print("note: this tree's `marsad run` has no --role; running the default role")
+        if args.claims_only:
+            claims_only(args)
+            return
         results = []
         for count in [int(n) for n in args.processes.split(",")]:
             print(f"{count} watcher process(es), {args.sources} sources ...", flush=True)
