@@ -29,7 +29,8 @@ from prometheus_client import (
 
 import marsad
 
-disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series: they double the text and nobody alerts on them
+# No *_created series: they double the text and nobody alerts on them.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 """Marsad's own registry (not prometheus-client's global one, which test runners share)."""
@@ -110,12 +111,12 @@ POLLS = Counter(
 )
 LAST_POLL = Gauge(
     "marsad_last_poll_timestamp_seconds",
-    "Unix time this process last finished a poll that reached the source (0: none yet).",
+    "Unix time this process last finished a poll that fetched its source (0: none yet).",
     registry=REGISTRY,
 )
 FETCHES = Counter(
     "marsad_fetches",
-    "HTTP fetches of sources by this process, by outcome.",
+    "HTTP fetches by this process (feeds, pages, a page source's articles), by outcome.",
     ["outcome"],
     registry=REGISTRY,
 )
@@ -219,11 +220,15 @@ def describe_worker(worker_id: str, roles: Iterable[str]) -> None:
     )
 
 
-def observe_poll(outcome: str, *, reached: bool = True) -> None:
-    """Count one finished poll (``outcome`` a ``PollStatus`` value); ``reached`` False for a poll
-    that did not contact the source (``waiting``), which does not move the last-poll time."""
-    POLLS.labels(PollOutcome(outcome).value).inc()
-    if reached and outcome != PollOutcome.WAITING:
+_NOT_FETCHED = frozenset({PollOutcome.WAITING, PollOutcome.DISABLED})
+
+
+def observe_poll(outcome: str) -> None:
+    """Count one finished poll (``outcome`` a ``PollStatus`` value); one that fetched (new, no-new,
+    not-modified, failed), not one skipped (waiting, disabled), moves the last-poll time."""
+    kind = PollOutcome(outcome)
+    POLLS.labels(kind.value).inc()
+    if kind not in _NOT_FETCHED:
         LAST_POLL.set(time.time())
 
 

@@ -417,3 +417,20 @@ def test_outbox_rows_are_counted_by_state_only_while_open(sqlite_engine: Engine)
         frozenset({("state", "pending")}),
         frozenset({("state", "sending")}),
     }
+
+
+def test_only_a_poll_that_fetched_moves_the_last_poll_time() -> None:
+    metrics.LAST_POLL.set(0)
+    waiting = value(
+        parse(generate_latest(metrics.REGISTRY).decode()), "marsad_polls_total", outcome="waiting"
+    )
+    metrics.observe_poll(PollStatus.WAITING.value)
+    metrics.observe_poll(PollStatus.DISABLED.value)
+    assert metrics.last_poll_age() is None
+    metrics.observe_poll(PollStatus.FAILED.value)
+    age = metrics.last_poll_age()
+    assert age is not None and age >= 0
+    samples = parse(generate_latest(metrics.REGISTRY).decode())
+    assert value(samples, "marsad_polls_total", outcome="waiting") == waiting + 1
+    with pytest.raises(ValueError, match="sideways"):
+        metrics.observe_poll("sideways")
