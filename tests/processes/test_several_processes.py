@@ -266,8 +266,8 @@ def test_a_watcher_killed_mid_poll_has_its_sources_polled_again_within_one_lease
         ids = worker_ids(db, [victim, survivor])
         wait_first_polls(db, feeds)
 
-        # Every answer now takes 4 s: a watcher holds the lease of each source it is polling.
-        feeds.delay = 4.0
+        # Every answer now takes 2.5 s: a watcher holds the lease of each source it is polling.
+        feeds.delay = 2.5
         entries = publish_news(feeds, feeds.names)
 
         def victim_mid_poll() -> bool:
@@ -294,6 +294,10 @@ def test_a_watcher_killed_mid_poll_has_its_sources_polled_again_within_one_lease
         limit = (LEASE + INTERVAL + CLAIM_SLACK).total_seconds() + feeds.delay + 5
         wait_until(polled_again, limit, f"{sorted(held)} polled again after the kill")
         for name, row in held.items():
+            print(
+                f"{name}: lease until kill+{(row.lease_until or killed_at) - killed_at}, "
+                f"polled again at kill+{first_again[name] - killed_at}"
+            )
             assert row.lease_until is not None and row.lease_until <= killed_at + LEASE
             # Nobody polled it while the dead process's lease ran, and it was taken at once after.
             assert first_again[name] >= row.lease_until, (name, row, first_again[name])
