@@ -232,6 +232,12 @@ def observe_poll(outcome: str) -> None:
         LAST_POLL.set(time.time())
 
 
+def observe_stories(started: int, joined: int) -> None:
+    """Count items put in stories: ``started`` new stories, ``joined`` to existing ones."""
+    STORIES.labels(StoryHow.NEW.value).inc(started)
+    STORIES.labels(StoryHow.JOINED.value).inc(joined)
+
+
 def observe_fetch(outcome: str, seconds: float) -> None:
     """Count one fetch (``outcome`` a ``FetchOutcome`` value) and its duration."""
     FETCHES.labels(FetchOutcomeLabel(outcome).value).inc()

@@ -230,6 +230,8 @@ async def test_a_real_poll_moves_the_counts(
     assert moved("marsad_fetch_seconds_count") == 3
     assert moved("marsad_fetch_seconds_sum") > 0
     assert moved("marsad_items_stored_total") == 2
+    assert moved("marsad_stories_total", how="new") == 2  # two different events
+    assert moved("marsad_stories_total", how="joined") == 0
     assert moved("marsad_matches_total", kind="entity") >= 1  # Hammouchi, Spain...
     assert moved("marsad_matches_total", kind="rule") >= 1
     assert moved("marsad_alerts_queued_total") == 1  # the new item, not the backlog

@@ -45,7 +45,8 @@ def create_store_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
+        # A server that drops packets must not hold a connect (a poll, a scrape) for minutes.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     raise StoreError(
         f"database.url: unsupported database {parsed.get_backend_name()!r}; "
         "use sqlite:///FILE or postgresql+psycopg://..."

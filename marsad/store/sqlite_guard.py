@@ -143,6 +143,7 @@ class ProcessLock:
 
     def acquire(self, now: datetime) -> None:
         """Take the lock, or raise StoreError naming the file and the process that holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = self.path.open("a+", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -14,6 +14,7 @@ same moment meet in one index, and become one story.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import event
 from sqlmodel import Session, select
 
+from marsad import metrics
 from marsad.config import Config
 from marsad.store.locks import Lock, lock_in_transaction
 from marsad.store.matches import MatchKind, matches_of
@@ -34,7 +36,7 @@ from marsad.store.stories import (
     window_items,
 )
 from marsad.store.tables import Item, Source
-from marsad.watchers.ingest import Ingested
+from marsad.watchers.ingest import Ingested, on_commit
 from marsad.watchers.stories import StoryIndex, StoryItem, fingerprint
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,7 @@ class StoryAssigner:
     ) -> dict[int, int]:
         assigned: dict[int, int] = {}
         todo = [item for item in items if item.id is not None and item.id not in self.index]
+        joined = started = 0
         number = take_story_numbers(session, len(todo)) if todo else 0
         for item in sorted(items, key=lambda it: (it.published_at, it.id or 0)):
             if item.id is None or item.id in self.index:
@@ -143,12 +146,16 @@ class StoryAssigner:
             priority = self._priority(session, item.source_id)
             if found.story is not None:
                 story_id = join_story(session, item, found.story, priority)
+                joined += 1
             else:
                 story_id = start_story(session, item, priority)
+                started += 1
             for gone in found.merged:
                 self._merge(session, story_id, gone)
             self.index.add(candidate, story_id, print_)
             assigned[item.id] = story_id
+        if joined or started:
+            on_commit(session, functools.partial(metrics.observe_stories, started, joined))
         return assigned
 
     def index_at(self, session: Session, now: datetime) -> StoryIndex:

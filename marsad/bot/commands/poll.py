@@ -21,6 +21,7 @@ from marsad.config import Config
 from marsad.matching.engine import Matcher
 from marsad.store.engine import session
 from marsad.store.matches import MatchKind, matches_of
+from marsad.store.sqlite_guard import sqlite_path
 from marsad.store.tables import Item
 from marsad.watchers.poller import PollReport, PollStatus
 
@@ -74,6 +75,12 @@ def item_line(source: str, item: Item, matched: Matched, tz: ZoneInfo) -> str:
     return f"{when}  {source}{mark}  {item.title}  {item.url}{why}"
 
 
+NO_SOURCES = (
+    "no sources configured: add [[sources]] to the configuration, "
+    "or import an OPML file with `marsad sources import FILE`"
+)
+
+
 async def _poll(
     config: Config, matcher: Matcher, include_disabled: bool
 ) -> tuple[list[PollReport], Matched]:
@@ -92,12 +99,16 @@ async def _poll(
 
 def run(args: argparse.Namespace) -> int:
     config = load_and_warn(args.config)
-    if not config.sources:
-        print("no sources configured: add [[sources]] to the configuration", file=sys.stderr)
+    database = sqlite_path(config.database.url)
+    if not config.sources and database is not None and not database.exists():
+        print(NO_SOURCES, file=sys.stderr)  # and none imported: no store to make
         return 0
     matcher = make_matcher(config)  # rule errors stop us before any request is made
     started = datetime.now()
     reports, matched = asyncio.run(_poll(config, matcher, args.include_disabled))
+    if not reports:
+        print(NO_SOURCES, file=sys.stderr)
+        return 0
     for report in reports:
         for item in report.new_items:
             if args.json:

@@ -172,8 +172,11 @@ async def _serve(
             if Role.WATCHER in roles:
                 scheduler = _watch(config, engine, fetcher, matcher, worker_id, token)
                 scheduler.start()
-                if not config.sources:
-                    log.warning("no sources configured: add [[sources]] to the configuration")
+                if not scheduler.poller.source_names:
+                    log.warning(
+                        "no sources configured: add [[sources]] to the configuration, "
+                        "or import an OPML file with `marsad sources import FILE`"
+                    )
             bot = None
             if not token and roles & {Role.BOT, Role.SENDER}:
                 log.warning(
