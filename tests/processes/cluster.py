@@ -7,8 +7,9 @@
         watcher.kill()                       # kill -9
         bot.metrics().total("marsad_items_total")
 
-On leaving, every process still running is stopped with SIGTERM and must exit 0; the logs'
-last lines are printed (pytest shows them when the test failed).
+On leaving, every process still running is stopped with SIGTERM and must exit 0 with no
+traceback in its log; the logs' last lines are printed (pytest shows them when the test
+failed).
 """
 
 from __future__ import annotations
@@ -206,3 +207,5 @@ class Cluster:
         if exc_type is None:
             failed = {name: code for name, code in codes.items() if code != 0}
             assert not failed, f"processes did not stop cleanly: {failed}"
+            crashed = [node.name for node in self.nodes if "Traceback" in node.log_text()]
+            assert not crashed, f"tracebacks in the logs of {crashed}"
