@@ -30,9 +30,10 @@ pytestmark = pytest.mark.postgres
 
 LEASE = timedelta(seconds=10)
 INTERVAL = timedelta(seconds=2)
-CLAIM_SLACK = timedelta(seconds=3)
+CLAIM_SLACK = timedelta(seconds=5)
 """How late after a lease runs out a live watcher may claim the source: its next look for due
-sources (at most one poll interval) plus scheduling on a busy two-core machine."""
+sources (a second when idle) plus scheduling on a busy two-core machine (the whole suite and
+benches running beside it: 3 s was once not enough)."""
 
 # The metrics counted against the feeds and the database (marsad/metrics.py).
 POLLS = "marsad_polls_total"

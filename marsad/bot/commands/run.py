@@ -99,6 +99,13 @@ async def watch_file(watch: FileWatch, stop: asyncio.Event, lost: list[str]) -> 
             await asyncio.wait_for(stop.wait(), timeout=FILE_WATCH_SECONDS)
 
 
+def long_poll(lease: timedelta) -> float:
+    """Seconds a getUpdates may wait at Telegram. A new leader waits out its predecessor's
+    (``bot/leader.py``), so it is a quarter of the lease at most: commands are answered again
+    within the lease after a leader dies."""
+    return min(10.0, lease.total_seconds() / 4)
+
+
 async def keep_alive(engine: Engine, worker_id: str, lease: timedelta, stop: asyncio.Event) -> None:
     """Say this process is alive every third of the lease, until stopped."""
     failures = 0
@@ -194,6 +201,7 @@ async def _serve(
                         lease=config.service.lease,
                         updates=Role.BOT in roles,
                         sending=Role.SENDER in roles,
+                        poll_timeout=long_poll(config.service.lease),
                     ),
                     name="bot",
                 )
