@@ -101,6 +101,38 @@ def claim_due(
     return rows
 
 
+def claim_named(
+    session: Session, worker_id: str, source_ids: Sequence[int], *, now: datetime, lease: timedelta
+) -> dict[int, Source]:
+    """Lease the given sources to ``worker_id`` whether due or not (``marsad poll``: every
+    source now), except those another process is polling. Returns the leased rows by id, and
+    the rows it could not lease with their current lease (``lease_owner`` another's)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    free = or_(col(Source.lease_until).is_(None), col(Source.lease_until) < now)
+    pick = select(Source.id).where(col(Source.id).in_(list(source_ids)), free)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = [row_id for row_id in session.exec(pick).all() if row_id is not None]
+    until = now + lease
+    if ids:
+        session.connection().execute(
+            update(Source)
+            .where(col(Source.id).in_(ids))
+            .values(lease_owner=worker_id, lease_until=until)
+        )
+    rows = {
+        row.id or 0: row
+        for row in session.exec(select(Source).where(col(Source.id).in_(list(source_ids))))
+    }
+    for row_id in ids:
+        rows[row_id].lease_owner, rows[row_id].lease_until = worker_id, until
+    session.commit()
+    for row in rows.values():
+        session.expunge(row)
+    return rows
+
+
 def renew(session: Session, worker_id: str, until: datetime) -> int:
     """Extend every lease ``worker_id`` holds to ``until``; returns how many it holds."""
     result = session.connection().execute(

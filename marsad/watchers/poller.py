@@ -23,7 +23,7 @@ from marsad.store.engine import session as open_session
 from marsad.store.items import add_items, known_keys
 from marsad.store.locks import Lock, lock_in_transaction
 from marsad.store.page_links import remember_links, seen_links
-from marsad.store.source_leases import DueWindow, release
+from marsad.store.source_leases import DueWindow, claim_named, release
 from marsad.store.sources import (
     enable_source,
     record_failure,
@@ -47,6 +47,9 @@ CLOCK_SLACK = timedelta(minutes=1)
 
 MAX_ARTICLES_PER_PAGE_POLL = 30
 """Articles fetched from one listing page per poll; the rest wait for the next poll."""
+
+BEING_POLLED = "being polled by another process"
+"""Why `marsad poll` left a source: a running watcher holds its lease."""
 
 IngestHook = Callable[[Session, Source, list[Item]], None]
 """Called inside the transaction that stores new items (stories, matches, outbox hook in here)."""
@@ -93,7 +96,11 @@ class PollReport:
         elif self.status is PollStatus.DISABLED:
             text = f"disabled: {self.disabled_reason}"
         elif self.status is PollStatus.WAITING:
-            text = "waiting (backing off)"
+            text = (
+                f"waiting ({BEING_POLLED})"
+                if self.error == BEING_POLLED
+                else "waiting (backing off)"
+            )
         else:
             text = f"failed: {self.error}"
             if self.disabled_reason:
@@ -235,13 +242,46 @@ class Poller:
         return due
 
     async def poll_all(
-        self, *, include_disabled: bool = False, force: bool = True
+        self,
+        *,
+        include_disabled: bool = False,
+        force: bool = True,
+        worker_id: str | None = None,
+        lease: timedelta = timedelta(minutes=2),
     ) -> list[PollReport]:
-        """Poll every enabled configured source once, concurrently under the global limit."""
-        tasks = [
-            self.poll(name, include_disabled=include_disabled, force=force) for name in self._ids
-        ]
-        return list(await asyncio.gather(*tasks))
+        """Poll every enabled configured source once, concurrently under the global limit.
+
+        ``worker_id``: lease each source first (``marsad poll`` beside running watchers), so a
+        source another process is polling now is not polled twice at once: it is reported
+        WAITING, and that process stores what is new.
+        """
+        if worker_id is None:
+            tasks = [
+                self.poll(name, include_disabled=include_disabled, force=force)
+                for name in self._ids
+            ]
+            return list(await asyncio.gather(*tasks))
+        with open_session(self.engine) as s:
+            rows = claim_named(
+                s, worker_id, list(self._ids.values()), now=self.clock(), lease=lease
+            )
+        try:
+            return list(
+                await asyncio.gather(
+                    *(self._poll_leased(name, rows[i], worker_id, include_disabled, force)
+                      for name, i in self._ids.items())
+                )
+            )  # fmt: skip
+        finally:
+            with open_session(self.engine) as s:
+                release(s, worker_id)  # those a disabled source or a crash left
+
+    async def _poll_leased(
+        self, name: str, row: Source, worker_id: str, include_disabled: bool, force: bool
+    ) -> PollReport:
+        if row.lease_owner != worker_id:
+            return PollReport(name, PollStatus.WAITING, error=BEING_POLLED)
+        return await self.poll(name, include_disabled=include_disabled, force=force, claimed=row)
 
     async def poll(
         self,

@@ -21,7 +21,7 @@ from marsad.store.source_leases import claim_due
 from marsad.store.tables import Item, Source
 from marsad.watchers.claims import ClaimingScheduler
 from marsad.watchers.fetch import Fetcher
-from marsad.watchers.poller import Poller, PollReport
+from marsad.watchers.poller import Poller, PollReport, PollStatus
 from tests.httpserver import HTTPTestServer, Request, Response
 
 FEED = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -168,3 +168,31 @@ async def test_a_dead_watchers_sources_are_polled_by_another_after_its_lease(
     others = [path for path in arrivals if path not in dead_paths]
     assert min(arrivals[path][0] for path in others) - started < 1.5  # the rest at once
     assert Counter(report.source for report in watchers.reports["s" * 32])
+
+
+async def test_a_one_off_poll_leaves_what_a_running_watcher_is_polling(
+    store_url: str, http_server: HTTPTestServer, fetcher: Fetcher
+) -> None:
+    """`marsad poll` beside a running service: every source once, now, except those a watcher
+    holds; it leaves no lease behind and does not touch the watcher's."""
+    arrivals = serve_feeds(http_server)
+    config = config_for(store_url, http_server)
+    engine = open_store(store_url)
+    poller = Poller(config, engine, fetcher, clock=utc_now)
+    lease = timedelta(minutes=2)
+    with session(engine) as s:
+        busy = claim_due(
+            s, "w" * 32, now=utc_now(), lease=lease, limit=3, window=poller.due_window()
+        )
+    reports = await poller.poll_all(worker_id="p" * 32, lease=lease)
+    with session(engine) as s:
+        owners = {row.name: row.lease_owner for row in s.exec(select(Source))}
+    engine.dispose()
+    waiting = {r.source for r in reports if r.status is PollStatus.WAITING}
+    assert waiting == {row.name for row in busy}
+    assert all(r.summary().endswith("waiting (being polled by another process)") for r in reports
+               if r.source in waiting)  # fmt: skip
+    assert len(arrivals) == FEEDS - 3  # the others were fetched, once each
+    assert all(len(times) == 1 for times in arrivals.values())
+    assert {name for name, owner in owners.items() if owner} == waiting
+    assert {owner for owner in owners.values() if owner} == {"w" * 32}

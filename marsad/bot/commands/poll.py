@@ -23,6 +23,7 @@ from marsad.store.engine import session
 from marsad.store.matches import MatchKind, matches_of
 from marsad.store.sqlite_guard import sqlite_path
 from marsad.store.tables import Item
+from marsad.store.workers import new_worker_id
 from marsad.watchers.poller import PollReport, PollStatus
 
 HELP = "poll every source once, now; store and print new items; exit"
@@ -89,7 +90,12 @@ async def _poll(
         install_subscriptions(engine, matcher)
         async with make_fetcher(config) as fetcher:
             poller = make_poller(config, engine, fetcher, matcher=matcher)
-            reports = await poller.poll_all(include_disabled=include_disabled, force=True)
+            reports = await poller.poll_all(
+                include_disabled=include_disabled,
+                force=True,
+                worker_id=new_worker_id(),
+                lease=config.service.lease,
+            )
         with session(engine) as s:
             ids = [item.id or 0 for report in reports for item in report.new_items]
             return reports, matches_of(s, ids)
