@@ -181,6 +181,17 @@ LEASES_HELD = Gauge(
     "Sources this process holds a lease on (is polling) right now.",
     registry=REGISTRY,
 )
+CLAIM_SECONDS = Histogram(
+    "marsad_claim_seconds",
+    "Time of one claim transaction (looking for due sources and leasing them).",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+    registry=REGISTRY,
+)
+CLAIMED = Counter(
+    "marsad_sources_claimed",
+    "Sources this process claimed (leased) to poll.",
+    registry=REGISTRY,
+)
 LEADER = Gauge(
     "marsad_telegram_leader",
     "1 while this process answers Telegram updates (holds the leadership), else 0.",
@@ -303,6 +314,8 @@ def _age(name: str, now: float | None) -> float | None:
 
 __all__ = [
     "ALERTS_QUEUED",
+    "CLAIMED",
+    "CLAIM_SECONDS",
     "EDITS_QUEUED",
     "FETCHES",
     "FETCH_SECONDS",

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from marsad import metrics
 from marsad.store.engine import session as open_session
 from marsad.store.source_leases import claim_due, release, renew
 from marsad.store.tables import Source
@@ -126,8 +127,8 @@ class ClaimingScheduler:
 
     def _claim(self, now: datetime) -> list[Source]:
         free = self.capacity - len(self._in_flight)
-        with open_session(self.poller.engine) as s:
-            return claim_due(
+        with open_session(self.poller.engine) as s, metrics.CLAIM_SECONDS.time():
+            claimed = claim_due(
                 s,
                 self.worker_id,
                 now=now,
@@ -136,6 +137,8 @@ class ClaimingScheduler:
                 window=self.window,
                 skip=self.skip,
             )
+        metrics.CLAIMED.inc(len(claimed))
+        return claimed
 
     def _release(self, source_ids: list[int]) -> None:
         with open_session(self.poller.engine) as s:

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import select
 
+from marsad import metrics
 from marsad.config import Config, DatabaseConfig, PollingConfig, SourceConfig
 from marsad.store.engine import open_store, session
 from marsad.store.source_leases import claim_due
@@ -111,12 +112,15 @@ async def test_two_watchers_share_the_sources_each_polled_on_time_by_one(
     url = store_url
     arrivals = serve_feeds(http_server, delay=0.3)
     watchers = Watchers(config_for(url, http_server), fetcher, lease=timedelta(seconds=10))
+    claimed_before = metrics.REGISTRY.get_sample_value("marsad_sources_claimed_total") or 0.0
     first, second = watchers.start("a" * 32), watchers.start("b" * 32)
     await asyncio.sleep(4.0)
     await asyncio.gather(first.stop(), second.stop())
     watchers.close()
 
     polls = {worker: len(reports) for worker, reports in watchers.reports.items()}
+    claimed = metrics.REGISTRY.get_sample_value("marsad_sources_claimed_total") or 0.0
+    assert claimed - claimed_before == sum(polls.values())  # one claim per poll
     assert all(polls.get(worker, 0) > 0 for worker in ("a" * 32, "b" * 32)), polls
     for path, times in arrivals.items():
         # polled again and again, and never twice at once: the server holds each answer
