@@ -35,7 +35,7 @@ class Source(SQLModel, table=True):
     first_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     consecutive_failures: int = Field(default=0)
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     disabled_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
