@@ -38,13 +38,23 @@ class Language(StrEnum):
 
     AR = "ar"
     EN = "en"
+    FR = "fr"
 
     @classmethod
     def from_code(cls, code: str | None, default: Language | None = None) -> Language:
-        """``ar``/``ar-MA`` → Arabic; any other known code → English; unknown → ``default``."""
+        """``ar``/``ar-MA`` → Arabic, ``fr``/``fr-MA`` → French, any other code → English;
+        no code → ``default`` (Arabic)."""
         if not code:
             return default or cls.AR
-        return cls.AR if code.lower().startswith("ar") else cls.EN
+        lowered = code.lower()
+        if lowered.startswith("ar"):
+            return cls.AR
+        return cls.FR if lowered.startswith("fr") else cls.EN
+
+    @property
+    def right_to_left(self) -> bool:
+        """Whether the language is written right to left."""
+        return self is Language.AR
 
 
 class SubscriptionKind(StrEnum):

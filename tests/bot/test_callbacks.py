@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlmodel import select
 
-from marsad.bot.handlers.callbacks import Button, data, parse
+from marsad.bot.handlers.callbacks import Button, Press, data, parse
 from marsad.bot.handlers.common import SERVICES_KEY, Services
 from marsad.bot.handlers.texts import Say, say
 from marsad.store.chats import Language, Subscription
@@ -36,9 +36,9 @@ FORGED = [
 
 
 def test_parse_takes_only_what_the_bot_makes() -> None:
-    assert parse(data(Button.MUTE, 1)) == (Button.MUTE, 1)
-    assert parse(data(Button.MUTE, 2**31 - 1)) == (Button.MUTE, 2**31 - 1)
-    assert parse(data(Button.SOURCES, -17)) == (Button.SOURCES, -17)  # a lone item
+    assert parse(data(Button.MUTE, 1)) == Press(Button.MUTE, 1)
+    assert parse(data(Button.MUTE, 2**31 - 1)) == Press(Button.MUTE, 2**31 - 1)
+    assert parse(data(Button.SOURCES, -17)) == Press(Button.SOURCES, -17)  # a lone item
     assert [value for value in FORGED if parse(value) is not None] == []
 
 

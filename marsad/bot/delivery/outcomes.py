@@ -24,7 +24,6 @@ gateway errors in a row must never use up the single resend kept for real ambigu
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -87,9 +86,7 @@ _EDIT_GONE = ("message to edit not found", "message can't be edited", "message_i
 
 def retry_seconds(exc: RetryAfter) -> float:
     """``retry_after`` as seconds, whether PTB gives an int or a timedelta."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
+    value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

@@ -1,8 +1,10 @@
 """Inline buttons under alerts: mute the subscription that fired; list the story's other sources.
 
-Callback data is short and self-describing: ``mute:<subscription id>``, ``src:<story id>`` (a
-negative story id is a lone item, see ``digests.item_as_story``).  It comes back from the client
-and is trusted no further than its shape: a known kind, an id of ASCII digits within the id
+Callback data is short and self-describing: ``<kind>:<id>[:<argument>]``, e.g.
+``mute:<subscription id>``, ``src:<story id>`` (a negative story id is a lone item, see
+``digests.item_as_story``); the optional argument is a short ASCII word (``[a-z0-9_.-]``) that a
+button kind may use for a choice (a page, a yes/no, an option's value).  It comes back from the
+client and is trusted no further than its shape: a known kind, an id of ASCII digits within the id
 columns' range (INTEGER: 32-bit on PostgreSQL), at most Telegram's 64 bytes.  Anything else is
 refused and logged at WARNING, and so is a mute button for another chat's subscription.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 from telegram import CallbackQuery, Update
@@ -30,7 +33,8 @@ log = logging.getLogger(__name__)
 
 MAX_DATA_BYTES = 64  # Telegram's limit for callback data
 MAX_ID = 2**31 - 1  # the id columns are INTEGER (32-bit on PostgreSQL)
-_DATA = re.compile(r"([a-z]+):(-?[1-9][0-9]{0,9})")  # ASCII digits: isdigit() takes "٣" too
+# ASCII digits: isdigit() takes "٣" too
+_DATA = re.compile(r"([a-z]+):(-?[1-9][0-9]{0,9})(?::([a-z0-9_.-]{1,32}))?")
 
 
 class Button(StrEnum):
@@ -40,12 +44,27 @@ class Button(StrEnum):
     SOURCES = "src"
 
 
-def data(button: Button, ident: int) -> str:
-    return f"{button.value}:{ident}"
+_TAKES_ARG: frozenset[Button] = frozenset()
+"""The kinds whose data carries an argument; any other kind's data with one is refused."""
 
 
-def parse(value: str) -> tuple[Button, int] | None:
-    """``(button, id)`` for callback data this bot makes; None for anything else."""
+@dataclass(frozen=True)
+class Press:
+    """A button press as its callback data says: what, on which id, with which argument."""
+
+    button: Button
+    ident: int
+    arg: str | None = None
+
+
+def data(button: Button, ident: int, arg: str | None = None) -> str:
+    value = f"{button.value}:{ident}" if arg is None else f"{button.value}:{ident}:{arg}"
+    assert parse(value) is not None, f"not valid callback data: {value!r}"
+    return value
+
+
+def parse(value: str) -> Press | None:
+    """The press for callback data this bot makes; None for anything else."""
     if len(value.encode("utf-8")) > MAX_DATA_BYTES:
         return None
     found = _DATA.fullmatch(value)
@@ -54,7 +73,9 @@ def parse(value: str) -> tuple[Button, int] | None:
     button, ident = Button(found.group(1)), int(found.group(2))
     if abs(ident) > MAX_ID or (ident < 0 and button is not Button.SOURCES):
         return None
-    return button, ident
+    if found.group(3) is not None and button not in _TAKES_ARG:
+        return None
+    return Press(button, ident, found.group(3))
 
 
 def _refuse(query: CallbackQuery, chat_id: int | None, why: str) -> None:
@@ -77,16 +98,15 @@ async def on_button(update: Update, context: Context) -> None:
             _refuse(query, None, "no chat")
             return
         svc = services(context)
-        parsed = parse(query.data or "")
-        if parsed is None:
+        press = parse(query.data or "")
+        if press is None:
             _refuse(query, chat.id, "not a button of this bot")
             return
         if not svc.policy.chat_allowed(chat.id):
             _refuse(query, chat.id, "chat not allowed")
             return
-        button, ident = parsed
         language = _chat_language(svc, chat.id, language)
-        text = _press(svc, query, chat.id, button, ident, language)
+        text = _press(svc, query, chat.id, press, language)
         answered = True  # answered once, even if this answer fails
         await query.answer()
         await send_reply(context, chat.id, Reply.of(text).directed(language))
@@ -109,11 +129,11 @@ def _press(
     svc: Services,
     query: CallbackQuery,
     chat_id: int,
-    button: Button,
-    ident: int,
+    press: Press,
     language: Language,
 ) -> str:
     """Do what the button says; the text to send the chat."""
+    button, ident = press.button, press.ident
     with svc.session() as s:
         row = get_chat(s, chat_id)
         if button is Button.MUTE:
