@@ -69,6 +69,8 @@ class CommandSpec:
     ar: str
     admin: bool = False
     start: bool = False
+    changes: bool = False
+    """Changes the chat's subscriptions or settings: in a group, only the group's admins may."""
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -76,13 +78,23 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "start", start_help.start, "Register and show help", "التسجيل والمساعدة", start=True
     ),
     CommandSpec("help", start_help.help_, "How to use Marsad", "طريقة الاستعمال", start=True),
-    CommandSpec("subscribe", subscribe.subscribe, "Follow a rule, @entity or query", "متابعة"),
-    CommandSpec("unsubscribe", listing.unsubscribe, "Stop following N (or all)", "إلغاء متابعة"),
+    CommandSpec(
+        "subscribe", subscribe.subscribe, "Follow a rule, @entity or query", "متابعة", changes=True
+    ),
+    CommandSpec(
+        "unsubscribe",
+        listing.unsubscribe,
+        "Stop following N (or all)",
+        "إلغاء متابعة",
+        changes=True,
+    ),
     CommandSpec("list", listing.list_, "This chat's subscriptions", "الاشتراكات"),
     CommandSpec("rules", listing.rules, "Rules and entities to follow", "القواعد والكيانات"),
     CommandSpec("digest", digest.digest, "Digest: [PERIOD] [QUERY]", "ملخص الأخبار"),
-    CommandSpec("mute", mute.mute, "Pause alerts [DURATION]", "إيقاف التنبيهات مؤقتا"),
-    CommandSpec("resume", mute.resume, "Resume alerts", "استئناف التنبيهات"),
+    CommandSpec(
+        "mute", mute.mute, "Pause alerts [DURATION]", "إيقاف التنبيهات مؤقتا", changes=True
+    ),
+    CommandSpec("resume", mute.resume, "Resume alerts", "استئناف التنبيهات", changes=True),
     CommandSpec(
         "status", status.status, "Sources and queue (admins)", "الحالة (للمشرفين)", admin=True
     ),
