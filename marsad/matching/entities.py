@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from marsad.matching.titles import Titles
+
 # How many words from an ambiguous name a context word may stand, unless the entity says.
 NEAR_DEFAULT = 10
 
@@ -28,7 +30,8 @@ class Entity:
     veto the hits they contain.  `ambiguous` names (also ordinary words or other people's
     names) count only with one of the `context` words, phrases or @entities within `near`
     words or in the title; `always` exempts an alias from being judged ambiguous for its
-    frequency.  `file`/`line` say where it was defined, and `key_lines` the line of each of
+    frequency.  `titles` are what people are shown (display only, never matched; see
+    `title_in`).  `file`/`line` say where it was defined, and `key_lines` the line of each of
     its keys, for messages.
     """
 
@@ -44,9 +47,14 @@ class Entity:
     context: tuple[str, ...] = ()
     near: int = NEAR_DEFAULT
     always: tuple[str, ...] = ()
+    titles: Titles = field(default_factory=Titles)
     file: str | None = None
     line: int | None = None
     key_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+
+    def title_in(self, language: str) -> str:
+        """The entity's title in ``language`` (a code), else its first title, else its name."""
+        return self.titles.in_language(language, self.name)
 
     def line_of(self, key: str) -> int | None:
         """The line of ``key`` in the entity's table, else the table's own line."""

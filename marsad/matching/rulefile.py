@@ -8,9 +8,10 @@ line of each table and key is found by scanning the file's text.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from marsad.errors import Problem, RuleError
 from marsad.matching.entities import NEAR_DEFAULT, Entity, EntityKind
 from marsad.matching.query import ENTITY_ID, QueryError, entity_refs, parse
+from marsad.matching.titles import Titles, read_titles
 from marsad.matching.tomlpos import TomlLines, decode_error
 
 
@@ -31,7 +33,11 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class Rule:
-    """A named query worth an alert; ``sources`` limits it to source names or tags."""
+    """A named query worth an alert; ``sources`` limits it to source names or tags.
+
+    ``title`` is the first title the file wrote (else the id); ``titles`` holds them all, by
+    language, for ``title_in``.
+    """
 
     id: str
     title: str
@@ -40,6 +46,11 @@ class Rule:
     sources: tuple[str, ...] = ()
     file: str | None = None
     line: int | None = None
+    titles: Titles = field(default_factory=Titles)
+
+    def title_in(self, language: str) -> str:
+        """The rule's title in ``language`` (a code), else its first title, else its id."""
+        return self.titles.in_language(language, self.title)
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ _ENTITY_KEYS = {
     "context",
     "near",
     "always",
+    "title",
 }
 MAX_NEAR = 100
 _RULE_KEYS = {"id", "title", "query", "severity", "sources"}
@@ -297,6 +309,46 @@ class _FileReader:
             self.problem(kind, index, label, key, "contains an empty string")
         return tuple(v for v in cleaned if v)
 
+    def _titles(self, kind: str, index: int, label: str, table: Mapping[str, Any]) -> Titles:
+        """``title``: one string, or a table of language codes (ar, en, fr) to strings."""
+        titles, wrong = read_titles(table.get("title"))
+        for problem in wrong:
+            key = "title" if problem.code is None else f"title.{problem.code}"
+            line = (
+                self.where.key_line(kind, index, "title")
+                if problem.code is None
+                else self._subkey_line(kind, index, "title", problem.code)
+            )
+            self.problems.append(
+                Problem(
+                    self.file,
+                    problem.message,
+                    key=f"{kind}[{label}].{key}",
+                    line=line,
+                    hint=problem.hint,
+                )
+            )
+        return titles
+
+    def _subkey_line(self, kind: str, index: int, key: str, sub: str) -> int | None:
+        """The line of ``key.sub``: an inline table's own line, else the line that sets ``sub``
+        under ``[kind.key]`` or as a dotted ``key.sub =`` (else the key's line)."""
+        start = self.where.key_line(kind, index, key)
+        if start is None:
+            return None
+        lines = self.where.lines
+        if re.match(rf"\s*{re.escape(key)}\s*=\s*\{{", lines[start - 1]):
+            return start  # an inline table is written on one line
+        quoted = rf"""(?:{re.escape(sub)}|"{re.escape(sub)}"|'{re.escape(sub)}')"""
+        sets = re.compile(rf"\s*(?:{re.escape(key)}\s*\.\s*)?{quoted}\s*=")
+        for number in range(start, len(lines) + 1):
+            text = lines[number - 1]
+            if number > start and text.lstrip().startswith("["):
+                break
+            if sets.match(text):
+                return number
+        return start
+
     def _bool(
         self, kind: str, index: int, label: str, table: Mapping[str, Any], key: str
     ) -> bool | None:
@@ -363,6 +415,7 @@ class _FileReader:
         ambiguous = self._strings("entity", index, label, table, "ambiguous")
         context = self._strings("entity", index, label, table, "context")
         always = self._strings("entity", index, label, table, "always")
+        titles = self._titles("entity", index, label, table)
         near = table.get("near", NEAR_DEFAULT)
         if isinstance(near, bool) or not isinstance(near, int) or not 1 <= near <= MAX_NEAR:
             self.problem(
@@ -385,6 +438,7 @@ class _FileReader:
                 context=context,
                 near=near,
                 always=always,
+                titles=titles,
                 file=self.file,
                 line=self.where.table_line("entity", index),
                 key_lines=tuple(self.where.key_lines("entity", index).items()),
@@ -395,7 +449,8 @@ class _FileReader:
         ident = self._id("rule", index, table)
         label = ident or f"#{index + 1}"
         self._unknown("rule", index, label, table, _RULE_KEYS)
-        title = self._string("rule", index, label, table, "title") or ident or ""
+        titles = self._titles("rule", index, label, table)
+        title = titles.first or ident or ""
         query = table.get("query")
         if query is None:
             self.problem("rule", index, label, None, "missing required key 'query'")
@@ -435,9 +490,8 @@ class _FileReader:
                 query = None
         if ident is None or query is None:
             return
-        rule = Rule(
-            ident, title, query, severity, sources, self.file, self.where.table_line("rule", index)
-        )
+        line = self.where.table_line("rule", index)
+        rule = Rule(ident, title, query, severity, sources, self.file, line, titles)
         self.rules.append(rule)
         self._parsed.append((rule, index))
 
