@@ -16,8 +16,10 @@ handling it a short apology in the chat's language.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -43,6 +45,9 @@ class Button(StrEnum):
     MUTE = "mute"
     SOURCES = "src"
 
+
+Outcome = str | Reply
+"""What a press answers: a text, or a Reply (several messages, buttons)."""
 
 _TAKES_ARG: frozenset[Button] = frozenset()
 """The kinds whose data carries an argument; any other kind's data with one is refused."""
@@ -106,10 +111,13 @@ async def on_button(update: Update, context: Context) -> None:
             _refuse(query, chat.id, "chat not allowed")
             return
         language = _chat_language(svc, chat.id, language)
-        text = _press(svc, query, chat.id, press, language)
+        outcome = _press(svc, query, chat.id, press, language)
+        if inspect.isawaitable(outcome):
+            outcome = await outcome
+        reply = outcome if isinstance(outcome, Reply) else Reply.of(outcome)
         answered = True  # answered once, even if this answer fails
         await query.answer()
-        await send_reply(context, chat.id, Reply.of(text).directed(language))
+        await send_reply(context, chat.id, reply.directed(language))
     except Exception:
         log.exception("button %r in chat %s failed", query.data, chat.id if chat else None)
         popup = say(language, Say.FAILED)
@@ -131,8 +139,10 @@ def _press(
     chat_id: int,
     press: Press,
     language: Language,
-) -> str:
-    """Do what the button says; the text to send the chat."""
+) -> Outcome | Awaitable[Outcome]:
+    """Do what the button says: the text (or Reply, with buttons) to send the chat.
+
+    A kind whose work is async (off-loop queries, Telegram calls) returns a coroutine."""
     button, ident = press.button, press.ident
     with svc.session() as s:
         row = get_chat(s, chat_id)
