@@ -24,6 +24,9 @@ updates for ``getUpdates`` long-polling, and injects Telegram's real error respo
     server.block(42)                  # every send to chat 42 → 403 "bot was blocked by the user"
     server.migrate(-100, -1001234)    # sends to group -100 → 400 with migrate_to_chat_id
     server.conflicts()                # getUpdates answered 409: two pollers overlapped
+    server.set_admins(-100, 5, 6)     # getChatMember: 5 created group -100, 6 administers it;
+                                      # whoever else wrote there is a "member"
+    server.set_member(-100, 7, "kicked")   # or any status; an unknown user → 400 user not found
 
 Like Telegram, a getUpdates that arrives while another is still pending terminates the pending
 one with 409 "Conflict: terminated by other getUpdates request".  A pending poll whose client
@@ -32,7 +35,10 @@ client just vanished (a machine gone from the network) stays pending until its t
 
 Supported methods: getMe, deleteWebhook, setWebhook, getUpdates, sendMessage, editMessageText,
 editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery, setMyCommands,
-getMyCommands, deleteMyCommands, setMyDescription, setMyShortDescription, getChat, close, logOut.  Anything else answers 404 like Telegram does for an unknown method.
+getMyCommands, deleteMyCommands, setMyDescription, setMyShortDescription, getChat, getChatMember,
+sendDocument, sendPhoto, close, logOut.  Anything else answers 404 like Telegram does for an unknown method.
+Files come as Telegram takes them, multipart/form-data uploads (``server.files`` keeps each
+one's bytes; an empty one is refused with 400 "file must be non-empty") or a file_id sent before.
 The server runs in daemon threads (``ThreadingHTTPServer``), so it serves a client on any loop.
 """
 
@@ -43,10 +49,14 @@ import json
 import re
 import select
 import socket
+import struct
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -63,6 +73,7 @@ __all__ = [
     "FakeTelegram",
     "Fault",
     "Sent",
+    "SentFile",
     "fake_telegram",
     "html_errors",
     "visible_text",
@@ -157,6 +168,29 @@ class Sent:
     link_preview_options: JSONDict | None
     at: float  # server's time.monotonic() when it was accepted
     edited: int = 0
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """A document or photo as uploaded (``data``: its bytes) and the message that carries it."""
+
+    chat_id: int
+    message_id: int
+    method: str  # sendDocument or sendPhoto
+    file_id: str
+    file_name: str
+    mime_type: str
+    data: bytes
+    caption: str | None
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """One file part of a multipart request."""
+
+    file_name: str
+    mime_type: str
+    data: bytes
 
 
 @dataclass
@@ -255,11 +289,17 @@ def _parse_params(query: str, body: bytes, content_type: str) -> JSONDict:
     if "application/json" in content_type:
         loaded = json.loads(body or b"{}")
         return dict(loaded) if isinstance(loaded, dict) else {}
-    raw = dict(parse_qsl(query, keep_blank_values=True))
-    raw.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    raw: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    if "multipart/form-data" in content_type:
+        raw.update(_multipart(body, content_type))
+    else:
+        raw.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     params: JSONDict = {}
     for key, value in raw.items():
-        if key in {"text", "parse_mode", "data", "callback_query_id", "language_code"}:
+        if isinstance(value, _Upload):
+            params[key] = value
+            continue
+        if key in {"text", "parse_mode", "data", "callback_query_id", "language_code", "caption"}:
             params[key] = value
             continue
         try:
@@ -267,6 +307,46 @@ def _parse_params(query: str, body: bytes, content_type: str) -> JSONDict:
         except ValueError:
             params[key] = value
     return params
+
+
+def _multipart(body: bytes, content_type: str) -> dict[str, Any]:
+    """The fields of a multipart/form-data body: text values, and files as ``_Upload``s; a value
+    ``attach://NAME`` (how media name their file part) is that part."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        file_name = part.get_filename()
+        if file_name is not None:
+            fields[name] = _Upload(file_name, part.get_content_type(), data)
+        else:
+            fields[name] = data.decode("utf-8")
+    for name, value in list(fields.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            fields[name] = fields.get(value.removeprefix("attach://"), value)
+    return fields
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG image, or None when it is neither."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    at = 2
+    while at + 9 <= len(data) and data[at] == 0xFF:
+        marker, length = data[at + 1], int.from_bytes(data[at + 2 : at + 4], "big")
+        if marker in {0xC0, 0xC1, 0xC2}:  # start of frame: height, then width
+            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
+            return int(width), int(height)
+        at += 2 + length
+    return None
 
 
 def html_errors(text: str) -> str | None:
@@ -323,6 +403,55 @@ def visible_text(text: str) -> str:
     return _ENTITY.sub(decode, stripped)
 
 
+_RIGHTS = (
+    "can_change_info", "can_invite_users", "can_pin_messages", "can_manage_topics",
+)  # fmt: skip
+_MEMBER_FIELDS: dict[str, JSONDict] = {
+    # the fields of each ChatMember kind besides status and user (https://core.telegram.org/bots/api#chatmember)
+    "creator": {"is_anonymous": False},
+    "administrator": {
+        "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+        "can_delete_messages": True, "can_manage_video_chats": True,
+        "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
+        "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
+        "can_delete_stories": False, "can_pin_messages": True, "can_manage_topics": False,
+    },
+    "member": {},
+    "restricted": {
+        "is_member": True, "until_date": 0, "can_send_messages": False,
+        "can_send_audios": False, "can_send_documents": False, "can_send_photos": False,
+        "can_send_videos": False, "can_send_video_notes": False, "can_send_voice_notes": False,
+        "can_send_polls": False, "can_send_other_messages": False,
+        "can_add_web_page_previews": False, "can_edit_tag": False,
+        "can_react_to_messages": False,
+        **dict.fromkeys(_RIGHTS, False),
+    },
+    "left": {},
+    "kicked": {"until_date": 0},
+}  # fmt: skip
+
+
+def _photo_sizes(file_id: str, size: tuple[int, int], length: int) -> list[JSONDict]:
+    """The PhotoSizes Telegram makes of an image: thumbnails of 90, 320 and 800 pixels on the
+    longer side where the image is larger, then the image itself (at most 2560 pixels)."""
+    width, height = size
+    longest = max(width, height, 1)
+    sides = [side for side in (90, 320, 800, 1280) if side < longest] + [min(longest, 2560)]
+    sizes = []
+    for n, side in enumerate(sides):
+        scale = side / longest
+        sizes.append(
+            {
+                "file_id": f"{file_id}{n}",
+                "file_unique_id": f"{file_id[-12:]}{n}",
+                "width": max(1, round(width * scale)),
+                "height": max(1, round(height * scale)),
+                "file_size": max(1, round(length * scale * scale)),
+            }
+        )
+    return sizes
+
+
 def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -342,6 +471,7 @@ class FakeTelegram:
         self.edits: list[Sent] = []
         self.refused: list[tuple[str, JSONDict, JSONDict]] = []  # (method, params, error)
         self.calls: list[tuple[str, JSONDict]] = []
+        self.files: list[SentFile] = []
         self.callback_answers: list[JSONDict] = []
         self.commands: dict[str, list[JSONDict]] = {}
         self.chat_types: dict[int, str] = {}
@@ -354,6 +484,8 @@ class FakeTelegram:
         self._injections: list[_Injection] = []
         self._blocked: set[int] = set()
         self._migrated: dict[int, int] = {}
+        self._members: dict[int, dict[int, str]] = {}  # chat id → user id → status
+        self._users: set[int] = set()  # users Telegram knows (they wrote, or were set)
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._http = _Server(("127.0.0.1", 0), _Handler)
@@ -415,6 +547,26 @@ class FakeTelegram:
             self._migrated[old_chat_id] = new_chat_id
             self.chat_types[new_chat_id] = "supergroup"
 
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """``user_id``'s status in ``chat_id`` as getChatMember answers it: "creator",
+        "administrator", "member", "restricted", "left" or "kicked"."""
+        assert status in _MEMBER_FIELDS, status
+        with self._cond:
+            self._users.add(user_id)
+            self._members.setdefault(chat_id, {})[user_id] = status
+
+    def set_admins(self, chat_id: int, creator: int, *admins: int) -> None:
+        """The group's creator and administrators (everyone else who writes is a member)."""
+        self.set_member(chat_id, creator, "creator")
+        for user_id in admins:
+            self.set_member(chat_id, user_id, "administrator")
+
+    def _saw(self, chat_id: int, user_id: int) -> None:
+        """A user wrote in a chat: Telegram knows them, and they are (at least) a member."""
+        with self._cond:
+            self._users.add(user_id)
+            self._members.setdefault(chat_id, {}).setdefault(user_id, "member")
+
     def push_message(
         self,
         chat_id: int,
@@ -442,6 +594,7 @@ class FakeTelegram:
         if kind == "channel":
             message["sender_chat"] = chat
         else:
+            self._saw(chat_id, user_id if user_id is not None else chat_id)
             message["from"] = {
                 "id": user_id if user_id is not None else chat_id,
                 "is_bot": False,
@@ -467,6 +620,7 @@ class FakeTelegram:
         """Queue a press on an inline button of the bot's message ``message_id``."""
         sent = self._messages.get((chat_id, message_id))
         kind = self.chat_types.get(chat_id) or _chat_type(chat_id)
+        self._saw(chat_id, user_id if user_id is not None else chat_id)
         user = {
             "id": user_id if user_id is not None else chat_id,
             "is_bot": False,
@@ -668,6 +822,20 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         return 200, {"ok": True, "result": {**self._chat(chat_id), "accent_color_id": 0}}
 
+    def _api_getchatmember(self, params: JSONDict) -> tuple[int, JSONDict]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        with self._cond:
+            members = self._members.get(chat_id)
+            known = user_id in self._users
+            status = members.get(user_id, "left") if members is not None else None
+        if status is None:
+            return self._refuse("getChatMember", params, 400, "Bad Request: chat not found")
+        if not known:
+            return self._refuse("getChatMember", params, 400, "Bad Request: user not found")
+        user = {"id": user_id, "is_bot": False, "first_name": "Analyst"}
+        member: JSONDict = {"status": status, "user": user, **_MEMBER_FIELDS[status]}
+        return 200, {"ok": True, "result": member}
+
     def _api_getupdates(self, params: JSONDict) -> tuple[int, JSONDict]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
@@ -718,6 +886,77 @@ class FakeTelegram:
             self._messages[(chat_id, sent.message_id)] = sent
             self._cond.notify_all()
         return 200, {"ok": True, "result": self._message_json(sent)}
+
+    def _api_senddocument(self, params: JSONDict) -> tuple[int, JSONDict]:
+        return self._send_file("sendDocument", "document", params)
+
+    def _api_sendphoto(self, params: JSONDict) -> tuple[int, JSONDict]:
+        return self._send_file("sendPhoto", "photo", params)
+
+    def _send_file(self, method: str, field: str, params: JSONDict) -> tuple[int, JSONDict]:
+        """A document or photo: uploaded (multipart) or an earlier file's file_id."""
+        value = params.get(field)
+        if isinstance(value, _Upload):
+            upload = value
+        else:
+            with self._cond:
+                earlier = [f for f in self.files if value is not None and f.file_id == value]
+            if not earlier:
+                return self._refuse(
+                    method, params, 400, "Bad Request: wrong file identifier/HTTP URL specified"
+                )
+            upload = _Upload(earlier[0].file_name, earlier[0].mime_type, earlier[0].data)
+        if not upload.data:
+            return self._refuse(method, params, 400, "Bad Request: file must be non-empty")
+        size = _image_size(upload.data) if field == "photo" else None
+        if field == "photo" and size is None:
+            return self._refuse(method, params, 400, "Bad Request: IMAGE_PROCESS_FAILED")
+        caption = params.get("caption")
+        if caption is not None:
+            shown = str(caption)
+            if str(params.get("parse_mode", "")).upper() == "HTML":
+                problem = html_errors(shown)
+                if problem is not None:
+                    return self._refuse(
+                        method, params, 400, f"Bad Request: can't parse entities: {problem}"
+                    )
+                shown = visible_text(shown)
+            if _utf16_length(shown) > 1024:
+                return self._refuse(method, params, 400, "Bad Request: message caption is too long")
+        chat_id = int(params["chat_id"])
+        sent = Sent(
+            chat_id=chat_id,
+            message_id=self._new_message_id(chat_id),
+            text="" if caption is None else str(caption),
+            parse_mode=params.get("parse_mode"),
+            reply_markup=params.get("reply_markup"),
+            link_preview_options=None,
+            at=time.monotonic(),
+        )
+        file_id = (
+            "BQACAgQAAxkDAAI" if field == "document" else "AgACAgQAAxkDAAI"
+        ) + uuid.uuid4().hex
+        kept = SentFile(
+            chat_id, sent.message_id, method, file_id, upload.file_name, upload.mime_type,
+            upload.data, None if caption is None else str(caption),
+        )  # fmt: skip
+        with self._cond:
+            self.sent.append(sent)
+            self.files.append(kept)
+            self._messages[(chat_id, sent.message_id)] = sent
+            self._cond.notify_all()
+        message = {key: value for key, value in self._message_json(sent).items() if key != "text"}
+        if caption is not None:
+            message["caption"] = visible_text(sent.text) if sent.parse_mode == "HTML" else sent.text
+        unique = file_id[-16:]
+        if size is None:
+            message["document"] = {
+                "file_id": file_id, "file_unique_id": unique, "file_name": upload.file_name,
+                "mime_type": upload.mime_type, "file_size": len(upload.data),
+            }  # fmt: skip
+        else:
+            message["photo"] = _photo_sizes(file_id, size, len(upload.data))
+        return 200, {"ok": True, "result": message}
 
     def _api_editmessagetext(self, params: JSONDict) -> tuple[int, JSONDict]:
         problem = self._check_text("editMessageText", params)

@@ -36,21 +36,28 @@ from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_s
 from marsad.bot.handlers import (
     callbacks,
     digest,
+    export,
+    lang,
     listing,
     migrate,
     mute,
+    options,
+    replies,
+    search,
     start_help,
     status,
     subscribe,
 )
 from marsad.bot.handlers.access import AccessPolicy
 from marsad.bot.handlers.common import SERVICES_KEY, Context, Handler, Services, command
+from marsad.bot.i18n import t
 from marsad.bot.leader import Leadership
 from marsad.bot.wiring import utc_now
 from marsad.config import Config
 from marsad.errors import MarsadError, RuleError
 from marsad.matching.engine import Matcher
-from marsad.store.chats import Subscription, query_subscriptions
+from marsad.store.chat_access import DecisionCache
+from marsad.store.chats import Language, Subscription, query_subscriptions
 from marsad.store.engine import session as open_session
 
 log = logging.getLogger(__name__)
@@ -98,6 +105,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "status", status.status, "Sources and queue (admins)", "الحالة (للمشرفين)", admin=True
     ),
+    CommandSpec(
+        "options",
+        options.options,
+        "Options: N severity|sources|lang|mode",
+        "الخيارات",
+        changes=True,
+    ),
+    CommandSpec(
+        "quiet", options.quiet, "Quiet hours: HH:MM-HH:MM|off", "ساعات الهدوء", changes=True
+    ),
+    CommandSpec("silent", options.silent, "Silent alerts: on|off", "تنبيهات صامتة", changes=True),
+    CommandSpec("lang", lang.lang, "Language: ar, en or fr", "لغة المحادثة", changes=True),
+    CommandSpec("search", search.search, "Search the archive: QUERY [PERIOD]", "البحث في الأرشيف"),
+    CommandSpec("export", export.export, "Stories as a CSV file: [PERIOD] [QUERY]", "تصدير CSV"),
 )
 
 
@@ -162,14 +183,22 @@ def install_subscriptions_of(matcher: Matcher, rows: Iterable[Subscription]) -> 
     return count
 
 
+def menu(language: Language) -> list[BotCommand]:
+    """The command menu in ``language``: the Arabic written beside each command, the French
+    from the catalogs (keyed by the English)."""
+    if language is Language.AR:
+        return [BotCommand(c.name, c.ar) for c in COMMANDS]
+    return [BotCommand(c.name, t(language, c.en)) for c in COMMANDS]
+
+
 async def set_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the command menu, in English by default and in Arabic for Arabic users."""
+    """Register the command menu: English by default, Arabic and French for users whose
+    Telegram speaks them."""
     bot = application.bot
     scope = BotCommandScopeDefault()
-    await bot.set_my_commands([BotCommand(c.name, c.en) for c in COMMANDS], scope=scope)
-    await bot.set_my_commands(
-        [BotCommand(c.name, c.ar) for c in COMMANDS], scope=scope, language_code="ar"
-    )
+    await bot.set_my_commands(menu(Language.EN), scope=scope)
+    for language in (Language.AR, Language.FR):
+        await bot.set_my_commands(menu(language), scope=scope, language_code=language.value)
 
 
 async def _on_error(update: object, context: Context) -> None:
@@ -209,15 +238,16 @@ def build_application(
         engine=engine,
         matcher=matcher,
         clock=clock,
-        policy=AccessPolicy.from_config(config.telegram),
+        policy=AccessPolicy.from_config(config.telegram, DecisionCache(engine)),
         story_of=story_of,
         story_members=story_members,
     )
     kinds = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
     for spec in COMMANDS:
-        callback = command(spec.handler, admin=spec.admin, start=spec.start)
+        callback = command(spec.handler, admin=spec.admin, start=spec.start, changes=spec.changes)
         application.add_handler(CommandHandler(spec.name, callback, filters=kinds))
     application.add_handler(CallbackQueryHandler(callbacks.on_button))
+    replies.register(application)  # unknown commands and free text, after every command
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrate.on_migrate))
     application.add_error_handler(_on_error)
     if application.job_queue is not None:

@@ -14,7 +14,7 @@ import html
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,13 +23,18 @@ from sqlmodel import Session, col, select
 
 from marsad import metrics
 from marsad.bot.alert_caps import AlertCaps, PollCounts
+from marsad.bot.alert_options import ItemFacts, admitted, item_language, quiet_until
 from marsad.bot.delivery import outbox
-from marsad.bot.delivery.format import LABELS, Alert, Lang, format_alert
+from marsad.bot.delivery.format import Alert, format_alert, more_sources
 from marsad.bot.digests import story_outlets
 from marsad.bot.handlers.access import AccessPolicy
 from marsad.bot.handlers.callbacks import Button, data
-from marsad.config import Config
+from marsad.bot.i18n import t
+from marsad.bot.titles import entity_label, rule_label
+from marsad.config import Config, SourceConfig
 from marsad.matching.engine import Matcher, MatchResult
+from marsad.matching.rulefile import Severity
+from marsad.store.chat_access import decisions
 from marsad.store.chats import Chat, Language, Subscription, SubscriptionKind, active_subscriptions
 from marsad.store.delivery import OutboxKind, OutboxRow
 from marsad.store.tables import Item
@@ -94,15 +99,17 @@ class Index:
         ]
 
 
-def why(matcher: Matcher | None, subscription: Subscription) -> str:
-    """How a subscription is named in an alert's "why" line: its number and what it follows."""
+def why(
+    matcher: Matcher | None, subscription: Subscription, language: Language = Language.EN
+) -> str:
+    """How a subscription is named in an alert's "why" line: its number and what it follows
+    (a rule's or an entity's title in the chat's language)."""
     kind = SubscriptionKind(subscription.kind)
     name = subscription.target
-    if kind is SubscriptionKind.RULE and matcher is not None and name in matcher.rules:
-        name = matcher.rules[name].title
+    if kind is SubscriptionKind.RULE:
+        name = rule_label(matcher, name, language)
     elif kind is SubscriptionKind.ENTITY:
-        entity = matcher.entities.get(name) if matcher is not None else None
-        name = entity.name if entity is not None else f"@{name}"
+        name = entity_label(matcher, name, language)
     return f"#{subscription.number} {name}"
 
 
@@ -114,12 +121,26 @@ def snippet_of(arrival: Arrival) -> tuple[str, list[tuple[int, int]]]:
     return text, spans
 
 
-def alert_for(arrival: Arrival, fired: Fired, matcher: Matcher | None) -> Alert:
+def item_facts(arrival: Arrival, sources: Mapping[str, SourceConfig]) -> ItemFacts:
+    """Where an arrival comes from (its source and the source's tags) and its language."""
+    source = sources.get(arrival.source)
+    item = arrival.item
+    language = item_language(source.language if source else None, item.title, item.summary)
+    return ItemFacts(arrival.source, source.tags if source else (), language)
+
+
+def rule_severities(matcher: Matcher | None, result: MatchResult) -> dict[str, Severity]:
+    """The severity of each shipped rule an item matched."""
+    rules = matcher.rules if matcher is not None else {}
+    return {rule: rules[rule].severity for rule in result.rules if rule in rules}
+
+
+def alert_for(
+    arrival: Arrival, fired: Fired, matcher: Matcher | None, severity: Severity | None = None
+) -> Alert:
     """What the alert of ``arrival`` says to the chat of ``fired``."""
-    names = []
-    for entity_id in arrival.result.entities:
-        entity = matcher.entities.get(entity_id) if matcher is not None else None
-        names.append(entity.name if entity is not None else entity_id)
+    language = fired.chat.lang
+    names = [entity_label(matcher, ident, language) for ident in arrival.result.entities]
     snippet, spans = snippet_of(arrival)
     return Alert(
         title=arrival.item.title,
@@ -128,10 +149,11 @@ def alert_for(arrival: Arrival, fired: Fired, matcher: Matcher | None) -> Alert:
         link=arrival.item.url,
         snippet=snippet,
         spans=spans,
-        why=tuple(why(matcher, sub) for sub in fired.subscriptions),
+        why=tuple(why(matcher, sub, language) for sub in fired.subscriptions),
         entities=tuple(names),
         extra_sources=max(arrival.outlets - 1, 0),
-        lang=Lang(fired.chat.lang.value),
+        lang=fired.chat.lang,
+        severity=severity,
     )
 
 
@@ -143,22 +165,37 @@ def with_extra_sources(text: str, extra: int, language: Language) -> str:
     lines = text.split("\n")
     if len(lines) < 2 or extra < 1:
         return text
-    label = html.escape(LABELS[Lang(language.value)]["sources"])
-    lines[1] = _MORE.sub("", lines[1]) + f" · +{extra} {label}"
+    label = html.escape(more_sources(extra, language))
+    lines[1] = _MORE.sub("", lines[1]) + f" · {label}"
     return "\n".join(lines)
 
 
 def buttons_for(arrival: Arrival, fired: Fired, language: Language) -> list[list[dict[str, str]]]:
-    """Mute the (first) subscription that fired; open the story's other sources."""
-    mute = "🔕 كتم هذا الاشتراك" if language is Language.AR else "🔕 Mute this subscription"
-    more = "📰 مصادر أخرى" if language is Language.AR else "📰 Other sources"
+    """Mute the (first) subscription that fired; open the story's other sources, once it has
+    more than one (``with_sources_button`` adds it when a second source arrives)."""
+    mute = "🔕 " + t(language, "Mute this subscription")
     first = fired.subscriptions[0]
-    return [
-        [
-            {"text": mute, "callback_data": data(Button.MUTE, first.id or 0)},
-            {"text": more, "callback_data": data(Button.SOURCES, arrival.story_id)},
-        ]
-    ]
+    row = [{"text": mute, "callback_data": data(Button.MUTE, first.id or 0)}]
+    buttons = [row]
+    return (
+        with_sources_button(buttons, arrival.story_id, language) if arrival.outlets > 1 else buttons
+    )
+
+
+def with_sources_button(
+    buttons: list[list[dict[str, str]]] | None, story_id: int, language: Language
+) -> list[list[dict[str, str]]]:
+    """``buttons`` with the "other sources" button on the first row (kept if already there)."""
+    rows = [list(row) for row in buttons or []]
+    sources = data(Button.SOURCES, story_id)
+    if any(button.get("callback_data") == sources for row in rows for button in row):
+        return rows
+    more = {"text": "📰 " + t(language, "Other sources"), "callback_data": sources}
+    if rows:
+        rows[0].append(more)
+    else:
+        rows.append([more])
+    return rows
 
 
 def fan_out(
@@ -170,9 +207,13 @@ def fan_out(
     policy: AccessPolicy | None = None,
     tz: ZoneInfo | None = None,
     polls: PollCounts | None = None,
+    sources: Mapping[str, SourceConfig] | None = None,
 ) -> FanOutReport:
     """Enqueue the alerts (and "+N sources" edits) the arrivals call for; returns counts.
-    ``polls`` carries the per-poll alert counts across the transactions of one big poll."""
+    ``polls`` carries the per-poll alert counts across the transactions of one big poll;
+    ``sources`` (by name) gives the items' languages and tags that subscriptions may filter on.
+    A subscription alerts only when its options allow (``alert_options``); an alert found in
+    the chat's quiet hours is held until they end."""
     tz = tz or ZoneInfo("UTC")
     index = Index(active_subscriptions(session, now))
     caps = AlertCaps(session, now, polls)
@@ -183,15 +224,22 @@ def fan_out(
             backlog += 1
             continue
         alerted = alerted_chats(session, arrival.story_id)
+        facts = item_facts(arrival, sources or {})
+        matched = rule_severities(matcher, arrival.result)
         for fired in index.fired(arrival.result):
             chat_id = fired.chat.chat_id
             if chat_id in alerted or (policy is not None and not policy.chat_allowed(chat_id)):
                 continue
+            allowed, severity = admitted(fired.subscriptions, facts, matched)
+            if not allowed:
+                continue
+            fired = Fired(fired.chat, allowed)
+            held = quiet_until(now, fired.chat.quiet_start, fired.chat.quiet_end, tz)
             languages[chat_id] = fired.chat.lang
             poll = (arrival.source, arrival.item.fetched_at)
             if not caps.allows(chat_id, poll):
                 continue
-            rendered = format_alert(alert_for(arrival, fired, matcher), tz)
+            rendered = format_alert(alert_for(arrival, fired, matcher, severity), tz)
             row = outbox.enqueue(
                 session,
                 chat_id,
@@ -203,12 +251,14 @@ def fan_out(
                 dedup_key=outbox.story_key(arrival.story_id),
                 buttons=buttons_for(arrival, fired, fired.chat.lang),
                 preview_url=rendered.preview_url,
+                due_at=held,
+                held=held is not None,
             )
             if row is not None:
                 alerts += 1
                 caps.sent(chat_id, poll)
         if arrival.outlets > 1:
-            edits += grow(session, arrival.story_id, arrival.outlets, now)
+            edits += grow(session, arrival.story_id, arrival.outlets, now, tz)
     if caps.summarise(languages):
         log.warning("fan-out: alerts over the caps, summarised to %d chats", len(caps.over))
     return FanOutReport(alerts, edits, backlog)
@@ -247,9 +297,11 @@ class FanOut:
             arrivals_of(session, ingested),
             self.clock(),
             matcher=self.matcher,
-            policy=AccessPolicy.from_config(self.config.telegram),
+            # the chats allowed and denied from Telegram as this transaction sees them
+            policy=AccessPolicy.from_config(self.config.telegram, decisions(session)),
             tz=self.config.tz,
             polls=self.polls,
+            sources={source.name: source for source in self.config.sources},
         )
         if report.alerts or report.edits:
             log.info("fan-out: %d alerts, %d edits queued", report.alerts, report.edits)
@@ -277,9 +329,12 @@ def alerted_chats(session: Session, story_id: int) -> set[int]:
     )
 
 
-def grow(session: Session, story_id: int, outlets: int, now: datetime) -> int:
+def grow(
+    session: Session, story_id: int, outlets: int, now: datetime, tz: ZoneInfo | None = None
+) -> int:
     """Show "+N sources" on each chat's alert for the story (its first one still queued or
-    sent, ``outbox.first_alert``); returns edits.
+    sent, ``outbox.first_alert``); returns edits.  In a chat's quiet hours the edit waits for
+    their end too.
 
     The alert keeps the words of the item that triggered it; only its outlet line changes.
     """
@@ -314,6 +369,19 @@ def grow(session: Session, story_id: int, outlets: int, now: datetime) -> int:
         if text_html == alert.text_html:
             continue
         text_plain = with_extra_sources(alert.text_plain, outlets - 1, language)
-        if outbox.enqueue_edit(session, alert.chat_id, story_id, text_html, text_plain, now=now):
+        held = None
+        if chat is not None:
+            held = quiet_until(now, chat.quiet_start, chat.quiet_end, tz or ZoneInfo("UTC"))
+        buttons = with_sources_button(alert.buttons, story_id, language)
+        if outbox.enqueue_edit(
+            session,
+            alert.chat_id,
+            story_id,
+            text_html,
+            text_plain,
+            now=now,
+            due_at=held,
+            buttons=buttons,
+        ):
             count += 1
     return count

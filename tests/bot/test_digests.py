@@ -132,7 +132,7 @@ async def test_scheduled_digests_are_queued_once_per_slot(world: World) -> None:
         (12, "digest", "digest:2026-11-22T08:00:1"),
     ]
     english = next(r for r in rows if r.chat_id == 12)
-    assert english.text_plain.startswith("Digest since 2026-11-21 08:00 (1 stories):")
+    assert english.text_plain.startswith("Digest since 21 Nov 08:00 GMT+01:00 (1 story):")
     assert "حموشي يستقبل سفير إسبانيا" in english.text_plain
 
 
@@ -196,12 +196,15 @@ def test_a_due_digest_is_owed_once_and_never_from_the_future(
     [
         ("", DigestArgs(Action.SHOW)),
         ("7d", DigestArgs(Action.SHOW, period=timedelta(days=7))),
-        ("90d", DigestArgs(Action.SHOW, period=timedelta(days=31))),
+        ("31d", DigestArgs(Action.SHOW, period=timedelta(days=31))),
+        ("90d", DigestArgs(Action.TOO_LONG, period=timedelta(days=90))),  # said, not capped
         ("24h @spain", DigestArgs(Action.SHOW, query="@spain")),
         ("حموشي AND إسبانيا", DigestArgs(Action.SHOW, query="حموشي AND إسبانيا")),
         ("time 7:05", DigestArgs(Action.SET_TIME, time="07:05")),
         ("الساعة 21:30", DigestArgs(Action.SET_TIME, time="21:30")),
-        ("time soon", DigestArgs(Action.USAGE)),
+        ("time soon", DigestArgs(Action.BAD_TIME, time="soon")),
+        ("time 25:00", DigestArgs(Action.BAD_TIME, time="25:00")),
+        ("time", DigestArgs(Action.USAGE)),
         ("off", DigestArgs(Action.OFF)),
         ("on", DigestArgs(Action.ON)),
     ],

@@ -86,7 +86,8 @@ def test_one_alert_per_story_per_chat_whatever_fires_or_repeats(world: World) ->
     assert "#2 التعاون الأمني المغربي الإسباني" in alert.text_plain
     assert "#3 حموشي AND الإرهاب" in alert.text_plain
     assert alert.buttons is not None
-    assert [b["callback_data"] for b in alert.buttons[0]] == ["mute:1", "src:1"]
+    # one source: no "other sources" button (the edit adds it when a second source comes)
+    assert [b["callback_data"] for b in alert.buttons[0]] == ["mute:1"]
 
 
 def test_a_story_that_grows_is_edited_not_sent_again(world: World) -> None:
@@ -149,6 +150,13 @@ async def test_end_to_end_subscribe_then_a_story_arrives_and_one_alert_is_delive
     assert await sender.send_due() == 1
     texts = bot.server.texts(ANALYST)
     assert len(texts) == 2 and texts[1].startswith(f"\u200f{TITLE}")
+    shown = bot.server.sent[-1]
+
+    def keys(message_id: int) -> list[str]:
+        markup = bot.server.message(ANALYST, message_id).reply_markup or {}
+        return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+
+    assert keys(shown.message_id) == ["mute:1"]  # one source: nothing else to list
     # the same story from a second outlet edits the message instead of sending another
     second = world.add_item("وفد إسباني عند حموشي", source="Wasit")
     run_fan_out(world, [arrive(world, second, story=item.id or 0, outlets=2, source="Wasit")])
@@ -156,6 +164,7 @@ async def test_end_to_end_subscribe_then_a_story_arrives_and_one_alert_is_delive
     assert await sender.send_due() == 1
     texts = bot.server.texts(ANALYST)
     assert len(texts) == 2 and "+1 مصادر أخرى" in texts[1]
+    assert keys(shown.message_id) == ["mute:1", f"src:{item.id}"]  # the edit adds the button
     # the mute button mutes the subscription that fired
     alert = bot.server.sent[-1]
     bot.server.push_callback(ANALYST, "mute:1", message_id=alert.message_id)

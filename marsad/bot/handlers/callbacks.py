@@ -26,7 +26,9 @@ from enum import StrEnum
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
+from marsad.bot.handlers import confirm, replies, sub_summary
 from marsad.bot.handlers.common import Context, Reply, Services, esc, send_reply, services
+from marsad.bot.handlers.group_admins import actor_of, may_change, refusal
 from marsad.bot.handlers.subscribe import label
 from marsad.bot.handlers.texts import Say, say
 from marsad.store.chats import Language, Subscription, get_chat
@@ -44,12 +46,37 @@ class Button(StrEnum):
 
     MUTE = "mute"
     SOURCES = "src"
+    UNMUTE = "unmute"
+    """Undo a mute button: ``unmute:<subscription id>``."""
+    UNSUB = "unsub"
+    """``/unsubscribe all``'s confirmation: ``unsub:<asked at, epoch seconds>:<all|no>``."""
+    DETAILS = "details"
+    """A subscription's full alias lists: ``details:<subscription id>``."""
+    OFFER = "offer"
+    """Subscribe to free text sent in a private chat: ``offer:<offer id>``."""
+    PAGE = "pg"
+    """A page of a ``/search``: ``pg:<search id>:<page>``."""
+    LANG = "lang"
+    """The chat's language (``/lang``): ``lang:1:<ar|en|fr>``."""
+    OPTIONS = "opt"
+    """A subscription's options: ``opt:<subscription id>[:<change>]`` (``options_view``)."""
 
 
 Outcome = str | Reply
 """What a press answers: a text, or a Reply (several messages, buttons)."""
 
-_TAKES_ARG: frozenset[Button] = frozenset()
+CHANGES: set[Button] = {
+    Button.MUTE,
+    Button.UNMUTE,
+    Button.UNSUB,
+    Button.OFFER,
+    Button.LANG,
+    Button.OPTIONS,
+}
+"""The kinds that change a chat's subscriptions or settings: in a group, only its admins may
+press them (``group_admins.may_change``); add a new changing kind here."""
+
+_TAKES_ARG: frozenset[Button] = frozenset({Button.PAGE, Button.LANG, Button.UNSUB, Button.OPTIONS})
 """The kinds whose data carries an argument; any other kind's data with one is refused."""
 
 
@@ -111,6 +138,12 @@ async def on_button(update: Update, context: Context) -> None:
             _refuse(query, chat.id, "chat not allowed")
             return
         language = _chat_language(svc, chat.id, language)
+        if press.button in CHANGES:
+            actor = actor_of(update)
+            if actor is None or not await may_change(context.bot, svc.admins, svc.policy, actor):
+                log.info("refused %r in chat %s: not a group admin", query.data, chat.id)
+                popup = refusal(language)
+                return
         outcome = _press(svc, query, chat.id, press, language)
         if inspect.isawaitable(outcome):
             outcome = await outcome
@@ -144,6 +177,26 @@ def _press(
 
     A kind whose work is async (off-loop queries, Telegram calls) returns a coroutine."""
     button, ident = press.button, press.ident
+    if button is Button.PAGE:  # edits its message in place (imported here: search uses Button)
+        from marsad.bot.handlers import search
+
+        return search.press(svc, query, chat_id, ident, press.arg, language)
+    if button is Button.LANG:
+        from marsad.bot.handlers import lang
+
+        return lang.press(svc, chat_id, press.arg)
+    if button is Button.OPTIONS:
+        from marsad.bot.handlers import options
+
+        return options.press(svc, query, chat_id, ident, press.arg, language)
+    if button is Button.UNSUB:
+        return confirm.press_unsubscribe(svc, query, chat_id, ident, press.arg, language)
+    if button is Button.UNMUTE:
+        return confirm.press_unmute(svc, chat_id, ident, language)
+    if button is Button.DETAILS:
+        return sub_summary.press(svc, chat_id, ident, language)
+    if button is Button.OFFER:
+        return replies.press_offer(svc, chat_id, ident, language)
     with svc.session() as s:
         row = get_chat(s, chat_id)
         if button is Button.MUTE:
@@ -156,7 +209,10 @@ def _press(
             s.add(sub)
             s.commit()
             log.info("chat %s muted subscription %s", chat_id, sub.number)
-            return say(language, Say.SUB_MUTED, number=sub.number, what=label(sub, language))
+            text = say(
+                language, Say.SUB_MUTED, number=sub.number, what=label(sub, language, svc.matcher)
+            )
+            return Reply.of(text, markup=confirm.undo_markup(sub.id or 0, language))
         members = svc.story_members(s, ident)
         lines = [
             f'• <a href="{esc(member.item.url)}">{esc(member.source)}</a>'

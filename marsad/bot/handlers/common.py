@@ -11,20 +11,24 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from marsad.bot.delivery.split import split_message
 from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_stories
 from marsad.bot.handlers.access import AccessPolicy, Verdict
+from marsad.bot.handlers.group_admins import AdminCache, actor_of, may_change, refusal
+from marsad.bot.handlers.offers import Offers
 from marsad.bot.handlers.texts import Say, say
+from marsad.bot.pending_sources import PendingSources
+from marsad.bot.search_pages import SearchPages
 from marsad.config import Config
 from marsad.matching.engine import Matcher
 from marsad.store.chats import ChatInfo, ChatType, Language, get_chat, move_chat, register_chat
@@ -49,6 +53,14 @@ class Services:
     policy: AccessPolicy
     story_of: StoryOf = items_are_stories
     story_members: StoryMembers = item_as_story
+    admins: AdminCache = field(default_factory=AdminCache)
+    """Recent getChatMember verdicts (``group_admins``)."""
+    offers: Offers = field(default_factory=Offers)
+    """Free texts offered for a subscription (``replies``)."""
+    searches: SearchPages = field(default_factory=SearchPages)
+    """Recent ``/search`` results, for their page buttons."""
+    pending_sources: PendingSources = field(default_factory=PendingSources)
+    """Sources ``/addsource`` offered, for their add and cancel buttons."""
 
     def session(self) -> Session:
         return open_session(self.engine)
@@ -63,32 +75,54 @@ class Request:
     language: Language
     args: str
     chat_type: ChatType = ChatType.PRIVATE
+    may_change: Callable[[], Awaitable[bool]] = field(default=lambda: _anyone(), compare=False)
+    """Whether the person may change the chat's settings (in a group: its admins); for a
+    command not marked ``changes`` that changes only with some arguments (``/digest time``)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file sent as a document (``/export``): its name, bytes and an HTML caption."""
+
+    filename: str
+    data: bytes
+    caption: str = ""
 
 
 @dataclass(frozen=True)
 class Reply:
-    """What to answer: one or more HTML messages, the last one with optional buttons."""
+    """What to answer: one or more HTML messages, the last one with optional buttons, and
+    optionally a document after them."""
 
     texts: tuple[str, ...]
     markup: InlineKeyboardMarkup | None = field(default=None)
+    document: Document | None = field(default=None)
+    language: Language | None = field(default=None)
+    """The texts' language when it is not the chat's as the request saw it (``/lang``)."""
 
     @classmethod
     def of(cls, *texts: str, markup: InlineKeyboardMarkup | None = None) -> Reply:
         return cls(tuple(texts), markup)
 
     def directed(self, language: Language) -> Reply:
-        """The reply with its lines marked for ``language`` (see ``mark_lines``)."""
-        return Reply(tuple(mark_lines(text, language) for text in self.texts), self.markup)
+        """The reply with its lines marked for its language, else ``language`` (``mark_lines``)."""
+        written = self.language or language
+        return replace(self, texts=tuple(mark_lines(text, written) for text in self.texts))
 
 
 def mark_lines(text: str, language: Language) -> str:
-    """For Arabic, start every line with a right-to-left mark, so a line that begins with a
-    number, an @entity or a Latin title still lays out right to left."""
-    if language is not Language.AR:
+    """In a right-to-left language, start every line with a right-to-left mark, so a line that
+    begins with a number, an @entity or a Latin title still lays out right to left; English and
+    French lines get none."""
+    if not language.right_to_left:
         return text
     return "\n".join(
         RLM + line if line and not line.startswith(RLM) else line for line in text.split("\n")
     )
+
+
+async def _anyone() -> bool:
+    return True
 
 
 Handler = Callable[[Services, Request], Awaitable[Reply | None]]
@@ -137,6 +171,13 @@ async def send_reply(context: Context, chat_id: int, reply: Reply) -> None:
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             reply_markup=reply.markup if index == len(texts) - 1 else None,
         )
+    if reply.document is not None:
+        await context.bot.send_document(
+            chat_id,
+            InputFile(reply.document.data, filename=reply.document.filename),
+            caption=reply.document.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
 
 
 def _known_language(services_: Services, chat_id: int) -> Language | None:
@@ -169,10 +210,13 @@ def ensure_chat(services_: Services, update: Update, *, refresh_language: bool) 
         return chat.lang
 
 
-def command(handler: Handler, *, admin: bool = False, start: bool = False) -> Callback:
+def command(
+    handler: Handler, *, admin: bool = False, start: bool = False, changes: bool = False
+) -> Callback:
     """Wrap ``handler`` with access checks, chat registration and reply sending.
 
     ``start`` refreshes the chat's language from the person writing (``/start``, ``/help``).
+    ``changes``: in a group, only its admins may (``group_admins``); others get one line.
     """
 
     async def callback(update: Update, context: Context) -> None:
@@ -197,7 +241,21 @@ def command(handler: Handler, *, admin: bool = False, start: bool = False) -> Ca
             language = _known_language(svc, found.id) or chat_info(update).language
         else:
             language = ensure_chat(svc, update, refresh_language=start)
-        request = Request(found.id, user_id, language, command_args(update), chat_info(update).type)
+        actor = actor_of(update)
+        assert actor is not None
+
+        async def allowed() -> bool:
+            return await may_change(context.bot, svc.admins, svc.policy, actor)
+
+        if changes and not await allowed():
+            log.info(
+                "refused %s from user %s in chat %s: not a group admin", name, user_id, found.id
+            )
+            await send_reply(context, found.id, Reply.of(refusal(language)).directed(language))
+            return
+        request = Request(
+            found.id, user_id, language, command_args(update), chat_info(update).type, allowed
+        )
         try:
             reply = await handler(svc, request)
         except Exception:

@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from marsad.bot import digests
+from marsad.bot import digests, i18n
 from marsad.bot.delivery import outbox
 from marsad.bot.delivery.format import plain_of
 from marsad.bot.delivery.split import split_message
 from marsad.bot.handlers.common import Reply, Request, Services, esc, mark_lines
+from marsad.bot.handlers.group_admins import refusal
 from marsad.bot.handlers.subscribe import query_error_html
 from marsad.bot.handlers.texts import Say, say
+from marsad.bot.i18n import t, tn
 from marsad.errors import RuleError
 from marsad.store.chats import DIGEST_OFF, Chat, Language, all_chats, get_chat, subscriptions
 from marsad.store.delivery import OutboxKind
@@ -37,6 +39,8 @@ class Action(StrEnum):
     OFF = "off"
     ON = "on"
     USAGE = "usage"
+    TOO_LONG = "too-long"  # a period past MAX_PERIOD: said, not capped silently
+    BAD_TIME = "bad-time"  # ``time`` with something that is no time of day (``time`` holds it)
 
 
 @dataclass(frozen=True)
@@ -60,19 +64,24 @@ def parse_args(text: str) -> DigestArgs:
     if head in {"on", "تشغيل"} and len(words) == 1:
         return DigestArgs(Action.ON)
     if head in {"time", "at", "الساعة", "موعد"}:
-        clock = CLOCK.fullmatch(words[1]) if len(words) == 2 else None
-        if clock is None:
+        if len(words) != 2:
             return DigestArgs(Action.USAGE)
+        clock = CLOCK.fullmatch(words[1])
+        if clock is None:
+            return DigestArgs(Action.BAD_TIME, time=words[1])
         return DigestArgs(Action.SET_TIME, time=f"{int(clock.group(1)):02d}:{clock.group(2)}")
     try:
         period = parse_duration(words[0])
     except ValueError:
         return DigestArgs(Action.SHOW, query=" ".join(words))
-    return DigestArgs(Action.SHOW, period=min(period, MAX_PERIOD), query=" ".join(words[1:]))
+    if period > MAX_PERIOD:
+        return DigestArgs(Action.TOO_LONG, period=period)
+    return DigestArgs(Action.SHOW, period=period, query=" ".join(words[1:]))
 
 
-def when(moment: datetime, services: Services) -> str:
-    return moment.astimezone(services.config.tz).strftime("%Y-%m-%d %H:%M")
+def when(moment: datetime, services: Services, language: Language) -> str:
+    """A moment in the configured time zone, in the chat's language, with the zone shown."""
+    return i18n.when(language, moment, services.config.tz)
 
 
 async def build_for_chat(
@@ -82,9 +91,9 @@ async def build_for_chat(
     with services.session() as s:
         chat = get_chat(s, chat_id)
         rows = [row for row in subscriptions(s, chat) if not row.muted] if chat else []
-        if not rows:
+        if chat is None or not rows:
             return None
-        selectors = [digests.selector_of(services.matcher, row) for row in rows]
+        selectors = [digests.selector_of(services.matcher, row, chat.lang) for row in rows]
         return await digests.collect_async(
             s,
             services.matcher,
@@ -97,11 +106,11 @@ async def build_for_chat(
 
 
 def render(services: Services, digest: digests.Digest, language: Language) -> str:
-    since = when(digest.since, services)
+    since = when(digest.since, services, language)
     if not digest.count:
         return say(language, Say.DIGEST_EMPTY, since=since)
     head = say(language, Say.DIGEST_HEAD, since=since, count=digest.count)
-    return digests.render_html(digest, head, services.config.tz)
+    return digests.render_html(digest, head, services.config.tz, language)
 
 
 async def digest(services: Services, request: Request) -> Reply:
@@ -109,7 +118,11 @@ async def digest(services: Services, request: Request) -> Reply:
     args = parse_args(request.args)
     if args.action is Action.USAGE:
         return Reply.of(say(language, Say.DIGEST_USAGE))
+    if args.action in {Action.TOO_LONG, Action.BAD_TIME}:
+        return Reply.of(digest_problem(args, language))
     if args.action is not Action.SHOW:
+        if not await request.may_change():  # in a group, only its admins set its digest
+            return Reply.of(refusal(language))
         return set_schedule(services, request, args)
     now = services.clock()
     since = now - args.period
@@ -130,13 +143,33 @@ async def digest(services: Services, request: Request) -> Reply:
                 )
         except RuleError as error:
             return Reply.of(
-                say(language, Say.BAD_QUERY) + "\n" + query_error_html(error, args.query)
+                say(language, Say.BAD_QUERY) + "\n" + query_error_html(error, args.query, language)
             )
         return Reply.of(render(services, found, language))
     built = await build_for_chat(services, request.chat_id, since, now)
     if built is None:
         return Reply.of(say(language, Say.DIGEST_NO_SUBS))
     return Reply.of(render(services, built, language))
+
+
+def digest_problem(args: DigestArgs, language: Language) -> str:
+    """What is wrong with a period that is too long, or a time that is no time of day."""
+    if args.action is Action.TOO_LONG:
+        days = MAX_PERIOD.days
+        return tn(
+            language,
+            "The longest digest period is {n} day: try <code>/digest {days}d</code>.",
+            "The longest digest period is {n} days: try <code>/digest {days}d</code>.",
+            days,
+            days=days,
+        )
+    shown = f"<code>{esc(args.time)}</code>"
+    return t(
+        language,
+        "{time} is not a time of day: write HH:MM from 00:00 to 23:59, "
+        "e.g. <code>/digest time 07:30</code>.",
+        time=shown,
+    )
 
 
 def set_schedule(services: Services, request: Request, args: DigestArgs) -> Reply:

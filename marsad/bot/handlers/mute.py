@@ -6,8 +6,11 @@ Alerts for stories that arrive while muted are not sent later (a pause, not a de
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from marsad.bot.handlers.common import Reply, Request, Services, esc
 from marsad.bot.handlers.texts import Say, say
+from marsad.bot.i18n import t, when
 from marsad.store.chats import FOREVER, get_chat
 from marsad.units import parse_duration
 
@@ -20,6 +23,15 @@ async def mute(services: Services, request: Request) -> Reply:
             duration = parse_duration(request.args.split()[0])
         except ValueError:
             return Reply.of(say(language, Say.BAD_DURATION, value=esc(request.args)))
+        if duration <= timedelta(0):
+            value = f"<code>{esc(request.args.split()[0])}</code>"
+            return Reply.of(
+                t(
+                    language,
+                    "A pause must last longer than {value}; write e.g. 30m or 2h.",
+                    value=value,
+                )
+            )
         until = now + duration
     else:
         until = FOREVER
@@ -31,14 +43,16 @@ async def mute(services: Services, request: Request) -> Reply:
         s.commit()
     if until == FOREVER:
         return Reply.of(say(language, Say.MUTED_FOREVER))
-    shown = until.astimezone(services.config.tz).strftime("%Y-%m-%d %H:%M")
-    return Reply.of(say(language, Say.MUTED_UNTIL, until=shown))
+    shown = when(language, until, services.config.tz, "d MMM y HH:mm")
+    return Reply.of(say(language, Say.MUTED_UNTIL, until=esc(shown)))
 
 
 async def resume(services: Services, request: Request) -> Reply:
     with services.session() as s:
         chat = get_chat(s, request.chat_id)
         assert chat is not None
+        if not chat.muted(services.clock()):
+            return Reply.of(t(request.language, "Alerts were not paused; nothing to resume."))
         chat.muted_until = None
         s.add(chat)
         s.commit()

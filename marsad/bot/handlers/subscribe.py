@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from marsad.bot import digests
+from marsad.bot.handlers import rule_typos, sub_summary
 from marsad.bot.handlers.common import Reply, Request, Services, esc
 from marsad.bot.handlers.texts import Say, say
+from marsad.bot.query_errors import column_text, problem_text
+from marsad.bot.titles import entity_label, rule_label, rule_title
 from marsad.errors import RuleError
 from marsad.matching.engine import Matcher
 from marsad.matching.query import QueryError
@@ -55,14 +58,17 @@ def classify(matcher: Matcher, text: str) -> Target:
     return Target(SubscriptionKind.QUERY, text)
 
 
-def query_error_html(error: RuleError, query: str) -> str:
-    """The problem, and the query with a marker at the faulty column."""
+def query_error_html(error: RuleError, query: str, language: Language = Language.EN) -> str:
+    """The problem in ``language``, and the query with a marker at the faulty column."""
     if isinstance(error, QueryError):
         column = max(error.column, 1) - 1
         marked = f"{esc(query[:column])}<b>⟵{esc(query[column:] or ' ')}</b>"
-        return f"{esc(error.message)} (column {error.column})\n<code>{esc(query)}</code>\n{marked}"
+        problem = esc(problem_text(language, error.message))
+        where = column_text(language, error.column)
+        return f"{problem} {where}\n<code>{esc(query)}</code>\n{marked}"
     return "\n".join(
-        esc(problem.message) + (f" — {esc(problem.hint)}" if problem.hint else "")
+        esc(problem_text(language, problem.message))
+        + (f" — {esc(problem.hint)}" if problem.hint else "")
         for problem in error.problems
     )
 
@@ -73,7 +79,7 @@ def describe(matcher: Matcher, target: Target, language: Language) -> str:
     query = target.target
     if target.kind is SubscriptionKind.RULE:
         rule = matcher.rules[target.target]
-        head, query = f"<b>{esc(rule.title)}</b>\n", rule.query
+        head, query = f"<b>{esc(rule_title(rule, language))}</b>\n", rule.query
     elif target.kind is SubscriptionKind.ENTITY:
         query = f"@{target.target}"
     first, *rest = matcher.describe(query).split("\n")
@@ -86,13 +92,19 @@ def describe(matcher: Matcher, target: Target, language: Language) -> str:
     return head + "\n".join(lines)
 
 
-def label(subscription: Subscription, language: Language) -> str:
-    """How ``/list`` shows a subscription."""
+def label(subscription: Subscription, language: Language, matcher: Matcher | None = None) -> str:
+    """How ``/list`` shows a subscription; with ``matcher``, a rule or an entity also shows its
+    title in ``language``."""
     kind = SubscriptionKind(subscription.kind)
+    target = subscription.target
     if kind is SubscriptionKind.ENTITY:
-        return f"<code>@{esc(subscription.target)}</code>"
+        title = f" — {esc(entity_label(matcher, target, language))}" if matcher else ""
+        return f"<code>@{esc(target)}</code>{title}"
     name = {SubscriptionKind.RULE: Say.KIND_RULE, SubscriptionKind.QUERY: Say.KIND_QUERY}[kind]
-    return f"{say(language, name)} <code>{esc(subscription.target)}</code>"
+    title = ""
+    if kind is SubscriptionKind.RULE and matcher is not None and target in matcher.rules:
+        title = f" — {esc(rule_label(matcher, target, language))}"
+    return f"{say(language, name)} <code>{esc(target)}</code>{title}"
 
 
 def install(matcher: Matcher, subscription: Subscription) -> None:
@@ -105,13 +117,17 @@ async def subscribe(services: Services, request: Request) -> Reply:
     language = request.language
     if not request.args:
         return Reply.of(say(language, Say.SUBSCRIBE_USAGE))
+    typo = rule_typos.typo_reply(request.args, services.matcher.rules, language)
+    if typo is not None:  # a mistyped rule id: suggestions, and no subscription
+        return Reply.of(typo)
     try:
         # Parsing is bounded (query.MAX_*), but off the event loop all the same: no chat's
         # message may hold up the others, the polls or the alerts.
         target = await asyncio.to_thread(classify, services.matcher, request.args)
     except RuleError as error:
         log.info("chat %s: invalid query %r: %s", request.chat_id, request.args, error)
-        return Reply.of(say(language, Say.BAD_QUERY) + "\n" + query_error_html(error, request.args))
+        shown = query_error_html(error, request.args, language)
+        return Reply.of(say(language, Say.BAD_QUERY) + "\n" + shown)
     now = services.clock()
     with services.session() as s:
         chat = get_chat(s, request.chat_id)
@@ -128,7 +144,7 @@ async def subscribe(services: Services, request: Request) -> Reply:
         install(services.matcher, row)
         s.commit()
     log.info("chat %s subscribed to %s %r", request.chat_id, target.kind.value, target.target)
-    selector = digests.selector_of(services.matcher, row)
+    selector = digests.selector_of(services.matcher, row, language)
     with services.session() as s:
         preview = await digests.collect_async(
             s,
@@ -140,8 +156,10 @@ async def subscribe(services: Services, request: Request) -> Reply:
             services.story_of,
         )
     lines = [
-        say(language, Say.SUBSCRIBED, number=row.number, what=label(row, language)),
-        describe(services.matcher, target, language),
+        say(
+            language, Say.SUBSCRIBED, number=row.number, what=label(row, language, services.matcher)
+        ),
+        "\n".join(sub_summary.summary(services.matcher, target.kind, target.target, language)),
         say(language, Say.WOULD_HAVE, count=preview.count),
     ]
-    return Reply.of("\n\n".join(lines))
+    return Reply.of("\n\n".join(lines), markup=sub_summary.details_markup(row.id or 0, language))
