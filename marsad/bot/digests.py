@@ -24,9 +24,10 @@ from marsad.bot.delivery.display import displayable
 from marsad.bot.digest_reads import PeriodRead, match_inputs, read_period
 from marsad.bot.digest_reads import Row as Row  # re-exported: the handlers name them
 from marsad.bot.digest_reads import Selector as Selector
+from marsad.bot.titles import entity_label, rule_label
 from marsad.config import Config
 from marsad.matching.engine import Matcher, MatchResult
-from marsad.store.chats import DIGEST_OFF, Chat, Subscription, SubscriptionKind
+from marsad.store.chats import DIGEST_OFF, Chat, Language, Subscription, SubscriptionKind
 from marsad.store.stories import Story, resolve_story
 from marsad.store.tables import Item, Source
 
@@ -35,16 +36,16 @@ MATCH_CHUNK = 50
 """Items matched between two yields to the event loop (tens of milliseconds of work)."""
 
 
-def selector_of(matcher: Matcher, subscription: Subscription) -> Selector:
-    """The selector of a stored subscription, labelled for people."""
+def selector_of(
+    matcher: Matcher, subscription: Subscription, language: Language = Language.EN
+) -> Selector:
+    """The selector of a stored subscription, labelled for people of ``language``."""
     kind = SubscriptionKind(subscription.kind)
     if kind is SubscriptionKind.RULE:
-        rule = matcher.rules.get(subscription.target)
-        label = rule.title if rule is not None else subscription.target
+        label = rule_label(matcher, subscription.target, language)
         return Selector(label, kind, subscription.target)
     if kind is SubscriptionKind.ENTITY:
-        entity = matcher.entities.get(subscription.target)
-        label = entity.name if entity is not None else f"@{subscription.target}"
+        label = entity_label(matcher, subscription.target, language)
         return Selector(label, kind, subscription.target)
     return Selector(subscription.target, kind, subscription.query_id)
 

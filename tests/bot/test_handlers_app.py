@@ -79,7 +79,7 @@ async def test_a_migrated_group_keeps_its_subscriptions(bot: Bot) -> None:
         migrate_chat(s, -40, -100_40)
         s.commit()
     [listed] = await bot.say(-100_40, "/list", user_id=ANALYST)
-    assert listed.splitlines()[1:] == ["1. @spain", "2. @hammouchi"]
+    assert listed.splitlines()[1:] == ["1. @spain — إسبانيا", "2. @hammouchi — عبد اللطيف حموشي"]
     with world.session() as s:
         assert [c.chat_id for c in s.exec(select(Chat)).all()] == [-100_40]
 

@@ -95,12 +95,12 @@ async def test_subscribe_to_a_rule_list_unsubscribe_and_numbers_stay_stable(bot:
     [listed] = await bot.say(PRIVATE, "/list")
     assert listed.splitlines() == [
         "اشتراكات هذه المحادثة:",
-        "1. القاعدة ma-es-security",
-        "2. @spain",
+        "1. القاعدة ma-es-security — التعاون الأمني المغربي الإسباني",
+        "2. @spain — إسبانيا",
         "3. الاستعلام حموشي OR Hammouchi",
     ]
     [removed] = await bot.say(PRIVATE, "/unsubscribe 2 7")
-    assert removed.splitlines() == ["أُلغي: @spain", "لا يوجد اشتراك بالرقم 7؛ انظر /list"]
+    assert removed.splitlines() == ["أُلغي: @spain — إسبانيا", "لا يوجد اشتراك بالرقم 7؛ انظر /list"]
     [listed] = await bot.say(PRIVATE, "/list")
     assert [line.split(".")[0] for line in listed.splitlines()[1:]] == ["1", "3"]
     [removed] = await bot.say(PRIVATE, "/unsubscribe all")
@@ -117,8 +117,8 @@ async def test_arabic_replies_mark_every_line_right_to_left_english_ones_do_not(
     await bot.say(PRIVATE, "/list")
     await bot.say(502, "/list", language_code="en")
     arabic, english = bot.server.texts(PRIVATE)[-1], bot.server.texts(502)[-1]
-    assert arabic.splitlines() == ["\u200fاشتراكات هذه المحادثة:", "\u200f1. @spain"]
-    assert english.splitlines() == ["This chat's subscriptions:", "1. @spain"]
+    assert arabic.splitlines() == ["\u200fاشتراكات هذه المحادثة:", "\u200f1. @spain — إسبانيا"]
+    assert english.splitlines() == ["This chat's subscriptions:", "1. @spain — إسبانيا"]
 
 
 async def test_rules_lists_rules_and_entities(bot: Bot) -> None:
