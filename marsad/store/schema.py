@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from marsad.store import chats, delivery, matches, page_links, stories, tables
+from marsad.store import chat_access, chats, delivery, matches, page_links, stories, tables
 
 METADATA = SQLModel.metadata
 
-__all__ = ["METADATA", "chats", "delivery", "matches", "page_links", "stories", "tables"]
+__all__ = [
+    "METADATA",
+    "chat_access",
+    "chats",
+    "delivery",
+    "matches",
+    "page_links",
+    "stories",
+    "tables",
+]

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
-from marsad.config import SourceConfig
+from marsad.config import SourceConfig, SourceKind
 from marsad.errors import MarsadError
 from marsad.store.locks import Lock, lock_in_transaction
 from marsad.store.tables import Source, SourceOrigin, Worker
@@ -166,9 +166,19 @@ class UnknownSourceError(MarsadError):
     """A source name the store does not hold; says which stored name was probably meant."""
 
     def __init__(self, name: str, known: Iterable[str]) -> None:
-        close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else "`marsad sources` lists them"
+        self.name = name
+        self.meant = closest_name(name, known)
+        """The stored name probably meant, if one is close enough."""
+        hint = f"did you mean {self.meant!r}?" if self.meant else "`marsad sources` lists them"
         super().__init__(f"no source named {name!r} ({hint})")
+
+
+def closest_name(name: str, known: Iterable[str]) -> str | None:
+    """The name in ``known`` most like ``name`` (case aside), if one is close enough."""
+    names = sorted(set(known))
+    by_folded = {known_name.casefold(): known_name for known_name in reversed(names)}
+    close = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=0.6)
+    return by_folded[close[0]] if close else None
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,16 @@ def disable_by_operator(session: Session, source: Source, reason: str, now: date
 def add_imported(session: Session, name: str, url: str) -> Source:
     """A new feed source from an OPML file (origin opml), polled with the [polling] defaults."""
     source = Source(name=name, config_url=url, url=url, kind="feed", origin=SourceOrigin.OPML.value)
+    session.add(source)
+    return source
+
+
+def add_from_telegram(session: Session, name: str, url: str, kind: SourceKind) -> Source:
+    """A source an admin added with ``/addsource`` (origin telegram), polled with the
+    [polling] defaults; its first poll is its backlog, as for any new source."""
+    source = Source(
+        name=name, config_url=url, url=url, kind=kind.value, origin=SourceOrigin.TELEGRAM.value
+    )
     session.add(source)
     return source
 

@@ -18,6 +18,13 @@ class SourceOrigin(StrEnum):
     """A ``[[sources]]`` entry of the configuration."""
     OPML = "opml"
     """Added by ``marsad sources import``; polled with the ``[polling]`` defaults."""
+    TELEGRAM = "telegram"
+    """Added by an admin with ``/addsource``; polled with the ``[polling]`` defaults."""
+
+
+ADDED_IN_STORE = frozenset({SourceOrigin.OPML, SourceOrigin.TELEGRAM})
+"""The origins of sources the store holds without the configuration: polled unless the
+configuration names one the same."""
 
 
 class Source(SQLModel, table=True):
@@ -42,7 +49,9 @@ class Source(SQLModel, table=True):
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     items_seen: int = Field(default=0)
     origin: str = Field(
-        default="config", max_length=16, description="config, or opml (added by `sources import`)"
+        default="config",
+        max_length=16,
+        description="config, opml (`sources import`) or telegram (/addsource)",
     )
     lease_owner: str | None = Field(default=None, max_length=32, description="worker polling it")
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from marsad.config import Config, SourceConfig, SourceKind
 from marsad.store.engine import session as open_session
@@ -31,7 +31,7 @@ from marsad.store.sources import (
     record_success,
     sync_sources,
 )
-from marsad.store.tables import Item, Source, SourceOrigin
+from marsad.store.tables import ADDED_IN_STORE, Item, Source
 from marsad.watchers.backoff import longest_wait, next_regular_poll, plan_after_failure
 from marsad.watchers.feeds import Entry, Reader, parse_feed
 from marsad.watchers.fetch import Fetcher, FetchOutcome, FetchResult
@@ -137,6 +137,13 @@ def feed_drafts(
     return FeedDrafts(drafts, parsed.is_feed, parsed.error, parsed.reader)
 
 
+def stored_config(row: Source) -> SourceConfig:
+    """How a source the store holds without the configuration is polled: its URL and kind
+    with the ``[polling]`` defaults."""
+    kinds = {kind.value: kind for kind in SourceKind}
+    return SourceConfig(name=row.name, url=row.url, kind=kinds.get(row.kind, SourceKind.FEED))
+
+
 class Poller:
     """Polls configured sources into the store; shared by `marsad poll` and the scheduler."""
 
@@ -170,12 +177,13 @@ class Poller:
             if s.get_bind().dialect.name == "postgresql":
                 lock_in_transaction(s.connection(), Lock.SOURCES)
             rows = sync_sources(s, [c for c in config.sources if c.enabled])
-            # Sources added to the store by `marsad sources import` are polled with the
-            # [polling] defaults, unless the configuration names one the same.
-            for row in s.exec(select(Source).where(Source.origin == SourceOrigin.OPML.value)):
+            # Sources added to the store by `marsad sources import` or /addsource are polled
+            # with the [polling] defaults, unless the configuration names one the same.
+            added = [origin.value for origin in ADDED_IN_STORE]
+            for row in s.exec(select(Source).where(col(Source.origin).in_(added))):
                 if row.name not in rows and row.name not in self._configs:
                     rows[row.name] = row
-                    self._configs[row.name] = SourceConfig(name=row.name, url=row.url)
+                    self._configs[row.name] = stored_config(row)
             self._ids = {name: row.id or 0 for name, row in rows.items()}
             known = set(s.exec(select(Source.name)).all())
         self.unpolled = frozenset(known - set(self._ids))
@@ -189,13 +197,14 @@ class Poller:
         return self._ids[name]
 
     def adopt(self, row: Source) -> bool:
-        """Take on a source stored after this poller started: one `marsad sources import`
-        added (polled with the defaults). False for any other (another configuration's)."""
+        """Take on a source stored after this poller started: one `marsad sources import` or
+        /addsource added (polled with the defaults). False for any other (another
+        configuration's)."""
         if row.name in self._ids:
             return True
-        if row.origin != SourceOrigin.OPML.value or row.id is None:
+        if row.origin not in ADDED_IN_STORE or row.id is None:
             return False
-        self._configs[row.name] = SourceConfig(name=row.name, url=row.url)
+        self._configs[row.name] = stored_config(row)
         self._ids[row.name] = row.id
         return True
 

@@ -30,9 +30,10 @@ from marsad.store.tables import Source
 
 HELP = "list the sources and their state; disable, enable; import and export OPML"
 DESCRIPTION = """\
-Every source in the store, configured ([[sources]]) or imported from OPML, with its state: last
-poll, last success, last error, next poll, failures, why and since when it is disabled, and the
-process polling it now. Times are in the configured timezone.
+Every source in the store, configured ([[sources]]), imported from OPML or added from Telegram
+(/addsource; ORIGIN telegram), with its state: last poll, last success, last error, next poll,
+failures, why and since when it is disabled, and the process polling it now. Times are in the
+configured timezone.
 
   marsad sources [list] [--json]      the table (or one JSON object per source)
   marsad sources disable NAME [--reason TEXT]
@@ -41,7 +42,7 @@ process polling it now. Times are in the configured timezone.
   marsad sources export [-o FILE]     OPML 2.0 of the enabled feed sources
 
 Running watchers read a source's state from the database each time they claim it, so disable,
-enable and import take effect without a restart. An unknown NAME, or an OPML file that cannot
+enable, import and /addsource take effect without a restart. An unknown NAME, or an OPML file that cannot
 be read or lists no feed, exits with status 2 and changes nothing."""
 
 MAX_NAME = 190

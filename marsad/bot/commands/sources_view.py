@@ -18,6 +18,7 @@ class Standing(StrEnum):
 
     CONFIGURED = "configured"
     IMPORTED = "imported"
+    ADDED = "added from Telegram"
     OFF = "off in the configuration (enabled = false)"
     DROPPED = "no longer in the configuration"
     UNSTORED = "configured, not yet in the store"
@@ -32,6 +33,14 @@ class State(StrEnum):
     POLLING = "polling"
     NEW = "never polled"
     UNPOLLED = "not polled"
+
+
+_POLLED = frozenset({Standing.CONFIGURED, Standing.IMPORTED, Standing.ADDED, Standing.UNSTORED})
+_STORE_ONLY = {
+    SourceOrigin.OPML.value: Standing.IMPORTED,
+    SourceOrigin.TELEGRAM.value: Standing.ADDED,
+}
+"""The standing of a source the store holds without the configuration, by its origin."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ class SourceLine:
     @property
     def polled(self) -> bool:
         """Whether the watchers poll it (when it is not disabled)."""
-        return self.standing in (Standing.CONFIGURED, Standing.IMPORTED, Standing.UNSTORED)
+        return self.standing in _POLLED
 
     @property
     def state(self) -> State:
@@ -114,10 +123,8 @@ def lines_of(config: Config, listings: Iterable[SourceListing]) -> list[SourceLi
         wanted = configured.pop(row.name, None)
         if wanted is not None:
             standing = Standing.CONFIGURED if wanted.enabled else Standing.OFF
-        elif row.origin == SourceOrigin.OPML.value:
-            standing = Standing.IMPORTED
         else:
-            standing = Standing.DROPPED
+            standing = _STORE_ONLY.get(row.origin, Standing.DROPPED)
         lines.append(
             SourceLine(
                 name=row.name,
@@ -150,7 +157,7 @@ def _when(moment: datetime | None, tz: ZoneInfo) -> str:
 def _details(line: SourceLine, tz: ZoneInfo) -> list[str]:
     """The lines under a source's row: what is wrong with it and who polls it."""
     notes: list[str] = []
-    if line.standing not in (Standing.CONFIGURED, Standing.IMPORTED):
+    if line.standing not in (Standing.CONFIGURED, Standing.IMPORTED, Standing.ADDED):
         notes.append(str(line.standing))
     if line.disabled_reason is not None:
         notes.append(f"disabled since {_when(line.disabled_at, tz)}: {line.disabled_reason}")
@@ -195,6 +202,9 @@ def print_table(lines: Sequence[SourceLine], tz: ZoneInfo, zone: str) -> None:
             print(f"    {note}")
     disabled = sum(line.state is State.DISABLED for line in lines)
     imported = sum(line.standing is Standing.IMPORTED for line in lines)
+    added = sum(line.standing is Standing.ADDED for line in lines)
+    from_telegram = f", {added} added from Telegram" if added else ""
     print(
-        f"{len(lines)} sources ({imported} imported, {disabled} disabled); times in {zone}",
+        f"{len(lines)} sources ({imported} imported{from_telegram}, {disabled} disabled); "
+        f"times in {zone}",
     )
