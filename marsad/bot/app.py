@@ -34,7 +34,10 @@ from telegram.ext import (
 from marsad import metrics
 from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_stories
 from marsad.bot.handlers import (
+    add_source,
+    admin_sources,
     callbacks,
+    chat_access,
     digest,
     export,
     lang,
@@ -119,6 +122,40 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("lang", lang.lang, "Language: ar, en or fr", "لغة المحادثة", changes=True),
     CommandSpec("search", search.search, "Search the archive: QUERY [PERIOD]", "البحث في الأرشيف"),
     CommandSpec("export", export.export, "Stories as a CSV file: [PERIOD] [QUERY]", "تصدير CSV"),
+    CommandSpec(
+        "sources",
+        admin_sources.sources,
+        "Sources and their state (admins)",
+        "المصادر وحالتها (للمشرفين)",
+        admin=True,
+    ),
+    CommandSpec(
+        "addsource",
+        add_source.addsource,
+        "Add a feed or page: URL [NAME] (admins)",
+        "إضافة مصدر (للمشرفين)",
+        admin=True,
+    ),
+    CommandSpec(
+        "enable", admin_sources.enable, "Poll a source again (admins)", "تفعيل مصدر", admin=True
+    ),
+    CommandSpec(
+        "disable", admin_sources.disable, "Stop polling a source (admins)", "إيقاف مصدر", admin=True
+    ),
+    CommandSpec(
+        "allow",
+        chat_access.allow,
+        "Allow a chat: CHAT_ID, or list (admins)",
+        "السماح لمحادثة (للمشرفين)",
+        admin=True,
+    ),
+    CommandSpec(
+        "deny",
+        chat_access.deny,
+        "Deny a chat: CHAT_ID (admins)",
+        "منع محادثة (للمشرفين)",
+        admin=True,
+    ),
 )
 
 

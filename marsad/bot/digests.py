@@ -18,16 +18,21 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
 
+from babel.dates import format_datetime
 from sqlmodel import Session, col, select
 
+from marsad.bot.alert_options import highest, severity_marker
 from marsad.bot.delivery.display import displayable
 from marsad.bot.digest_reads import PeriodRead, match_inputs, read_period
 from marsad.bot.digest_reads import Row as Row  # re-exported: the handlers name them
 from marsad.bot.digest_reads import Selector as Selector
+from marsad.bot.i18n import locale_of, number
 from marsad.bot.titles import entity_label, rule_label
 from marsad.config import Config
 from marsad.matching.engine import Matcher, MatchResult
+from marsad.matching.rulefile import Severity
 from marsad.store.chats import DIGEST_OFF, Chat, Language, Subscription, SubscriptionKind
+from marsad.store.matches import ItemMatch, MatchKind
 from marsad.store.stories import Story, resolve_story
 from marsad.store.tables import Item, Source
 
@@ -65,6 +70,8 @@ class StoryLine:
     source: str
     outlets: int
     published: datetime
+    severity: Severity | None = None
+    """The highest severity of the shipped rules its items matched (else normal)."""
 
 
 @dataclass(frozen=True)
@@ -156,8 +163,10 @@ def build(
     selectors: Sequence[Selector],
     story_of: Mapping[int, int],
     outlets: Mapping[int, int] | None = None,
+    severities: Mapping[int, Severity] | None = None,
 ) -> Digest:
-    """Group matched rows into stories under the first selector each story matches."""
+    """Group matched rows into stories under the first selector each story matches;
+    ``severities`` (item id → severity) gives each story the highest of its items'."""
     by_story: dict[int, list[tuple[Row, MatchResult]]] = {}
     for row, result in zip(rows, results, strict=True):
         story = story_of.get(row.item.id or 0, row.item.id or 0)
@@ -176,6 +185,7 @@ def build(
                 source=first.source,
                 outlets=max(len({row.source for row, _ in members}), (outlets or {}).get(story, 0)),
                 published=max(row.item.published_at for row, _ in members),
+                severity=None if severities is None else _severity(severities, members),
             )
         )
     groups = []
@@ -184,6 +194,30 @@ def build(
         if lines:
             groups.append(Group(selector.label, tuple(lines)))
     return Digest(since, until, tuple(groups))
+
+
+def _severity(
+    severities: Mapping[int, Severity], members: Sequence[tuple[Row, MatchResult]]
+) -> Severity:
+    found = (severities[row.item.id or 0] for row, _ in members if row.item.id in severities)
+    return highest(found)
+
+
+def item_severities(session: Session, matcher: Matcher, rows: Sequence[Row]) -> dict[int, Severity]:
+    """Each item's severity: the highest of the shipped rules it matched at ingest (items that
+    matched none are left out: normal)."""
+    rules = {rule.id: rule.severity for rule in matcher.rules.values()}
+    ids = sorted({row.item.id for row in rows if row.item.id is not None})
+    found: dict[int, list[Severity]] = {}
+    for start in range(0, len(ids), 500):
+        statement = select(ItemMatch.item_id, ItemMatch.key).where(
+            col(ItemMatch.item_id).in_(ids[start : start + 500]),
+            ItemMatch.kind == MatchKind.RULE.value,
+        )
+        for item_id, key in session.exec(statement).all():
+            if key in rules:
+                found.setdefault(item_id, []).append(rules[key])
+    return {item_id: highest(levels) for item_id, levels in found.items()}
 
 
 def _first_selector(selectors: Sequence[Selector], results: Sequence[MatchResult]) -> int | None:
@@ -222,7 +256,7 @@ def collect(
     """The digest of ``[since, until)`` for ``selectors`` (synchronous: the console)."""
     read = read_period(session, matcher, selectors, since, until)
     matched = match_rows(session, matcher, [read.rows[i] for i in read.again], tags)
-    return _build(session, since, until, read, matched, selectors, story_of)
+    return _build(session, since, until, read, matched, selectors, story_of, matcher)
 
 
 async def collect_async(
@@ -237,7 +271,7 @@ async def collect_async(
     """The same as ``collect``, yielding to the event loop while matching (the bot)."""
     read = read_period(session, matcher, selectors, since, until)
     matched = await match_rows_async(session, matcher, [read.rows[i] for i in read.again], tags)
-    return _build(session, since, until, read, matched, selectors, story_of)
+    return _build(session, since, until, read, matched, selectors, story_of, matcher)
 
 
 def _build(
@@ -248,6 +282,7 @@ def _build(
     matched: Sequence[MatchResult],
     selectors: Sequence[Selector],
     story_of: StoryOf,
+    matcher: Matcher | None = None,
 ) -> Digest:
     """The digest of the rows read, with the queries of those matched again put in (rules and
     entities stay what was stored at ingest, whichever rows were matched again)."""
@@ -256,7 +291,8 @@ def _build(
         results[index] = replace(results[index], queries=result.queries)
     stories = story_of(session, [row.item for row in read.rows])
     outlets = story_outlets(session, sorted(set(stories.values())))
-    return build(since, until, read.rows, results, selectors, stories, outlets)
+    severities = item_severities(session, matcher, read.rows) if matcher is not None else None
+    return build(since, until, read.rows, results, selectors, stories, outlets, severities)
 
 
 # -- the daily schedule --------------------------------------------------------------------
@@ -302,21 +338,25 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def story_line_html(story: StoryLine, tz: tzinfo) -> str:
-    when = story.published.astimezone(tz).strftime("%d/%m %H:%M")
-    more = f" · +{story.outlets - 1}" if story.outlets > 1 else ""
+def story_line_html(story: StoryLine, tz: tzinfo, language: Language = Language.EN) -> str:
+    """One story: its linked title, the first outlet (and how many more), the local time
+    (without the zone: the digest's head shows it)."""
+    when = format_datetime(story.published, "d MMM HH:mm", tzinfo=tz, locale=locale_of(language))
+    more = f" · +{number(language, story.outlets - 1)}" if story.outlets > 1 else ""
     url = html.escape(story.url, quote=True)
     title = _esc(displayable(story.title).replace("\n", " "))
-    return f'• <a href="{url}">{title}</a> — {_esc(displayable(story.source))}{more} · {when}'
+    bullet = severity_marker(story.severity) if story.severity is not None else "•"
+    source = _esc(displayable(story.source))
+    return f'{bullet} <a href="{url}">{title}</a> — {source}{more} · {when}'
 
 
-def render_html(digest: Digest, head: str, tz: tzinfo) -> str:
+def render_html(digest: Digest, head: str, tz: tzinfo, language: Language = Language.EN) -> str:
     """The digest as Telegram HTML: ``head``, then each group's bold label and its stories."""
     lines = [f"<b>{_esc(head)}</b>"]
     for group in digest.groups:
         lines.append("")
         lines.append(f"<b>{_esc(group.label)}</b>")
-        lines.extend(story_line_html(story, tz) for story in group.stories)
+        lines.extend(story_line_html(story, tz, language) for story in group.stories)
     return "\n".join(lines)
 
 

@@ -12,9 +12,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
+from marsad.matching.rulefile import Severity
 from marsad.store.timeutil import UTCDateTime
 
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -57,6 +70,13 @@ class Language(StrEnum):
         return self is Language.AR
 
 
+class AlertMode(StrEnum):
+    """How a subscription alerts: at once, or only in the daily digest."""
+
+    INSTANT = "instant"
+    DIGEST = "digest"
+
+
 class SubscriptionKind(StrEnum):
     """What a subscription follows: a rule id, an entity id, or a query in the rule language."""
 
@@ -78,10 +98,22 @@ class Chat(SQLModel, table=True):
     type: str = Field(max_length=16)
     title: str | None = Field(default=None, max_length=300)
     language: str = Field(default=Language.AR.value, max_length=8)
+    language_chosen: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=false()),
+        description="set with /lang: the language no longer follows whoever writes",
+    )
     registered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     digest_time: str | None = Field(default=None, max_length=8, description='"HH:MM", "off"')
     digest_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    quiet_start: str | None = Field(default=None, max_length=5, description='"HH:MM" local')
+    quiet_end: str | None = Field(default=None, max_length=5, description='"HH:MM" local')
+    silent: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=false()),
+        description="alerts go with disable_notification",
+    )
 
     def muted(self, now: datetime) -> bool:
         return self.muted_until is not None and self.muted_until > now
@@ -108,6 +140,33 @@ class Subscription(SQLModel, table=True):
     number: int
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     muted: bool = Field(default=False)
+    min_severity: str = Field(
+        default=Severity.LOW.value,
+        sa_column=Column(String(8), nullable=False, server_default=Severity.LOW.value),
+        description="alert only for stories of this severity or higher",
+    )
+    sources: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
+        description="source names or tags to alert for (empty: all)",
+    )
+    languages: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
+        description="item languages to alert for (empty: all)",
+    )
+    mode: str = Field(
+        default=AlertMode.INSTANT.value,
+        sa_column=Column(String(8), nullable=False, server_default=AlertMode.INSTANT.value),
+    )
+
+    @property
+    def severity_floor(self) -> Severity:
+        return Severity(self.min_severity)
+
+    @property
+    def alert_mode(self) -> AlertMode:
+        return AlertMode(self.mode)
 
     @property
     def query_id(self) -> str:
@@ -130,12 +189,17 @@ def get_chat(session: Session, chat_id: int) -> Chat | None:
 
 
 def register_chat(session: Session, info: ChatInfo, now: datetime) -> tuple[Chat, bool]:
-    """Insert the chat or refresh its type/title/language; return it and whether it is new."""
+    """Insert the chat or refresh its type/title/language; return it and whether it is new.
+
+    A language chosen with ``/lang`` stays: only a chat that never chose one follows the
+    Telegram language of whoever writes."""
     chat = get_chat(session, info.chat_id)
     created = chat is None
     if chat is None:
         chat = Chat(chat_id=info.chat_id, type=info.type.value, registered_at=now)
-    chat.type, chat.title, chat.language = info.type.value, info.title, info.language.value
+    chat.type, chat.title = info.type.value, info.title
+    if not chat.language_chosen:
+        chat.language = info.language.value
     session.add(chat)
     session.flush()
     return chat, created
@@ -215,6 +279,18 @@ def active_subscriptions(session: Session, now: datetime) -> list[tuple[Chat, Su
     return [(chat, sub) for chat, sub in rows]
 
 
+def silent_chats(session: Session, chat_ids: Sequence[int]) -> set[int]:
+    """Those of ``chat_ids`` (Telegram's) that asked for silent alerts."""
+    if not chat_ids:
+        return set()
+    rows = session.exec(
+        select(Chat.chat_id).where(
+            col(Chat.chat_id).in_(sorted(set(chat_ids))), col(Chat.silent).is_(True)
+        )
+    ).all()
+    return set(rows)
+
+
 def move_chat(session: Session, old_chat_id: int, new_chat_id: int) -> Chat | None:
     """A group became a supergroup (new Telegram id): its settings and subscriptions follow.
 
@@ -252,6 +328,7 @@ def all_chats(session: Session) -> list[Chat]:
 __all__ = [
     "DIGEST_OFF",
     "FOREVER",
+    "AlertMode",
     "Chat",
     "ChatInfo",
     "ChatType",
@@ -267,5 +344,6 @@ __all__ = [
     "query_subscriptions",
     "register_chat",
     "remove_subscriptions",
+    "silent_chats",
     "subscriptions",
 ]

@@ -13,7 +13,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from marsad.store.timeutil import UTCDateTime
@@ -72,6 +82,11 @@ class OutboxRow(SQLModel, table=True):
     unconfirmed: int = Field(default=0, description="ambiguous outcomes so far (resent once)")
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    held: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=false()),
+        description="held for the chat's quiet hours: due_at is their end, waited for",
+    )
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=32, description="worker sending it")
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,11 +1,16 @@
 """Alert messages: Telegram HTML with everything escaped, and the same as plain text.
 
-An alert reads, line by line: the title in bold; the outlet and the local time (and "+N sources"
-once other outlets report the story); a short snippet around the matched words, which are bold;
-a "why" line (the subscription or rule that fired and the entities in play); the link.  Every
-line starts with a direction mark chosen from the title's script (RLM for Arabic, LRM for Latin),
-so a line that begins with a Latin outlet name, a number or a link still lays out in the
-direction of the alert.  Pure: no clock, no I/O.
+An alert reads, line by line: the title in bold; the outlet and the local time with its zone
+(and "+N more sources" once other outlets report the story); a short snippet around the matched
+words, which are bold; a "why" line (the subscription or rule that fired and the entities in
+play); the link.  The labels are in the chat's language (``i18n``).
+
+Direction marks go only where a line needs one: the title and the snippet take the direction of
+their own script (RLM when mostly Arabic); the lines the bot words itself (outlet and time,
+"why", link) take the chat language's direction (RLM in an Arabic chat).  A left-to-right line
+gets an LRM only where it would otherwise start right to left (an Arabic chat, or an Arabic word
+first), so an English or French alert never carries an RLM on its English or French lines.
+Pure: no clock, no I/O (the catalogs are read once, like constants).
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from marsad.bot.alert_options import severity_marker
 from marsad.bot.delivery.display import displayable
 from marsad.bot.delivery.split import split_message
+from marsad.bot.i18n import join, t, tn, when
+from marsad.matching.rulefile import Severity
+from marsad.store.chats import Language
 
 RLM = "\u200f"
 LRM = "\u200e"
@@ -29,18 +37,8 @@ _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
 
-class Lang(StrEnum):
-    """The language of the labels (the chat's language)."""
-
-    AR = "ar"
-    EN = "en"
-
-
-LABELS = {
-    Lang.AR: {"why": "لماذا", "sources": "مصادر أخرى", "entities": "الكيانات", "link": "الرابط"},
-    Lang.EN: {"why": "Why", "sources": "more sources", "entities": "entities", "link": "Link"},
-}
-_LABELS = LABELS  # the name the fan-out imported first
+Lang = Language
+"""The language of the labels (the chat's language); the name the fan-out imported first."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,8 @@ class Alert:
     why: Sequence[str] = ()  # e.g. ("rule ma-eu-security-cooperation", "subscription #2")
     entities: Sequence[str] = ()
     extra_sources: int = 0  # other outlets reporting the same story
-    lang: Lang = Lang.AR
+    lang: Language = Language.AR
+    severity: Severity | None = None  # shown before the "why" line's reasons
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,44 @@ def direction_mark(text: str) -> str:
     arabic = len(_ARABIC.findall(text))
     latin = len(_LATIN.findall(text))
     return RLM if arabic > latin else LRM
+
+
+def _starts_arabic(text: str) -> bool:
+    """Whether the first letter of ``text`` is Arabic (the line would lay out right to left)."""
+    for char in text:
+        if _ARABIC.match(char):
+            return True
+        if _LATIN.match(char):
+            return False
+    return False
+
+
+def line_mark(text: str, language: Language, *, own_script: bool = False) -> str:
+    """The mark that starts one line of a message in ``language``.
+
+    ``own_script``: the line is quoted text (a title, a snippet) and goes in the direction of its
+    own script; otherwise it is worded by the bot and goes in the language's direction.  RLM
+    for a right-to-left line; LRM for a left-to-right one that would start right to left
+    without it; nothing otherwise."""
+    rtl = direction_mark(text) == RLM if own_script else language.right_to_left
+    if rtl:
+        return RLM
+    return LRM if language.right_to_left or _starts_arabic(text) else ""
+
+
+def more_sources(extra: int, language: Language) -> str:
+    """ "+N more sources" in ``language`` (CLDR plural of N)."""
+    return tn(language, "+{n} more source", "+{n} more sources", extra)
+
+
+def severity_label(severity: Severity, language: Language) -> str:
+    """A severity's marker and word in ``language``: "‼️ High", "• Normal", "◦ Low"."""
+    words = {
+        Severity.HIGH: t(language, "High"),
+        Severity.NORMAL: t(language, "Normal"),
+        Severity.LOW: t(language, "Low"),
+    }
+    return f"{severity_marker(severity)} {words[severity]}"
 
 
 def _merge(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
@@ -139,35 +176,43 @@ def plain_of(html_text: str) -> str:
     return html.unescape(_TAG.sub("", html_text))
 
 
-def local_time(published: datetime, tz: ZoneInfo) -> str:
-    """``published`` in the configured timezone, as day/month hour:minute."""
-    return published.astimezone(tz).strftime("%d/%m %H:%M")
+def local_time(published: datetime, tz: ZoneInfo, language: Language = Language.EN) -> str:
+    """``published`` in the configured timezone: day, month, hour:minute and the zone."""
+    return when(language, published, tz)
 
 
 def format_alert(alert: Alert, tz: ZoneInfo) -> Formatted:
     """The alert message for one chat, HTML and plain, with its link as the preview."""
-    labels = LABELS[alert.lang]
-    mark = direction_mark(displayable(alert.title))
+    language = alert.lang
     esc = html.escape
     title = " ".join(displayable(alert.title).split())
-    meta = f"{displayable(alert.outlet)} · {local_time(alert.published, tz)}"
-    more = f" · +{alert.extra_sources} {labels['sources']}" if alert.extra_sources > 0 else ""
-    lines_html = [f"{mark}<b>{esc(title)}</b>", f"{mark}{esc(meta + more)}"]
-    lines_plain = [f"{mark}{title}", f"{mark}{meta}{more}"]
+    meta = f"{displayable(alert.outlet)} · {local_time(alert.published, tz, language)}"
+    more = f" · {more_sources(alert.extra_sources, language)}" if alert.extra_sources > 0 else ""
+    mark = line_mark(title, language, own_script=True)
+    lines_html = [f"{mark}<b>{esc(title)}</b>"]
+    lines_plain = [f"{mark}{title}"]
+    mark = line_mark(meta, language)
+    lines_html.append(f"{mark}{esc(meta + more)}")
+    lines_plain.append(f"{mark}{meta}{more}")
     if alert.snippet.strip():
         snippet_html, snippet_plain = highlight(alert.snippet, alert.spans)
+        mark = line_mark(snippet_plain, language, own_script=True)
         lines_html.append(f"{mark}{snippet_html}")
         lines_plain.append(f"{mark}{snippet_plain}")
     why = list(alert.why)
     if alert.entities:
-        why.append(f"{labels['entities']}: {', '.join(alert.entities)}")
+        why.append(t(language, "entities: {names}", names=join(language, alert.entities)))
     if why:
-        text = f"{labels['why']}: {' · '.join(why)}"
+        text = t(language, "Why: {reasons}", reasons=" · ".join(why))
+        if alert.severity is not None:
+            text = f"{severity_label(alert.severity, language)} · {text}"
+        mark = line_mark(text, language)
         lines_html.append(f"{mark}<i>{esc(text)}</i>")
         lines_plain.append(f"{mark}{text}")
     link = alert.link.strip()
     if link:
-        anchor = f'<a href="{esc(link, quote=True)}">{esc(labels["link"])} ↗</a>'
+        mark = line_mark("", language)
+        anchor = f'<a href="{esc(link, quote=True)}">{esc(t(language, "Link"))} ↗</a>'
         lines_html.append(f"{mark}{anchor}")
         lines_plain.append(f"{mark}{link}")
     return Formatted(
@@ -193,7 +238,6 @@ def format_lines(lines: Sequence[str], *, title: str | None = None, limit: int =
 
 
 __all__ = [
-    "LABELS",
     "LRM",
     "RLM",
     "Alert",
@@ -203,7 +247,10 @@ __all__ = [
     "format_alert",
     "format_lines",
     "highlight",
+    "line_mark",
     "local_time",
+    "more_sources",
+    "severity_label",
     "snippet_window",
     "split_message",
 ]

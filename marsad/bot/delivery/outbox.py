@@ -78,8 +78,12 @@ def enqueue(
     preview_url: str | None = None,
     reply_to: int | None = None,
     due_at: datetime | None = None,
+    held: bool = False,
 ) -> OutboxRow | None:
     """Queue one message; None when this chat already has a row with ``dedup_key``.
+
+    ``held``: ``due_at`` is the end of the chat's quiet hours, waited for however far ahead
+    (a row due later than a clock step is otherwise sent at once, see the sender).
 
     ALERT rows for a story get ``story:<id>`` as their dedup key unless another is given, so a
     chat never gets two alerts for one story, even when two writers race (the unique index
@@ -95,7 +99,7 @@ def enqueue(
         chat_id = current_chat_id(session, chat_id)
         return enqueue(session, chat_id, kind, html, plain, now=now, story_id=story_id,
                        dedup_key=dedup_key, buttons=buttons, preview_url=preview_url,
-                       reply_to=reply_to, due_at=due_at)  # fmt: skip
+                       reply_to=reply_to, due_at=due_at, held=held)  # fmt: skip
     if dedup_key is None and kind is OutboxKind.ALERT and story_id is not None:
         dedup_key = story_key(story_id)
     former = [r.chat_id for r in related if r.migrated_to == chat_id]
@@ -123,6 +127,7 @@ def enqueue(
         "unconfirmed": 0,
         "created_at": now,
         "due_at": due_at or now,
+        "held": held and due_at is not None,
         "message_ids": [],
     }
     dialect = session.get_bind().dialect.name
@@ -170,8 +175,10 @@ def enqueue_edit(
     *,
     now: datetime,
     buttons: Buttons | None = None,
+    due_at: datetime | None = None,
 ) -> OutboxRow | None:
     """Update what a chat shows for a story that grew ("+N sources"); None if nothing to edit.
+    ``due_at``: a new edit waits until then (held: the end of the chat's quiet hours).
 
     An alert not yet claimed is rewritten in place (one message, the newest text).  Once it is
     being sent or sent, one pending EDIT row per chat and story carries the newest text; the
@@ -216,11 +223,28 @@ def enqueue_edit(
         text_plain=plain,
         buttons=stored_buttons,
         created_at=now,
-        due_at=now,
+        due_at=due_at or now,
+        held=due_at is not None,
     )
     session.add(row)
     session.flush()
     return row
+
+
+def release_held(session: Session, chat_id: int, *, now: datetime) -> int:
+    """The chat ended its quiet hours early (``/quiet off``): what they held is due now."""
+    chat_id = current_chat_id(session, chat_id)
+    released = session.execute(
+        update(OutboxRow)
+        .where(
+            col(OutboxRow.chat_id) == chat_id,
+            col(OutboxRow.state) == OutboxState.PENDING.value,
+            col(OutboxRow.held).is_(True),
+        )
+        .values(held=False, due_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(released, "rowcount", 0) or 0)
 
 
 def chat_state(session: Session, chat_id: int) -> ChatDelivery:
@@ -345,6 +369,7 @@ __all__ = [
     "migrate_chat",
     "pause_chat",
     "queue_depth",
+    "release_held",
     "resume_chat",
     "story_key",
 ]

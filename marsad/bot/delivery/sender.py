@@ -27,7 +27,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -43,6 +43,7 @@ from marsad.bot.delivery.outbox import chat_state, first_alert, migrate_chat, pa
 from marsad.bot.delivery.outcomes import Outcome, OutcomeKind, classify
 from marsad.bot.delivery.pacing import DEFAULT_PACING, Pacing
 from marsad.bot.delivery.split import TELEGRAM_LIMIT, split_message, utf16_length
+from marsad.store.chats import silent_chats
 from marsad.store.delivery import ChatDelivery, OutboxKind, OutboxRow, OutboxState
 from marsad.store.tables import Worker
 
@@ -74,6 +75,7 @@ class Claimed:
     preview_url: str | None
     target_message_id: int | None
     first_part: bool
+    silent: bool = False  # the chat asked for alerts without a notification sound
 
 
 def make_bot(token: str, base_url: str = "", *, read_timeout: float = 10.0, pool: int = 64) -> Bot:
@@ -136,6 +138,9 @@ def _error_kind(kind: OutcomeKind, error: Exception) -> metrics.TelegramErrorKin
 
 CLOCK_SLACK = timedelta(minutes=1)
 """Rows are due when queued: one due later than this was queued by a clock now gone back."""
+HELD_SLACK = timedelta(days=1) + CLOCK_SLACK
+"""A row held for quiet hours is due when they end, within a day: one due later than that was
+held by a clock now gone back."""
 LONGEST_CHAT_WAIT = timedelta(minutes=10)
 """A chat's pause between messages is its pacing (1-3 s), a back-off (5 min at most) or a
 Telegram flood wait (minutes); a pause set further ahead is a clock step. Sending early costs
@@ -352,7 +357,11 @@ class Sender:
                     # since gone back (an NTP step, a restored VM): not waited for.
                     or_(
                         col(OutboxRow.due_at) <= now,
-                        col(OutboxRow.due_at) > now + CLOCK_SLACK,
+                        and_(
+                            col(OutboxRow.held).is_(False),
+                            col(OutboxRow.due_at) > now + CLOCK_SLACK,
+                        ),
+                        col(OutboxRow.due_at) > now + HELD_SLACK,
                     ),
                     col(ChatDelivery.paused_at).is_(None),
                     or_(
@@ -385,10 +394,14 @@ class Sender:
             if self._dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             claimed = []
-            for row in session.exec(query).all():
+            rows = session.exec(query).all()
+            silent = silent_chats(session, [row.chat_id for row in rows])
+            for row in rows:
                 item = self._prepare(session, row)
                 if item is None:
                     continue
+                if row.chat_id in silent:
+                    item = replace(item, silent=True)
                 row.state = OutboxState.SENDING.value
                 row.claimed_at = now
                 row.claimed_by = self.worker_id
@@ -494,6 +507,7 @@ class Sender:
             link_preview_options=self._preview(item),
             reply_to_message_id=item.target_message_id if item.first_part else None,
             allow_sending_without_reply=True if item.target_message_id else None,
+            disable_notification=True if item.silent else None,
         )
         return message.message_id
 

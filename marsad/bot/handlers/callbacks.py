@@ -60,6 +60,8 @@ class Button(StrEnum):
     """The chat's language (``/lang``): ``lang:1:<ar|en|fr>``."""
     OPTIONS = "opt"
     """A subscription's options: ``opt:<subscription id>[:<change>]`` (``options_view``)."""
+    ADD_SOURCE = "addsrc"
+    """Add or not a source ``/addsource`` offered (admins only): ``addsrc:<offer id>:<add|no>``."""
 
 
 Outcome = str | Reply
@@ -76,7 +78,9 @@ CHANGES: set[Button] = {
 """The kinds that change a chat's subscriptions or settings: in a group, only its admins may
 press them (``group_admins.may_change``); add a new changing kind here."""
 
-_TAKES_ARG: frozenset[Button] = frozenset({Button.PAGE, Button.LANG, Button.UNSUB, Button.OPTIONS})
+_TAKES_ARG: frozenset[Button] = frozenset(
+    {Button.PAGE, Button.LANG, Button.UNSUB, Button.OPTIONS, Button.ADD_SOURCE}
+)
 """The kinds whose data carries an argument; any other kind's data with one is refused."""
 
 
@@ -189,6 +193,10 @@ def _press(
         from marsad.bot.handlers import options
 
         return options.press(svc, query, chat_id, ident, press.arg, language)
+    if button is Button.ADD_SOURCE:
+        from marsad.bot.handlers import add_source
+
+        return add_source.press(svc, query, chat_id, ident, press.arg, language)
     if button is Button.UNSUB:
         return confirm.press_unsubscribe(svc, query, chat_id, ident, press.arg, language)
     if button is Button.UNMUTE:
