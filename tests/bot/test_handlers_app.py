@@ -73,6 +73,7 @@ async def test_run_bot_without_a_token_is_a_clear_error(world: World) -> None:
 
 async def test_a_migrated_group_keeps_its_subscriptions(bot: Bot) -> None:
     world = bot.world
+    bot.server.set_admins(-40, ANALYST)  # in a group only its admins subscribe
     await bot.say(-40, "/subscribe @spain", user_id=ANALYST)
     await bot.say(-40, "/subscribe @hammouchi", user_id=ANALYST)
     with world.session() as s:  # the sender met "group chat was upgraded to a supergroup"
@@ -86,6 +87,8 @@ async def test_a_migrated_group_keeps_its_subscriptions(bot: Bot) -> None:
 
 async def test_the_migration_service_message_moves_the_chat(bot: Bot) -> None:
     world = bot.world
+    bot.server.set_admins(-41, ANALYST)  # in a group only its admins subscribe
+    bot.server.set_admins(-100_41, ANALYST)
     await bot.say(-41, "/subscribe @spain", user_id=ANALYST)
     await bot.say(-100_41, "/subscribe @hammouchi", user_id=ANALYST)  # someone wrote there first
     bot.server._push(

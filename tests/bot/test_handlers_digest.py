@@ -22,18 +22,18 @@ async def test_digest_of_the_chat_subscriptions_and_of_a_query(bot: Bot) -> None
     world.add_item("خلية إرهابية في إسبانيا", ago=timedelta(hours=5))
     [day] = await bot.say(ANALYST, "/digest")
     assert day.splitlines()[:3] == [
-        "ملخص منذ 2026-11-21 10:00 (1 خبر):",
+        "ملخص منذ 21 نوفمبر 10:00 غرينتش+01:00 (خبر واحد):",
         "",
         "عبد اللطيف حموشي",
     ]
     assert day.splitlines()[3].startswith("• حموشي يستقبل سفير إسبانيا — Sahil · ")
     [week] = await bot.say(ANALYST, "/digest 7d")
-    assert "(2 خبر)" in week.splitlines()[0]
+    assert "(خبران)" in week.splitlines()[0]  # the Arabic dual
     [query] = await bot.say(ANALYST, "/digest 24h إسبانيا AND الإرهاب", language_code="en")
     assert query.splitlines()[2:] == ["إسبانيا AND الإرهاب", query.splitlines()[3]]
     assert "خلية إرهابية في إسبانيا" in query
     [empty] = await bot.say(ANALYST, "/digest 1h")
-    assert empty == "لا أخبار مطابقة منذ 2026-11-22 09:00."
+    assert empty == "لا أخبار مطابقة منذ 22 نوفمبر 09:00 غرينتش+01:00."
     [bad] = await bot.say(ANALYST, "/digest حموشي AND (")
     assert bad.startswith("لم أفهم الاستعلام")
     sent = [m for m in bot.server.sent if m.chat_id == ANALYST]
@@ -52,13 +52,15 @@ async def test_digest_time_and_off_are_remembered(bot: Bot) -> None:
         assert s.exec(select(Chat.digest_time)).one() == "off"
     [on] = await bot.say(ANALYST, "/digest on")
     assert on == "سيصلكم الملخص اليومي الساعة 08:00."
-    [usage] = await bot.say(ANALYST, "/digest time 25:00")
-    assert usage.startswith("مثلا")
+    [bad_time] = await bot.say(ANALYST, "/digest time 25:00")
+    assert bad_time.startswith("25:00 ليست ساعة من اليوم")  # what is wrong, not the usage
+    with bot.world.session() as s:
+        assert s.exec(select(Chat.digest_time)).one() is None  # unchanged (on: the default)
 
 
 async def test_mute_for_a_while_and_until_resume(bot: Bot) -> None:
     [muted] = await bot.say(ANALYST, "/mute 2h")
-    assert muted == "أُوقفت التنبيهات حتى 2026-11-22 12:00. /resume لاستئنافها."
+    assert muted == "أُوقفت التنبيهات حتى 22 نوفمبر 2026 12:00 غرينتش+01:00. /resume لاستئنافها."
     [forever] = await bot.say(ANALYST, "/mute")
     assert forever == "أُوقفت التنبيهات حتى تكتب /resume"
     with bot.world.session() as s:
@@ -99,3 +101,20 @@ def digest_rows(bot: Bot) -> int:
 
     with bot.world.session() as s:
         return len(s.exec(select(OutboxRow).where(OutboxRow.kind == "digest")).all())
+
+
+async def test_small_mistakes_are_told_not_swallowed(bot: Bot) -> None:
+    chat = 811
+    [too_long] = await bot.say(chat, "/digest 40d", language_code="en")
+    assert too_long == "The longest digest period is 31 days: try /digest 31d."
+    [bad_time] = await bot.say(chat, "/digest time 7h30")
+    assert bad_time.startswith("7h30 is not a time of day: write HH:MM from 00:00 to 23:59")
+    [not_paused] = await bot.say(chat, "/resume")
+    assert not_paused == "Alerts were not paused; nothing to resume."
+    [zero] = await bot.say(chat, "/mute 0m")
+    assert zero == "A pause must last longer than 0m; write e.g. 30m or 2h."
+    with bot.world.session() as s:
+        assert s.exec(select(Chat.muted_until).where(Chat.chat_id == chat)).one() is None
+    await bot.say(chat, "/mute 1h")
+    [resumed] = await bot.say(chat, "/resume")
+    assert resumed == "Alerts resumed."

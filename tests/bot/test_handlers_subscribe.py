@@ -31,9 +31,11 @@ async def test_the_command_menu_is_registered_in_both_languages(bot: Bot) -> Non
     english = [c["command"] for c in bot.server.commands["default:"]]
     assert english == [
         "start", "help", "subscribe", "unsubscribe", "list", "rules", "digest", "mute",
-        "resume", "status",
+        "resume", "status", "lang",
     ]  # fmt: skip
     assert bot.server.commands["default:ar"][2]["description"] == "متابعة"
+    french = bot.server.commands["default:fr"][2]["description"]
+    assert french == "Suivre une règle, une @entité ou une requête"
 
 
 async def test_subscribe_to_an_entity_says_what_it_matches_and_counts_the_last_week(
@@ -47,7 +49,7 @@ async def test_subscribe_to_an_entity_says_what_it_matches_and_counts_the_last_w
     [reply] = await bot.say(PRIVATE, "/subscribe @hammouchi")
     assert reply.startswith("تم الاشتراك رقم 1")
     assert "عبد اللطيف حموشي" in reply and "Hammouchi" in reply
-    assert "كان سيطابق 2 خبرا في الأيام السبعة الأخيرة" in reply
+    assert "كان سيطابق خبرين في الأيام السبعة الأخيرة" in reply  # the Arabic dual
 
 
 async def test_a_query_subscription_takes_effect_in_the_live_matcher_at_once(bot: Bot) -> None:
@@ -78,8 +80,8 @@ async def test_a_query_subscription_takes_effect_in_the_live_matcher_at_once(bot
 async def test_an_invalid_query_gets_the_problem_and_its_place_not_a_traceback(
     bot: Bot, query: str, expected: str
 ) -> None:
-    [reply] = await bot.say(PRIVATE, f"/subscribe {query}")
-    assert reply.startswith("لم أفهم الاستعلام")
+    [reply] = await bot.say(PRIVATE, f"/subscribe {query}", language_code="en")
+    assert reply.startswith("I could not read that query")
     assert expected in reply
     assert "Traceback" not in reply
     with bot.world.session() as s:
@@ -103,8 +105,12 @@ async def test_subscribe_to_a_rule_list_unsubscribe_and_numbers_stay_stable(bot:
     assert removed.splitlines() == ["أُلغي: @spain — إسبانيا", "لا يوجد اشتراك بالرقم 7؛ انظر /list"]
     [listed] = await bot.say(PRIVATE, "/list")
     assert [line.split(".")[0] for line in listed.splitlines()[1:]] == ["1", "3"]
-    [removed] = await bot.say(PRIVATE, "/unsubscribe all")
-    assert len(removed.splitlines()) == 2
+    await bot.say(PRIVATE, "/unsubscribe all")  # asks first, with buttons
+    confirm = bot.server.sent[-1].reply_markup["inline_keyboard"][0][0]["callback_data"]
+    asked = len(bot.server.texts(PRIVATE))
+    bot.server.push_callback(PRIVATE, confirm, message_id=bot.server.sent[-1].message_id)
+    await until(lambda: len(bot.server.texts(PRIVATE)) > asked)
+    assert len(bot.server.texts(PRIVATE)[-1].splitlines()) == 2
     result = bot.world.matcher.match(MatchInput(id="x", title="حموشي"))
     assert result.queries == ()
 
@@ -129,6 +135,7 @@ async def test_rules_lists_rules_and_entities(bot: Bot) -> None:
 
 async def test_groups_have_their_own_subscriptions(bot: Bot) -> None:
     await bot.say(PRIVATE, "/subscribe @spain")
+    bot.server.set_admins(-200, PRIVATE)  # in a group only its admins subscribe
     [reply] = await bot.say(-200, "/subscribe@marsad_test_bot @hammouchi", user_id=PRIVATE)
     assert reply.startswith("تم الاشتراك رقم 1")
     [group_list] = await bot.say(-200, "/list", user_id=PRIVATE)
@@ -156,5 +163,10 @@ async def test_a_failing_command_gets_a_polite_reply_and_is_logged(
 
 async def test_a_query_with_plain_words_lists_them(bot: Bot) -> None:
     [reply] = await bot.say(PRIVATE, '/subscribe حموشي NEAR/5 "تفكيك خلية"')
-    assert "كلمات: تفكيك خلية" in reply
-    assert reply.splitlines()[2].startswith("@hammouchi NEAR/5")
+    assert reply.splitlines()[2] == 'يُنبّه عند: @hammouchi NEAR/5 "تفكيك خلية"'
+    assert "تفكيك خلية" in reply.splitlines()[3]  # among the example forms
+    details = bot.server.sent[-1].reply_markup["inline_keyboard"][0][0]["callback_data"]
+    before = len(bot.server.texts(PRIVATE))
+    bot.server.push_callback(PRIVATE, details, message_id=1)
+    await until(lambda: len(bot.server.texts(PRIVATE)) > before)
+    assert "كلمات: تفكيك خلية" in bot.server.texts(PRIVATE)[-1]  # the words, in the details

@@ -28,7 +28,6 @@ from marsad.bot.handlers.common import (
     Reply,
     Request,
     Services,
-    chat_info,
     ensure_chat,
     esc,
     send_reply,
@@ -36,7 +35,7 @@ from marsad.bot.handlers.common import (
 )
 from marsad.bot.i18n import t
 from marsad.errors import RuleError
-from marsad.store.chats import Language, get_chat
+from marsad.store.chats import Language
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +68,6 @@ def closest_command(name: str, known: frozenset[str]) -> str | None:
     return close[0] if close else None
 
 
-def _language(svc: Services, update: Update) -> Language:
-    chat = update.effective_chat
-    with svc.session() as s:
-        row = get_chat(s, chat.id) if chat is not None else None
-        return row.lang if row is not None else chat_info(update).language
-
-
 def unknown_text(name: str, closest: str | None, language: Language) -> str:
     shown = esc(name if len(name) <= MAX_SHOWN else name[: MAX_SHOWN - 1] + "…")
     if closest is None:
@@ -104,7 +96,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     svc = services(context)
     if not svc.policy.chat_allowed(chat.id):
         return
-    language = _language(svc, update)
+    language = ensure_chat(svc, update, refresh_language=False)
     closest = closest_command(name, known_commands(context.application))
     log.info("chat %s: unknown command /%s", chat.id, name[:MAX_SHOWN])
     reply = Reply.of(unknown_text(name, closest, language))
