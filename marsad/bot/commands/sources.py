@@ -42,8 +42,8 @@ configured timezone.
   marsad sources export [-o FILE]     OPML 2.0 of the enabled feed sources
 
 Running watchers read a source's state from the database each time they claim it, so disable,
-enable, import and /addsource take effect without a restart. An unknown NAME, or an OPML file that cannot
-be read or lists no feed, exits with status 2 and changes nothing."""
+enable, import and /addsource take effect without a restart. An unknown NAME, or an OPML file
+that cannot be read or lists no feed, exits with status 2 and changes nothing."""
 
 MAX_NAME = 190
 """Longest name taken from an OPML title (the column holds 200; room for " (99)")."""
