@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from marsad.bot.delivery import outbox
 from marsad.bot.delivery.format import plain_of
+from marsad.bot.i18n import tn
 from marsad.store.chats import Language
 from marsad.store.delivery import OutboxKind, OutboxRow, OutboxState
 
@@ -26,12 +27,18 @@ PER_SOURCE_POLL = 10
 PER_CHAT_HOUR = 40
 """Alerts queued for one chat in the last hour, from all sources."""
 
-_SUMMARY = {
-    Language.AR: "📥 {count} خبرا آخر من {source} طابقت اشتراكاتك ولم تُرسل واحدا واحدا "
-    "(حدّ التنبيهات). تجدها في /digest 24h",
-    Language.EN: "📥 {count} more matching items from {source} were not sent one by one "
-    "(alert cap). Read them with /digest 24h",
-}
+
+def _summary(language: Language, count: int, source: str) -> str:
+    """The notice of the alerts held back from one poll of one source."""
+    return "📥 " + tn(
+        language,
+        "{n} more matching item from {source} was not sent on its own (alert cap). "
+        "Read it with /digest 24h",
+        "{n} more matching items from {source} were not sent one by one (alert cap). "
+        "Read them with /digest 24h",
+        count,
+        source=source,
+    )
 
 
 PollKey = tuple[str, datetime]
@@ -102,7 +109,7 @@ class AlertCaps:
             language = languages.get(chat_id, Language.AR)
             for source, fetched in sorted(polls):
                 count = self.polls.of((source, fetched))[1][chat_id]
-                text = _SUMMARY[language].format(count=count, source=html.escape(source))
+                text = _summary(language, count, html.escape(source))
                 key = f"cap:{source}:{fetched.isoformat()}"[:200]
                 row = outbox.enqueue(
                     self.session, chat_id, OutboxKind.NOTICE, text, plain_of(text),

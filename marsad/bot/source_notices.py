@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from marsad.bot.delivery import outbox
 from marsad.bot.delivery.format import plain_of
+from marsad.bot.i18n import number, t, tn
 from marsad.store.chats import Language, get_chat
 from marsad.store.delivery import OutboxKind
 from marsad.store.engine import session
@@ -44,28 +45,37 @@ class Health(StrEnum):
     DISABLED = "disabled"
 
 
-_CHURN = {
-    Language.AR: "🔁 المصدر <b>{name}</b> يبدو أنه يغيّر معرّفات أخباره في كل مرة: "
-    "{new} من {entries} خبرا جديدة في كل من آخر {polls} عمليات جلب. تنبيهاته محدودة؛ "
-    "راجع الخلاصة.",
-    Language.EN: "🔁 Source <b>{name}</b> seems to churn: {new} of {entries} items were new in "
-    "each of its last {polls} polls. Its alerts are capped; check the feed.",
-}
+def _churn_text(language: Language, name: str, new: int, entries: int, polls: int) -> str:
+    return "🔁 " + t(
+        language,
+        "Source <b>{name}</b> seems to churn: {new} of {entries} items were new in each of its "
+        "last {polls} polls. Its alerts are capped; check the feed.",
+        name=name,
+        new=number(language, new),
+        entries=number(language, entries),
+        polls=number(language, polls),
+    )
 
-_TEXTS = {
-    Language.AR: {
-        Health.FAILING: "⚠️ المصدر <b>{name}</b> فشل {failures} مرات متتالية: {error}",
-        Health.DISABLED: "⛔ عُطّل المصدر <b>{name}</b>: {error}\n"
-        "يُستأنف بعد تصحيح العنوان في الإعدادات.",
-        Health.OK: "✅ المصدر <b>{name}</b> يعمل من جديد.",
-    },
-    Language.EN: {
-        Health.FAILING: "⚠️ Source <b>{name}</b> has failed {failures} polls in a row: {error}",
-        Health.DISABLED: "⛔ Source <b>{name}</b> is disabled: {error}\n"
-        "It is polled again once its URL is fixed in the configuration.",
-        Health.OK: "✅ Source <b>{name}</b> works again.",
-    },
-}
+
+def _health_text(language: Language, health: Health, name: str, failures: int, error: str) -> str:
+    if health is Health.FAILING:
+        return "⚠️ " + tn(
+            language,
+            "Source <b>{name}</b> has failed {n} poll in a row: {error}",
+            "Source <b>{name}</b> has failed {n} polls in a row: {error}",
+            failures,
+            name=name,
+            error=error,
+        )
+    if health is Health.DISABLED:
+        return "⛔ " + t(
+            language,
+            "Source <b>{name}</b> is disabled: {error}\n"
+            "It is polled again once its URL is fixed in the configuration.",
+            name=name,
+            error=error,
+        )
+    return "✅ " + t(language, "Source <b>{name}</b> works again.", name=name)
 
 
 def _health(report: PollReport, failing_after: int) -> Health | None:
@@ -143,9 +153,7 @@ class SourceNotices:
         with session(self.engine) as s:
             self._send(
                 s,
-                lambda language: _CHURN[language].format(
-                    name=name, new=new, entries=entries, polls=CHURN_POLLS
-                ),
+                lambda language: _churn_text(language, name, new, entries, CHURN_POLLS),
                 dedup_key=f"churn:{report.source[:150]}:{day}",
             )
             s.commit()
@@ -155,9 +163,7 @@ class SourceNotices:
         error = html.escape(report.disabled_reason or report.error or "")
         self._send(
             s,
-            lambda language: _TEXTS[language][health].format(
-                name=name, failures=report.failures, error=error
-            ),
+            lambda language: _health_text(language, health, name, report.failures, error),
         )
 
     def _send(

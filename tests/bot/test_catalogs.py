@@ -13,7 +13,12 @@ from marsad.bot import i18n
 from marsad.store.chats import Language
 
 PACKAGE = Path(i18n.__file__).parents[1]
-KEYWORDS = {"t": (2,), "tn": (2, 3)}  # t(language, message), tn(language, singular, plural, n)
+KEYWORDS = {
+    "t": (2,),  # t(language, message, ...)
+    "tn": (2, 3),  # tn(language, singular, plural, n, ...)
+    "N_": (1,),  # texts.py's table: N_(message)
+    "Np_": (1, 2),  # texts.py's table: Np_(singular, plural)
+}
 
 
 def _used() -> dict[str, tuple[str, int]]:
@@ -95,3 +100,15 @@ def test_lists_numbers_and_times_follow_the_locale() -> None:
     casablanca = ZoneInfo("Africa/Casablanca")
     assert i18n.when(Language.EN, moment, casablanca) == "5 Dec 07:30 GMT+01:00"
     assert i18n.when(Language.FR, moment, casablanca) == "5 déc. 07:30 UTC+01:00"
+
+
+def test_every_command_of_the_menu_has_french() -> None:
+    """The French menu comes from the catalogs, keyed by each command's English description
+    (the Arabic is written beside it in ``COMMANDS``)."""
+    from marsad.bot.app import COMMANDS, menu
+
+    french = {command.command: command.description for command in menu(Language.FR)}
+    missing = [c.name for c in COMMANDS if french[c.name] == c.en]
+    assert not missing, f"add the French of these commands' descriptions to a catalog: {missing}"
+    assert french["lang"] == "Langue : ar, en ou fr"
+    assert [c.description for c in menu(Language.AR)] == [c.ar for c in COMMANDS]

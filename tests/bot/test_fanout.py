@@ -104,7 +104,7 @@ def test_a_story_that_grows_is_edited_not_sent_again(world: World) -> None:
     assert [(r.chat_id, r.kind) for r in rows] == [(ANALYST, "alert"), (PRESS, "alert")]
     for row in rows:
         assert row.text_plain.splitlines()[0] == f"\u200f{TITLE}"
-        assert row.text_plain.splitlines()[1].endswith("· +1 مصادر أخرى")
+        assert row.text_plain.splitlines()[1].endswith("· +1 مصدر آخر")
 
 
 def test_backlog_muted_and_not_allowed_get_nothing(world: World) -> None:
@@ -133,7 +133,7 @@ def test_extra_sources_replaces_the_count_on_the_outlet_line() -> None:
     text = "\u200f<b>عنوان</b>\n\u200fSahil · 22/11 10:00\n\u200fرابط"
     once = with_extra_sources(text, 1, Language.AR)
     twice = with_extra_sources(once, 3, Language.AR)
-    assert once.splitlines()[1] == "\u200fSahil · 22/11 10:00 · +1 مصادر أخرى"
+    assert once.splitlines()[1] == "\u200fSahil · 22/11 10:00 · +1 مصدر آخر"
     assert twice.splitlines()[1] == "\u200fSahil · 22/11 10:00 · +3 مصادر أخرى"
     assert with_extra_sources(text, 2, Language.EN).splitlines()[1].endswith("+2 more sources")
 
@@ -163,7 +163,7 @@ async def test_end_to_end_subscribe_then_a_story_arrives_and_one_alert_is_delive
     world.clock.now += timedelta(seconds=5)  # past the per-chat pacing
     assert await sender.send_due() == 1
     texts = bot.server.texts(ANALYST)
-    assert len(texts) == 2 and "+1 مصادر أخرى" in texts[1]
+    assert len(texts) == 2 and "+1 مصدر آخر" in texts[1]
     assert keys(shown.message_id) == ["mute:1", f"src:{item.id}"]  # the edit adds the button
     # the mute button mutes the subscription that fired
     alert = bot.server.sent[-1]
@@ -216,4 +216,4 @@ def test_a_chat_gets_at_most_forty_alerts_an_hour_from_all_sources(world: World)
     assert len(alerts) == 40
     with world.session() as s:
         [notice] = s.exec(select(OutboxRow).where(OutboxRow.kind == "notice")).all()
-    assert notice.text_plain.startswith("📥 10 خبرا آخر من Wasit")
+    assert notice.text_plain.startswith("📥 10 أخبار أخرى من Wasit")  # 3 to 10: plural

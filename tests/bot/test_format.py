@@ -48,9 +48,9 @@ def test_an_arabic_alert_is_escaped_right_to_left_and_valid_for_telegram() -> No
     assert html_errors(message.html) is None
     shown = visible_text(message.html).split("\n")
     assert shown[0] == f"{RLM}حموشي يستقبل وفدا <أمنيا> إسبانيا & يبحث التعاون"
-    assert shown[1] == f"{RLM}Hespress · 22/11 09:05"  # local time, not UTC
+    assert shown[1] == f"{RLM}Hespress · 22 نوفمبر 09:05 غرينتش+01:00"  # local time and zone
     assert "<b>حموشي</b>" in message.html
-    assert shown[3] == f"{RLM}لماذا: قاعدة ma-es-security · الكيانات: حموشي, إسبانيا"
+    assert shown[3] == f"{RLM}لماذا: قاعدة ma-es-security · الكيانات: حموشي وإسبانيا"
     assert 'href="https://example.ma/a?x=1&amp;y=2"' in message.html
     assert all(line.startswith(RLM) for line in shown)
     assert message.preview_url == "https://example.ma/a?x=1&y=2"
@@ -62,8 +62,20 @@ def test_a_latin_alert_runs_left_to_right_with_english_labels() -> None:
                          snippet="", why=["subscription 2"], entities=[])  # fmt: skip
     message = format_alert(alert, CASABLANCA)
     shown = visible_text(message.html).split("\n")
-    assert shown[0] == f"{LRM}Morocco and Spain sign a security pact"
-    assert shown[2] == f"{LRM}Why: subscription 2"
+    assert shown[0] == "Morocco and Spain sign a security pact"
+    assert shown[1] == "Hespress · 22 Nov 09:05 GMT+01:00"
+    assert shown[2] == "Why: subscription 2"
+    assert RLM not in message.html and RLM not in message.plain
+
+
+def test_an_arabic_title_in_an_english_chat_is_the_only_right_to_left_line() -> None:
+    alert = arabic_alert(lang=Lang.EN, outlet="هسبريس", why=["#1 rule"], extra_sources=1)
+    shown = visible_text(format_alert(alert, CASABLANCA).html).split("\n")
+    marks = [line[0] if line[0] in (RLM, LRM) else "" for line in shown]
+    assert marks == [RLM, LRM, RLM, "", ""]
+    assert shown[1] == f"{LRM}هسبريس · 22 Nov 09:05 GMT+01:00 · +1 more source"
+    assert shown[3] == "Why: #1 rule · entities: حموشي and إسبانيا"
+    assert shown[4] == "Link ↗"
 
 
 def test_more_sources_show_in_the_meta_line() -> None:

@@ -24,7 +24,8 @@ from tests.httpserver import HTTPTestServer, Response
 
 FEED_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
 ANALYST = 4242
-MORE = "مصادر أخرى"  # the Arabic label of "+N sources" on an alert's outlet line
+ONE_MORE = "مصدر آخر"  # the Arabic label of "+1 source" on an alert's outlet line
+TWO_MORE = "مصدران آخران"  # and of "+2 sources" (the Arabic dual)
 
 
 @dataclass(frozen=True)
@@ -186,10 +187,10 @@ def test_two_outlets_one_event_is_one_alert_edited_to_plus_one_source(
     assert len(alerts) == 1, [a.text for a in alerts]  # one event, one alert
     [alert] = alerts
     assert REPORT_A.title in alert.text and "Alpha" in alert.text
-    assert MORE not in alert.text  # alone at first
+    assert " · +" not in alert.text.split("\n")[1]  # alone at first
     now = shown(fake_telegram, alert)
     outlet_line = now.split("\n")[1]
-    assert outlet_line.startswith("Alpha · ") and outlet_line.endswith(f" · +1 {MORE}"), now
+    assert outlet_line.startswith("Alpha · ") and outlet_line.endswith(f" · +1 {ONE_MORE}"), now
     assert REPORT_A.title in now  # the alert keeps its words; only the outlet line grew
     assert REPORT_B.title not in now
     assert all(e.message_id == alert.message_id for e in edits_to(fake_telegram))
@@ -303,7 +304,7 @@ def bridge(tmp_path: Path, server: HTTPTestServer, fake: FakeTelegram) -> Bridge
         feeds.publish("Beta", HARBOUR)
         fake.wait_for(lambda: len(sent_to(fake)) >= before + 2, timeout=30)
         feeds.publish("Gamma", WIRE)
-        fake.wait_for(lambda: any(f"+2 {MORE}" in e.text for e in edits_to(fake)), timeout=30)
+        fake.wait_for(lambda: any(f"+2 {TWO_MORE}" in e.text for e in edits_to(fake)), timeout=30)
         time.sleep(3)  # a few more polls of every feed: nothing more may be sent
 
     alerts = sent_to(fake)[before:]
@@ -322,7 +323,7 @@ def test_a_bridging_report_merges_two_stories_without_a_third_alert(
     assert MEETING.title in run.meeting.text and "Alpha" in run.meeting.text
     assert HARBOUR.title in run.harbour.text and "Beta" in run.harbour.text
     now = [shown(fake_telegram, alert) for alert in (run.meeting, run.harbour)]
-    grown = [text for text in now if text.split("\n")[1].endswith(f" · +2 {MORE}")]
+    grown = [text for text in now if text.split("\n")[1].endswith(f" · +2 {TWO_MORE}")]
     assert grown, now  # an alert of the merged story shows its three outlets
     assert not any(WIRE.title in text for text in now)
 
@@ -343,4 +344,5 @@ def test_after_a_merge_each_alert_keeps_its_own_report(
 
     meeting, harbour = (shown(fake_telegram, a) for a in (run.meeting, run.harbour))
     assert HARBOUR.title in harbour and MEETING.title not in harbour, harbour  # not overwritten
-    assert MEETING.title in meeting and meeting.split("\n")[1].endswith(f" · +2 {MORE}"), meeting
+    grew = meeting.split("\n")[1].endswith(f" · +2 {TWO_MORE}")
+    assert MEETING.title in meeting and grew, meeting

@@ -1,18 +1,42 @@
-"""Every text the bot says, in Arabic and English (HTML; placeholders are escaped by callers).
+"""The bot's standing messages, written in English and translated through the gettext catalogs.
 
-The chat's Telegram language decides which one is used (``Chat.language``).  Arabic replies start
-with an Arabic word so Telegram lays the whole message out right-to-left.
+``say(language, Say.X, **values)`` is ``t(language, "<the English text of X>", **values)``: the
+table below only names messages several handlers share.  Its texts are marked with ``N_`` (one
+form) or ``Np_`` (a singular and a plural, chosen by the ``count`` value through the language's
+CLDR rules), so Babel extracts them like ``t``/``tn`` calls (``tests/bot/test_catalogs.py``).
+The Arabic and French texts are in ``marsad/bot/locale/{ar,fr}/LC_MESSAGES/core.po``.
+Values are inserted as given: callers escape them for HTML first.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
+from marsad.bot.i18n import t, tn
 from marsad.store.chats import Language
 
 
+@dataclass(frozen=True)
+class Message:
+    """A message as written in the code: its English text, and its plural when it counts."""
+
+    singular: str
+    plural: str | None = None
+
+
+def N_(message: str) -> Message:  # noqa: N802 - gettext's name for "mark for extraction"
+    """Mark ``message`` for extraction; it is translated when said."""
+    return Message(message)
+
+
+def Np_(singular: str, plural: str) -> Message:  # noqa: N802
+    """Mark a counted message (``{n}`` is the count) for extraction."""
+    return Message(singular, plural)
+
+
 class Say(StrEnum):
-    """Keys of the bot's messages."""
+    """Keys of the bot's shared messages."""
 
     HELP = "help"
     WELCOME = "welcome"
@@ -54,73 +78,8 @@ class Say(StrEnum):
     KIND_QUERY = "kind_query"
 
 
-_AR: dict[Say, str] = {
-    Say.HELP: (
-        "<b>مرصد</b> يتابع الأخبار ويرسل تنبيها واحدا لكل خبر يطابق اشتراكاتك، مع روابط مصادره.\n\n"
-        "/subscribe <i>استعلام</i> — متابعة قاعدة أو كيان أو استعلام:\n"
-        "  <code>/subscribe ma-eu-security-cooperation</code>\n"
-        "  <code>/subscribe @hammouchi</code>\n"
-        "  <code>/subscribe حموشي AND إسبانيا</code>\n"
-        '  <code>/subscribe "تفكيك خلية" NEAR/5 إرهابية</code>\n'
-        "/list — اشتراكات هذه المحادثة مرقمة\n"
-        "/unsubscribe <i>رقم</i> — إلغاء اشتراك (أو <code>all</code> للكل)\n"
-        "/rules — القواعد والكيانات المتاحة\n"
-        "/digest [<i>مدة</i>] [<i>استعلام</i>] — ملخص، مثلا <code>/digest 7d</code> أو "
-        "<code>/digest 24h المغرب AND إسبانيا</code>\n"
-        "/digest time 07:30 — موعد الملخص اليومي؛ <code>/digest off</code> لإيقافه\n"
-        "/mute [<i>مدة</i>] — إيقاف التنبيهات مؤقتا (<code>/mute 2h</code>)؛ /resume لاستئنافها\n"
-        "/status — حالة المصادر (للمشرفين)\n\n"
-        'العوامل: AND و OR و NOT والأقواس و"عبارة" و NEAR/5 و @كيان.'
-    ),
-    Say.WELCOME: "مرحبا! سُجلت هذه المحادثة.",
-    Say.REFUSED: (
-        "عذرا، هذا البوت غير متاح لهذه المحادثة. اطلب من المشرف إضافة المعرف "
-        "<code>{chat_id}</code>."
-    ),
-    Say.ADMIN_ONLY: "عذرا، هذا الأمر للمشرفين فقط.",
-    Say.SUBSCRIBE_USAGE: (
-        "اكتب ما تريد متابعته بعد الأمر، مثلا:\n<code>/subscribe @hammouchi</code>\n"
-        "<code>/subscribe حموشي AND إسبانيا</code>\nوالقائمة في /rules"
-    ),
-    Say.SUBSCRIBED: "تم الاشتراك رقم {number}: {what}",
-    Say.ALREADY: "هذا الاشتراك موجود من قبل برقم {number}.",
-    Say.BAD_QUERY: "لم أفهم الاستعلام:",
-    Say.WOULD_HAVE: "كان سيطابق {count} خبرا في الأيام السبعة الأخيرة.",
-    Say.UNSUBSCRIBE_USAGE: "اكتب رقم الاشتراك كما في /list، مثلا <code>/unsubscribe 2</code>، "
-    "أو <code>/unsubscribe all</code>.",
-    Say.UNSUBSCRIBED: "أُلغي: {what}",
-    Say.NO_SUCH: "لا يوجد اشتراك بالرقم {number}؛ انظر /list",
-    Say.LIST_EMPTY: "لا اشتراكات بعد. ابدأ بـ /subscribe أو انظر /rules",
-    Say.LIST_HEAD: "اشتراكات هذه المحادثة:",
-    Say.MUTED_MARK: "(مكتوم)",
-    Say.RULES_HEAD: "القواعد (<code>/subscribe المعرف</code>):",
-    Say.ENTITIES_HEAD: "الكيانات (<code>/subscribe @المعرف</code>):",
-    Say.MUTED_UNTIL: "أُوقفت التنبيهات حتى {until}. /resume لاستئنافها.",
-    Say.MUTED_FOREVER: "أُوقفت التنبيهات حتى تكتب /resume",
-    Say.RESUMED: "استؤنفت التنبيهات.",
-    Say.BAD_DURATION: "مدة غير مفهومة: {value}. اكتب مثلا 30m أو 2h أو 1d.",
-    Say.DIGEST_EMPTY: "لا أخبار مطابقة منذ {since}.",
-    Say.DIGEST_HEAD: "ملخص منذ {since} ({count} خبر):",
-    Say.DIGEST_NO_SUBS: "لا اشتراكات لهذه المحادثة؛ أضف استعلاما: <code>/digest 24h حموشي</code>",
-    Say.DIGEST_TIME_SET: "سيصلكم الملخص اليومي الساعة {time}.",
-    Say.DIGEST_OFF: "أُوقف الملخص اليومي. <code>/digest time 08:00</code> لإعادته.",
-    Say.DIGEST_USAGE: "مثلا: <code>/digest 24h</code> أو <code>/digest time 07:30</code> "
-    "أو <code>/digest off</code>",
-    Say.STATUS_HEAD: "حالة المصادر ({count}):",
-    Say.SUB_MUTED: "كُتم الاشتراك {number}: {what}\nلإعادته أرسل /subscribe بالنص نفسه.",
-    Say.SUB_GONE: "هذا الاشتراك لم يعد موجودا.",
-    Say.SUB_UNMUTED: "أُعيد تفعيل الاشتراك {number}.",
-    Say.WORDS: "كلمات: ",
-    Say.FAILED: "عذرا، تعذر تنفيذ الأمر الآن. حاول مرة أخرى بعد قليل.",
-    Say.OTHER_SOURCES: "مصادر أخرى لهذا الخبر:",
-    Say.NO_OTHER_SOURCES: "لا مصادر أخرى لهذا الخبر بعد.",
-    Say.KIND_RULE: "القاعدة",
-    Say.KIND_ENTITY: "الكيان",
-    Say.KIND_QUERY: "الاستعلام",
-}
-
-_EN: dict[Say, str] = {
-    Say.HELP: (
+_MESSAGES: dict[Say, Message] = {
+    Say.HELP: N_(
         "<b>Marsad</b> watches the news and sends one alert per story matching your "
         "subscriptions, with its sources.\n\n"
         "/subscribe <i>QUERY</i> — follow a rule, an entity or a query:\n"
@@ -135,60 +94,75 @@ _EN: dict[Say, str] = {
         "<code>/digest 24h @spain</code>\n"
         "/digest time 07:30 — daily digest time; <code>/digest off</code> stops it\n"
         "/mute [<i>DURATION</i>] — pause alerts (<code>/mute 2h</code>); /resume to restart\n"
+        "/lang ar|en|fr — this chat's language\n"
         "/status — sources and errors (admins)\n\n"
         'Operators: AND, OR, NOT, parentheses, "exact phrase", NEAR/5, @entity.'
     ),
-    Say.WELCOME: "Welcome! This chat is registered.",
-    Say.REFUSED: (
+    Say.WELCOME: N_("Welcome! This chat is registered."),
+    Say.REFUSED: N_(
         "Sorry, this bot is not available in this chat. Ask its administrator to allow "
         "chat id <code>{chat_id}</code>."
     ),
-    Say.ADMIN_ONLY: "Sorry, this command is for administrators only.",
-    Say.SUBSCRIBE_USAGE: (
+    Say.ADMIN_ONLY: N_("Sorry, this command is for administrators only."),
+    Say.SUBSCRIBE_USAGE: N_(
         "Write what to follow after the command, e.g.\n<code>/subscribe @hammouchi</code>\n"
         "<code>/subscribe حموشي AND إسبانيا</code>\nSee /rules for the list."
     ),
-    Say.SUBSCRIBED: "Subscribed as {number}: {what}",
-    Say.ALREADY: "Already subscribed as {number}.",
-    Say.BAD_QUERY: "I could not read that query:",
-    Say.WOULD_HAVE: "It would have matched {count} stories in the last 7 days.",
-    Say.UNSUBSCRIBE_USAGE: "Give the subscription number from /list, e.g. "
-    "<code>/unsubscribe 2</code>, or <code>/unsubscribe all</code>.",
-    Say.UNSUBSCRIBED: "Removed: {what}",
-    Say.NO_SUCH: "No subscription number {number}; see /list",
-    Say.LIST_EMPTY: "No subscriptions yet. Start with /subscribe or see /rules",
-    Say.LIST_HEAD: "This chat's subscriptions:",
-    Say.MUTED_MARK: "(muted)",
-    Say.RULES_HEAD: "Rules (<code>/subscribe ID</code>):",
-    Say.ENTITIES_HEAD: "Entities (<code>/subscribe @ID</code>):",
-    Say.MUTED_UNTIL: "Alerts paused until {until}. /resume to restart them.",
-    Say.MUTED_FOREVER: "Alerts paused until you send /resume",
-    Say.RESUMED: "Alerts resumed.",
-    Say.BAD_DURATION: "I could not read the duration {value}; write e.g. 30m, 2h or 1d.",
-    Say.DIGEST_EMPTY: "No matching stories since {since}.",
-    Say.DIGEST_HEAD: "Digest since {since} ({count} stories):",
-    Say.DIGEST_NO_SUBS: "This chat has no subscriptions; give a query: "
-    "<code>/digest 24h @hammouchi</code>",
-    Say.DIGEST_TIME_SET: "The daily digest will come at {time}.",
-    Say.DIGEST_OFF: "Daily digest stopped. <code>/digest time 08:00</code> brings it back.",
-    Say.DIGEST_USAGE: "E.g. <code>/digest 24h</code>, <code>/digest time 07:30</code> or "
-    "<code>/digest off</code>",
-    Say.STATUS_HEAD: "Sources ({count}):",
-    Say.SUB_MUTED: "Muted subscription {number}: {what}\nThe same /subscribe brings it back.",
-    Say.SUB_GONE: "That subscription no longer exists.",
-    Say.SUB_UNMUTED: "Subscription {number} is active again.",
-    Say.WORDS: "words: ",
-    Say.FAILED: "Sorry, that did not work just now. Please try again in a moment.",
-    Say.OTHER_SOURCES: "Other sources for this story:",
-    Say.NO_OTHER_SOURCES: "No other sources for this story yet.",
-    Say.KIND_RULE: "rule",
-    Say.KIND_ENTITY: "entity",
-    Say.KIND_QUERY: "query",
+    Say.SUBSCRIBED: N_("Subscribed as {number}: {what}"),
+    Say.ALREADY: N_("Already subscribed as {number}."),
+    Say.BAD_QUERY: N_("I could not read that query:"),
+    Say.WOULD_HAVE: Np_(
+        "It would have matched {n} story in the last 7 days.",
+        "It would have matched {n} stories in the last 7 days.",
+    ),
+    Say.UNSUBSCRIBE_USAGE: N_(
+        "Give the subscription number from /list, e.g. "
+        "<code>/unsubscribe 2</code>, or <code>/unsubscribe all</code>."
+    ),
+    Say.UNSUBSCRIBED: N_("Removed: {what}"),
+    Say.NO_SUCH: N_("No subscription number {number}; see /list"),
+    Say.LIST_EMPTY: N_("No subscriptions yet. Start with /subscribe or see /rules"),
+    Say.LIST_HEAD: N_("This chat's subscriptions:"),
+    Say.MUTED_MARK: N_("(muted)"),
+    Say.RULES_HEAD: N_("Rules (<code>/subscribe ID</code>):"),
+    Say.ENTITIES_HEAD: N_("Entities (<code>/subscribe @ID</code>):"),
+    Say.MUTED_UNTIL: N_("Alerts paused until {until}. /resume to restart them."),
+    Say.MUTED_FOREVER: N_("Alerts paused until you send /resume"),
+    Say.RESUMED: N_("Alerts resumed."),
+    Say.BAD_DURATION: N_("I could not read the duration {value}; write e.g. 30m, 2h or 1d."),
+    Say.DIGEST_EMPTY: N_("No matching stories since {since}."),
+    Say.DIGEST_HEAD: Np_(
+        "Digest since {since} ({n} story):", "Digest since {since} ({n} stories):"
+    ),
+    Say.DIGEST_NO_SUBS: N_(
+        "This chat has no subscriptions; give a query: <code>/digest 24h @hammouchi</code>"
+    ),
+    Say.DIGEST_TIME_SET: N_("The daily digest will come at {time}."),
+    Say.DIGEST_OFF: N_("Daily digest stopped. <code>/digest time 08:00</code> brings it back."),
+    Say.DIGEST_USAGE: N_(
+        "E.g. <code>/digest 24h</code>, <code>/digest time 07:30</code> or <code>/digest off</code>"
+    ),
+    Say.STATUS_HEAD: N_("Sources ({count}) at {time}:"),
+    Say.SUB_MUTED: N_("Muted subscription {number}: {what}\nThe same /subscribe brings it back."),
+    Say.SUB_GONE: N_("That subscription no longer exists."),
+    Say.SUB_UNMUTED: N_("Subscription {number} is active again."),
+    Say.WORDS: N_("words: "),
+    Say.FAILED: N_("Sorry, that did not work just now. Please try again in a moment."),
+    Say.OTHER_SOURCES: N_("Other sources for this story:"),
+    Say.NO_OTHER_SOURCES: N_("No other sources for this story yet."),
+    Say.KIND_RULE: N_("rule"),
+    Say.KIND_ENTITY: N_("entity"),
+    Say.KIND_QUERY: N_("query"),
 }
-
-_TEXTS = {Language.AR: _AR, Language.EN: _EN}
 
 
 def say(language: Language, key: Say, **values: object) -> str:
-    """The message ``key`` in ``language`` with ``values`` filled in (already escaped)."""
-    return _TEXTS[language][key].format(**values)
+    """The message ``key`` in ``language`` with ``values`` filled in (already escaped).
+
+    A counted message takes its count from ``count`` (an int)."""
+    message = _MESSAGES[key]
+    if message.plural is None:
+        return t(language, message.singular, **values)
+    count = values.pop("count")
+    assert isinstance(count, int)
+    return tn(language, message.singular, message.plural, count, **values)

@@ -7,15 +7,23 @@ Create Date: 2026-12-05
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0014"
 down_revision = "0013"
 branch_labels = None
-depends_on = None
+depends_on = ("0003",)  # the chats table (another branch of the chain)
 
 
 def upgrade() -> None:
-    pass  # reserved: filled in by the change that needs it
+    # Every chat so far follows the language of whoever writes (none has chosen one).
+    with op.batch_alter_table("chats", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("language_chosen", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("chats", schema=None) as batch_op:
+        batch_op.drop_column("language_chosen")
