@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from marsad.bot.delivery import outbox
-from marsad.bot.delivery.format import plain_of
+from marsad.bot.delivery.format import mark_lines, plain_of
 from marsad.bot.i18n import tn
 from marsad.store.chats import Language
 from marsad.store.delivery import OutboxKind, OutboxRow, OutboxState
@@ -109,7 +109,7 @@ class AlertCaps:
             language = languages.get(chat_id, Language.AR)
             for source, fetched in sorted(polls):
                 count = self.polls.of((source, fetched))[1][chat_id]
-                text = _summary(language, count, html.escape(source))
+                text = mark_lines(_summary(language, count, html.escape(source)), language)
                 key = f"cap:{source}:{fetched.isoformat()}"[:200]
                 row = outbox.enqueue(
                     self.session, chat_id, OutboxKind.NOTICE, text, plain_of(text),

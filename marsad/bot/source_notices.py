@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from marsad.bot.delivery import outbox
-from marsad.bot.delivery.format import plain_of
+from marsad.bot.delivery.format import mark_lines, plain_of
 from marsad.bot.i18n import number, t, tn
 from marsad.store.chats import Language, get_chat
 from marsad.store.delivery import OutboxKind
@@ -172,7 +172,8 @@ class SourceNotices:
         now = self.clock()
         for admin in self.admins:
             chat = get_chat(s, admin)
-            text = text_in(chat.lang if chat is not None else Language.AR)
+            language = chat.lang if chat is not None else Language.AR
+            text = mark_lines(text_in(language), language)
             outbox.enqueue(
                 s, admin, OutboxKind.NOTICE, text, plain_of(text), now=now, dedup_key=dedup_key
             )

@@ -197,7 +197,7 @@ def test_a_flood_from_one_source_is_capped_and_summarised(world: World) -> None:
     with world.session() as s:
         notices = s.exec(select(OutboxRow).where(OutboxRow.kind == "notice")).all()
     assert sorted(n.chat_id for n in notices) == sorted([ANALYST, PRESS])
-    assert all(n.text_plain.startswith("📥 20 خبرا آخر من Sahil") for n in notices)
+    assert all(n.text_plain.startswith("\u200f📥 20 خبرا آخر من Sahil") for n in notices)
     assert all("/digest 24h" in n.text_plain for n in notices)
 
 
@@ -216,4 +216,4 @@ def test_a_chat_gets_at_most_forty_alerts_an_hour_from_all_sources(world: World)
     assert len(alerts) == 40
     with world.session() as s:
         [notice] = s.exec(select(OutboxRow).where(OutboxRow.kind == "notice")).all()
-    assert notice.text_plain.startswith("📥 10 أخبار أخرى من Wasit")  # 3 to 10: plural
+    assert notice.text_plain.startswith("\u200f📥 10 أخبار أخرى من Wasit")  # 3 to 10: plural

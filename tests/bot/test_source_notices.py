@@ -39,7 +39,7 @@ def test_failing_then_disabled_then_working_again_each_told_once(world: World) -
     for failures in range(5, 8):
         hook(failed(failures))
     assert notices(world) == [
-        (ADMIN, "⚠️ المصدر Sahil فشل 5 مرات متتالية: HTTP 503"),
+        (ADMIN, "\u200f⚠️ المصدر Sahil فشل 5 مرات متتالية: HTTP 503"),  # RLM: a right-to-left line
         (ENGLISH_ADMIN, "⚠️ Source Sahil has failed 5 polls in a row: HTTP 503"),
     ]
     hook(failed(20, disabled="20 consecutive failures; last: HTTP 503"))
@@ -62,7 +62,7 @@ def test_a_restart_does_not_tell_again_what_was_told(world: World) -> None:
     hook(failed(10))
     assert len(notices(world)) == 1
     hook(PollReport("Sahil", PollStatus.NEW))
-    assert notices(world)[1:] == [(ADMIN, "✅ المصدر Sahil يعمل من جديد.")]
+    assert notices(world)[1:] == [(ADMIN, "\u200f✅ المصدر Sahil يعمل من جديد.")]
 
 
 def test_processes_polling_one_source_in_turn_tell_each_change_once(world: World) -> None:
@@ -74,10 +74,10 @@ def test_processes_polling_one_source_in_turn_tell_each_change_once(world: World
     second(failed(9, disabled="HTTP 410 Gone"))
     first(PollReport("Sahil", PollStatus.NOT_MODIFIED))  # re-enabled, and well
     second(PollReport("Sahil", PollStatus.NO_NEW))
-    assert [text[:12] for _, text in notices(world)] == [
-        "⚠️ المصدر Sahil فشل"[:12],
-        "⛔ عُطّل المصدر Sahil"[:12],
-        "✅ المصدر Sahil يعمل"[:12],
+    assert [text[:13] for _, text in notices(world)] == [
+        "\u200f⚠️ المصدر Sahil فشل"[:13],
+        "\u200f⛔ عُطّل المصدر Sahil"[:13],
+        "\u200f✅ المصدر Sahil يعمل"[:13],
     ]
     with world.session() as s:
         source = s.get(Source, world.source_ids["Sahil"])
@@ -97,5 +97,5 @@ def test_a_churning_source_is_flagged_once(world: World) -> None:
     for _ in range(5):
         hook(poll(19))
     [(chat, text)] = notices(world)
-    assert chat == ADMIN and text.startswith("🔁 المصدر Sahil يبدو أنه يغيّر معرّفات أخباره")
+    assert chat == ADMIN and text.startswith("\u200f🔁 المصدر Sahil يبدو أنه يغيّر معرّفات أخباره")
     assert "19 من 20" in text

@@ -98,6 +98,17 @@ def line_mark(text: str, language: Language, *, own_script: bool = False) -> str
     return LRM if language.right_to_left or _starts_arabic(text) else ""
 
 
+def mark_lines(text: str, language: Language) -> str:
+    """In a right-to-left language, start every line of a message the bot words with a
+    right-to-left mark, so a line that begins with a number, an @entity or a Latin name still
+    lays out right to left; English and French lines get none."""
+    if not language.right_to_left:
+        return text
+    return "\n".join(
+        RLM + line if line and not line.startswith(RLM) else line for line in text.split("\n")
+    )
+
+
 def more_sources(extra: int, language: Language) -> str:
     """ "+N more sources" in ``language`` (CLDR plural of N)."""
     return tn(language, "+{n} more source", "+{n} more sources", extra)
@@ -249,6 +260,7 @@ __all__ = [
     "highlight",
     "line_mark",
     "local_time",
+    "mark_lines",
     "more_sources",
     "severity_label",
     "snippet_window",

@@ -21,6 +21,7 @@ from telegram import InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from marsad.bot.delivery.format import mark_lines as mark_lines  # replies, digests, notices
 from marsad.bot.delivery.split import split_message
 from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_stories
 from marsad.bot.handlers.access import AccessPolicy, Verdict
@@ -108,17 +109,6 @@ class Reply:
         """The reply with its lines marked for its language, else ``language`` (``mark_lines``)."""
         written = self.language or language
         return replace(self, texts=tuple(mark_lines(text, written) for text in self.texts))
-
-
-def mark_lines(text: str, language: Language) -> str:
-    """In a right-to-left language, start every line with a right-to-left mark, so a line that
-    begins with a number, an @entity or a Latin title still lays out right to left; English and
-    French lines get none."""
-    if not language.right_to_left:
-        return text
-    return "\n".join(
-        RLM + line if line and not line.startswith(RLM) else line for line in text.split("\n")
-    )
 
 
 async def _anyone() -> bool:
