@@ -20,6 +20,11 @@ as ingest indexes it, with the rules and entities the shipped rule files match i
 - full rescan (sizes up to ``--rescan-max``): ``collect`` with every item of the period matched
   again (what each query cost before the index).
 
+``--search`` runs ``/search QUERY 8d`` instead (its first page as the bot makes it: the index's
+candidates grouped into stories, checked by the live matcher until a page and one more story
+are known, the page's titles read), wall and CPU seconds, the candidate stories, the stories
+checked, and the process's peak RSS.
+
 ``--reindex`` also times ``archive.reindex`` on the filled store: what migration 0008 costs on
 a store of that size.  ``--ingest`` measures what the index adds to ingest: ``add_items`` of
 the 5,000 articles, in batches of 20 as a poll stores them, into a fresh store with the index
@@ -30,8 +35,10 @@ runs on databases the bench creates and drops on 127.0.0.1:5432.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -47,12 +54,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import col, func, select
 
-from marsad.bot import digest_reads, digests
+from marsad.bot import archive_search, digest_reads, digests
+from marsad.bot.search_pages import PAGE_SIZE
 from marsad.config import SourceConfig
 from marsad.matching.engine import Matcher, MatchInput
 from marsad.matching.rulefile import load_rules
 from marsad.store import archive
 from marsad.store.archive_plan import Every
+from marsad.store.chats import SubscriptionKind
 from marsad.store.engine import open_store, session
 from marsad.store.items import NewItem, add_items
 from marsad.store.matches import record_many_matches
@@ -159,6 +168,37 @@ def in_process(
         return time.perf_counter() - wall, time.process_time() - cpu, found.count
 
 
+def search_page(engine: Engine, matcher: Matcher, query: str) -> tuple[float, float, int, int]:
+    """``/search QUERY 8d``'s first page as the bot makes it: wall s, CPU s, candidate stories,
+    stories checked."""
+    target = archive_search.Target(SubscriptionKind.QUERY, query)
+    wall, cpu = time.perf_counter(), time.process_time()
+    with digests.AdHocQuery(matcher, query) as selector, session(engine) as s:
+        candidates = archive_search.read_candidates(s, matcher, target, selector.target, SINCE, NOW)
+        found = archive_search.Found(target, SINCE, NOW, candidates)
+        asyncio.run(archive_search.verify(found, engine, matcher, selector.target, PAGE_SIZE + 1))
+        shown = archive_search.describe(s, found.hits[:PAGE_SIZE])
+    assert len(shown) == min(PAGE_SIZE, len(found.hits))
+    return time.perf_counter() - wall, time.process_time() - cpu, len(candidates), found.checked
+
+
+def searches(sizes: list[int], kind: str, articles: list[dict[str, str]], matcher: Matcher) -> None:
+    """The ``--search`` table."""
+    print(f"| items in the week ({kind}) | query | /search page 1: wall s / CPU s "
+          "| candidate stories | stories checked | peak RSS MB |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for size in sizes:
+        with database(kind) as url:
+            engine = open_store(url)
+            fill(engine, size, articles, matcher)
+            for query in QUERIES:
+                wall, cpu, candidates, checked = search_page(engine, matcher, query)
+                rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(f"| {size:,} | `{query}` | {wall:.2f} / {cpu:.2f} | {candidates:,} "
+                      f"| {checked} | {rss:.0f} |", flush=True)  # fmt: skip
+            engine.dispose()
+
+
 @contextmanager
 def rescanning() -> Iterator[None]:
     real = digest_reads.candidate_plan
@@ -247,12 +287,16 @@ def main() -> int:
     parser.add_argument("--rescan-max", type=int, default=15_000)
     parser.add_argument("--reindex", action="store_true")
     parser.add_argument("--ingest", action="store_true")
+    parser.add_argument("--search", action="store_true")
     args = parser.parse_args()
     articles = corpus()
     if args.ingest:
         print(ingest_cost(args.database, articles))
         return 0
     matcher = Matcher.compile(load_rules([HERE / "marsad" / "rules"]))
+    if args.search:
+        searches(args.sizes, args.database, articles, matcher)
+        return 0
     print(
         f"| items in the week ({args.database}) | query | index only: candidates / ms "
         "| marsad: wall s / CPU s | marsad digest: wall s / peak RSS MB "
