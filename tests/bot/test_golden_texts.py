@@ -159,7 +159,8 @@ async def test_an_alert_in_each_language(bot: Bot) -> None:
         shown = bot.server.texts(chat)[-1]
         assert shown == golden, f"chat {chat}:\n{shown}"
         check_lines(shown, chat)
-    mute, more = bot.server.sent[-1].reply_markup["inline_keyboard"][0]  # type: ignore[index]
+    french = [m for m in bot.server.sent if m.chat_id == FR][-1]  # the alert
+    mute, more = french.reply_markup["inline_keyboard"][0]  # type: ignore[index]
     assert (mute["text"], more["text"]) == (
         "🔕 Mettre cet abonnement en sourdine",
         "📰 Autres sources",
