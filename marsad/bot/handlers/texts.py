@@ -81,22 +81,7 @@ class Say(StrEnum):
 _MESSAGES: dict[Say, Message] = {
     Say.HELP: N_(
         "<b>Marsad</b> watches the news and sends one alert per story matching your "
-        "subscriptions, with its sources.\n\n"
-        "/subscribe <i>QUERY</i> — follow a rule, an entity or a query:\n"
-        "  <code>/subscribe ma-eu-security-cooperation</code>\n"
-        "  <code>/subscribe @hammouchi</code>\n"
-        "  <code>/subscribe حموشي AND إسبانيا</code>\n"
-        '  <code>/subscribe "Hammouchi" NEAR/5 Spain</code>\n'
-        "/list — this chat's subscriptions, numbered\n"
-        "/unsubscribe <i>N</i> — stop following subscription N (or <code>all</code>)\n"
-        "/rules — the rules and entities you can follow\n"
-        "/digest [<i>PERIOD</i>] [<i>QUERY</i>] — a digest, e.g. <code>/digest 7d</code> or "
-        "<code>/digest 24h @spain</code>\n"
-        "/digest time 07:30 — daily digest time; <code>/digest off</code> stops it\n"
-        "/mute [<i>DURATION</i>] — pause alerts (<code>/mute 2h</code>); /resume to restart\n"
-        "/lang ar|en|fr — this chat's language\n"
-        "/status — sources and errors (admins)\n\n"
-        'Operators: AND, OR, NOT, parentheses, "exact phrase", NEAR/5, @entity.'
+        "subscriptions, with its sources."
     ),
     Say.WELCOME: N_("Welcome! This chat is registered."),
     Say.REFUSED: N_(
