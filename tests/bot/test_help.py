@@ -4,6 +4,7 @@ the admin commands only for the bot's admins; each language's help one Telegram 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,15 @@ async def test_help_through_telegram_shows_admins_their_commands_and_others_not(
     [admin] = await bot.say(group, "/help", user_id=ADMIN, language_code="fr")
     assert named(admin) == EVERYONE | ADMINS_ONLY
     assert "\nAdministrateurs du bot\n/status — sources" in admin
+
+
+def test_the_command_reference_in_the_docs_lists_every_command_in_both_languages() -> None:
+    """docs/telegram.md's command reference has an English and an Arabic table; each names
+    exactly the registered commands, first column."""
+    docs = Path(__file__).parents[2] / "docs" / "telegram.md"
+    section = docs.read_text(encoding="utf-8").split("## Command reference")[1].split("\n## ")[0]
+    tables = [block for block in section.split("\n\n") if block.startswith("| ")]
+    assert [block.split("\n")[0].split(" | ")[0] for block in tables] == ["| Command", "| الأمر"]
+    for table in tables:
+        rows = table.strip().split("\n")[2:]
+        assert {re.findall(r"^\| `/([a-z]+)`", row)[0] for row in rows} == EVERYONE | ADMINS_ONLY
