@@ -125,6 +125,9 @@ async def test_options_decide_which_stories_alert_and_how(
     async with newsroom(tmp_path, fake_telegram, http_server) as room:
         [reply] = await subscribe(room, STRICT, "/options 1 severity high")
         assert "Minimum severity: ‼️ High" in reply
+        assert "@hammouchi" in reply and "<code>" not in reply  # HTML shown as markup, not text
+        [overview] = await room.bot.say(STRICT, "/options")
+        assert "1. @hammouchi" in overview and "<code>" not in overview
         await subscribe(room, WASIT_ONLY, "/options 1 sources maghreb")
         await subscribe(room, DIGEST_ONLY, "/options 1 mode digest")
         await subscribe(room, SILENT, "/silent on")

@@ -142,7 +142,7 @@ def press_change(sub: Subscription, arg: str) -> bool:
 
 
 def _shown(services: Services, sub: Subscription, language: Language) -> Reply:
-    what = esc(label(sub, language, services.matcher))
+    what = label(sub, language, services.matcher)
     text = options_view.details(sub, what, language)
     return Reply.of(text, markup=options_view.keyboard(sub, language))
 
@@ -159,7 +159,7 @@ def overview(services: Services, chat: Chat, subs: list[Subscription], language:
         lines.append("<b>" + t(language, "Subscriptions") + "</b>")
     for sub in subs:
         note = options_view.summary(sub, language) or t(language, "every alert, at once")
-        lines.append(f"{sub.number}. {esc(label(sub, language, services.matcher))} — {note}")
+        lines.append(f"{sub.number}. {label(sub, language, services.matcher)} — {note}")
     lines += ["", usage(language)]
     return Reply.of("\n".join(lines), markup=options_view.gears(subs))
 
