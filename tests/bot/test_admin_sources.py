@@ -179,6 +179,8 @@ async def test_addsource_preview_add_then_the_running_watchers_poll_it_and_alert
             http_server.route("/rif", Response(body=rss(NEWS, *OLD), headers=FEED_TYPE))
             world.clock.now += timedelta(minutes=10)  # its next poll is due
             await until(lambda: any(NEWS in text for text in server.texts(ANALYST)), 20)
+            [status] = await bot.say(ADMIN, "/status", language_code="en")
+            assert any(line.startswith("✅ Rif News ·") for line in status.splitlines())
         finally:
             await scheduler.stop()
             stop.set()

@@ -13,7 +13,7 @@ from marsad.bot.handlers.texts import Say, say
 from marsad.bot.i18n import number, t, tn, when
 from marsad.store.chats import Chat, Language, Subscription
 from marsad.store.delivery import OutboxRow, OutboxState
-from marsad.store.tables import Source
+from marsad.store.tables import ADDED_IN_STORE, Source
 
 
 def _ago(moment: datetime | None, now: datetime, language: Language) -> str:
@@ -33,11 +33,13 @@ def _ago(moment: datetime | None, now: datetime, language: Language) -> str:
 def source_lines(
     session: Session, configured: set[str], now: datetime, language: Language = Language.EN
 ) -> list[str]:
-    """One line per configured source: state mark, name, last poll, last error or reason."""
+    """One line per polled source (configured, imported from OPML or added from Telegram; a
+    source dropped from the configuration is not shown): state mark, name, last poll, last error
+    or reason."""
     lines = []
     rows = session.exec(select(Source).order_by(col(Source.name))).all()
     for source in rows:
-        if source.name not in configured:
+        if source.name not in configured and source.origin not in ADDED_IN_STORE:
             continue
         if source.disabled_reason:
             reason = source.disabled_reason[:200]
