@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from marsad.store import chat_access, chats, delivery, matches, page_links, stories, tables
+from marsad.store import (
+    chat_access,
+    chats,
+    delivery,
+    matches,
+    page_links,
+    spikes,
+    stories,
+    tables,
+)
 
 METADATA = SQLModel.metadata
 
@@ -15,6 +24,7 @@ __all__ = [
     "delivery",
     "matches",
     "page_links",
+    "spikes",
     "stories",
     "tables",
 ]
