@@ -18,6 +18,7 @@ from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from marsad import config_values as values
@@ -33,6 +34,31 @@ class SourceKind(StrEnum):
 
     FEED = "feed"
     PAGE = "page"
+    TELEGRAM = "telegram"
+
+
+_TELEGRAM_CHANNEL = re.compile(r"^/s/([A-Za-z0-9_]{1,64})/?$")
+_TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "www.t.me", "www.telegram.me"})
+
+
+def telegram_channel(url: str) -> str | None:
+    """The channel NAME of a public preview URL (``https://t.me/s/NAME``, on any host so tests
+    can serve it), or None when the URL is not one."""
+    found = _TELEGRAM_CHANNEL.match(urlsplit(url.strip()).path)
+    return found.group(1) if found else None
+
+
+def telegram_url_problem(url: str) -> tuple[str, str | None] | None:
+    """Why ``url`` cannot be a telegram source (message, hint), or None when it can."""
+    if telegram_channel(url) is not None:
+        return None
+    parts = urlsplit(url.strip())
+    name = parts.path.strip("/")
+    hint = None
+    if (parts.hostname or "").lower() in _TELEGRAM_HOSTS and re.fullmatch(r"\w{1,64}", name):
+        hint = f"did you mean https://t.me/s/{name}?"
+    message = "a telegram source's url must be the channel's public preview, https://t.me/s/NAME"
+    return message, hint
 
 
 class Access(StrEnum):
@@ -313,11 +339,16 @@ def _read_sources(reader: _Reader, data: Mapping[str, Any]) -> tuple[SourceConfi
                 f"{reader.file}: {prefix}interval: {table['interval']} is below one minute; "
                 "real sites deserve politeness"
             )
+        url = reader.get(table, "url", prefix, "", values.http_url)
+        kind = reader.get(table, "kind", prefix, SourceKind.FEED, values.one_of(SourceKind))
+        wrong = telegram_url_problem(url) if url and kind is SourceKind.TELEGRAM else None
+        if wrong is not None:
+            reader.problem(f"{prefix}url", *wrong)
         sources.append(
             SourceConfig(
                 name=name,
-                url=reader.get(table, "url", prefix, "", values.http_url),
-                kind=reader.get(table, "kind", prefix, SourceKind.FEED, values.one_of(SourceKind)),
+                url=url,
+                kind=kind,
                 interval=interval,
                 language=reader.get(table, "language", prefix, None, values.nonempty),
                 tags=reader.get(table, "tags", prefix, (), values.string_list),

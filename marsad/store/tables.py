@@ -58,6 +58,11 @@ class Source(SQLModel, table=True):
     notified_health: str | None = Field(
         default=None, max_length=16, description="what the admins were last told (None: ok)"
     )
+    message_cursor: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, nullable=True),
+        description="telegram channels: every message up to this id has been read",
+    )
 
 
 class Item(SQLModel, table=True):

@@ -37,6 +37,8 @@ from marsad.watchers.feeds import Entry, Reader, parse_feed
 from marsad.watchers.fetch import Fetcher, FetchOutcome, FetchResult
 from marsad.watchers.items import ItemDraft, canonical_url, make_item
 from marsad.watchers.pages import extract_article, find_article_links
+from marsad.watchers.telegram_channel import NoPublicPreviewError
+from marsad.watchers.telegram_poll import read_channel, remember_cursor
 
 log = logging.getLogger(__name__)
 
@@ -347,6 +349,20 @@ class Poller:
             return self._fail(config, now, result.error or str(result.outcome), result)
         if not result.body.strip():
             return self._empty(config, source, result, now)
+        if config.kind is SourceKind.TELEGRAM:
+            try:
+                read = await read_channel(
+                    self.fetcher.fetch,
+                    result,
+                    source.message_cursor,
+                    first_poll=source.first_polled_at is None,
+                )
+            except NoPublicPreviewError as exc:
+                return self._fail(config, now, str(exc), result)
+            drafts = [make_item(entry, result.final_url, now) for entry in read.entries]
+            report = await self._store_in_chunks(config, result, drafts, read.problem, now)
+            remember_cursor(self.engine, self._ids[name], read.cursor)
+            return report
         if config.kind is SourceKind.PAGE:
             entries, done, problem = await self._read_page(config, result)
             drafts = [make_item(entry, result.final_url, now) for entry in entries]
