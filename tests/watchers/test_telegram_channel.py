@@ -346,9 +346,8 @@ def channel_server(newest: list[int], fail_before: set[int] | None = None) -> Ch
 
 
 @pytest.fixture
-async def poller_for(
-    tmp_path: Path, http_server: HTTPTestServer
-) -> AsyncIterator[Callable[[str], Poller]]:
+async def poller_for(tmp_path: Path, store_url: str) -> AsyncIterator[Callable[[str], Poller]]:
+    """Pollers of one telegram source on a real SQLite file and on PostgreSQL."""
     engines: list[Engine] = []
     async with Fetcher(
         timeout=timedelta(seconds=3), max_bytes=2_000_000, allow_private=["127.0.0.1"]
@@ -358,7 +357,7 @@ async def poller_for(
             source = SourceConfig(name="Marsad News", url=url, kind=SourceKind.TELEGRAM)
             config = Config(
                 base_dir=tmp_path,
-                database=DatabaseConfig(url=f"sqlite:///{tmp_path / 'marsad.db'}"),
+                database=DatabaseConfig(url=store_url),
                 polling=PollingConfig(timeout=timedelta(seconds=3)),
                 sources=(source,),
             )
