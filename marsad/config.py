@@ -34,6 +34,7 @@ class SourceKind(StrEnum):
 
     FEED = "feed"
     PAGE = "page"
+    SITEMAP = "sitemap"
     TELEGRAM = "telegram"
 
 

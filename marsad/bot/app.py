@@ -50,6 +50,7 @@ from marsad.bot.handlers import (
     start_help,
     status,
     subscribe,
+    trend,
 )
 from marsad.bot.handlers.access import AccessPolicy
 from marsad.bot.handlers.common import SERVICES_KEY, Context, Handler, Services, command
@@ -122,6 +123,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("lang", lang.lang, "Language: ar, en or fr", "لغة المحادثة", changes=True),
     CommandSpec("search", search.search, "Search the archive: QUERY [PERIOD]", "البحث في الأرشيف"),
     CommandSpec("export", export.export, "Stories as a CSV file: [PERIOD] [QUERY]", "تصدير CSV"),
+    CommandSpec(
+        "trend",
+        trend.trend_command,
+        "Chart of stories per day: QUERY [PERIOD]",
+        "رسم بياني للأخبار",
+    ),
     CommandSpec(
         "sources",
         admin_sources.sources,

@@ -44,7 +44,7 @@ def test_each_group_holds_its_commands_in_every_language(language: Language) -> 
     intro, follow, read, settings, operators, admin = help_text(language, admin=True).split("\n\n")
     assert named(intro) == set() and named(operators) == set()
     assert named(follow) == {"subscribe", "list", "unsubscribe", "rules"}
-    assert named(read) == {"digest", "search", "export"}
+    assert named(read) == {"digest", "search", "export", "trend"}
     assert named(settings) == {
         "options", "quiet", "silent", "digest", "mute", "resume", "lang", "help", "start",
     }  # fmt: skip

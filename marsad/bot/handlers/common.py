@@ -91,13 +91,23 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """An image sent as a photo (``/trend``): PNG bytes and an HTML caption."""
+
+    data: bytes
+    caption: str = ""
+    filename: str = "chart.png"
+
+
+@dataclass(frozen=True)
 class Reply:
     """What to answer: one or more HTML messages, the last one with optional buttons, and
-    optionally a document after them."""
+    optionally a document or a photo after them."""
 
     texts: tuple[str, ...]
     markup: InlineKeyboardMarkup | None = field(default=None)
     document: Document | None = field(default=None)
+    photo: Photo | None = field(default=None)
     language: Language | None = field(default=None)
     """The texts' language when it is not the chat's as the request saw it (``/lang``)."""
 
@@ -166,6 +176,13 @@ async def send_reply(context: Context, chat_id: int, reply: Reply) -> None:
             chat_id,
             InputFile(reply.document.data, filename=reply.document.filename),
             caption=reply.document.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+    if reply.photo is not None:
+        await context.bot.send_photo(
+            chat_id,
+            InputFile(reply.photo.data, filename=reply.photo.filename),
+            caption=reply.photo.caption or None,
             parse_mode=ParseMode.HTML,
         )
 

@@ -14,7 +14,7 @@ a person writing to the bot again wants its alerts again (a ``/mute`` stays unti
 from __future__ import annotations
 
 from marsad.bot.delivery.outbox import resume_chat
-from marsad.bot.handlers import search
+from marsad.bot.handlers import search, spike_subscribe, trend
 from marsad.bot.handlers.common import Reply, Request, Services
 from marsad.bot.handlers.texts import Say, say
 from marsad.bot.i18n import t
@@ -22,6 +22,10 @@ from marsad.store.chats import Language
 
 
 def follow_lines(language: Language) -> str:
+    return _follow(language) + "\n" + spike_subscribe.help_line(language)
+
+
+def _follow(language: Language) -> str:
     return t(
         language,
         "<b>Follow</b>\n"
@@ -43,7 +47,7 @@ def read_lines(language: Language) -> str:
         "/digest [<i>PERIOD</i>] [<i>QUERY</i>] — a digest, e.g. <code>/digest 7d</code> or "
         "<code>/digest 24h @spain</code>",
     )
-    return digest + "\n" + search.help_lines(language)
+    return digest + "\n" + search.help_lines(language) + "\n" + trend.help_line(language)
 
 
 def settings_lines(language: Language) -> str:
