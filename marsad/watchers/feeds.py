@@ -14,7 +14,6 @@ from __future__ import annotations
 import calendar
 import html.entities
 import io
-import json
 import re
 import time
 import xml.sax
@@ -32,6 +31,7 @@ from marsad.watchers.dates import parse_date
 from marsad.watchers.feed_entry import Entry as Entry
 from marsad.watchers.feed_fast import fast_feed
 from marsad.watchers.items import one_line
+from marsad.watchers.json_feed import looks_like_json, read_json_feed
 
 
 class Reader(StrEnum):
@@ -238,42 +238,15 @@ def _failed(error: str, *, is_feed: bool = False) -> ParsedFeed:
     return ParsedFeed(entries=(), title=None, error=error, is_feed=is_feed)
 
 
-def _json_entry(raw: Any, url: str) -> Entry | None:
-    if not isinstance(raw, dict):
-        return None
-    guid = str(raw["id"]).strip() if raw.get("id") is not None else ""
-    authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
-    names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
-    contents = [_text(raw.get("content_html")), _text(raw.get("content_text"))]
-    link = _text(raw.get("url")) or _text(raw.get("external_url"))
-    return Entry(
-        guid=guid or None,
-        link=urljoin(url, link) if link else None,
-        title=_text(raw.get("title")),
-        summary=_text(raw.get("summary")),
-        text=max(contents, key=len),
-        published=parse_date(_text(raw.get("date_published")) or _text(raw.get("date_modified"))),
-        author=", ".join(str(n) for n in names) or None,
-    )
-
-
 def _json_feed(text: str, url: str) -> ParsedFeed:
-    """A JSON Feed (jsonfeed.org, versions 1 and 1.1); other JSON is not a feed."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        return _failed(f"not a feed: the server returned malformed JSON ({exc})")
-    if not isinstance(data, dict) or "jsonfeed.org" not in _text(data.get("version")):
-        return _failed("not a feed: the server returned JSON that is not a JSON Feed")
-    items = data.get("items")
-    raw_items = items if isinstance(items, list) else []
-    entries = [e for e in (_json_entry(raw, url) for raw in raw_items) if e is not None]
+    """A JSON Feed (jsonfeed.org, versions 1 and 1.1; ``json_feed``); other JSON is not a feed."""
+    feed = read_json_feed(text, url)
     return ParsedFeed(
-        entries=_unique(entries),
-        title=one_line(_text(data.get("title"))) or None,
-        error=None if isinstance(items, list) else "JSON Feed without an items list",
-        is_feed=True,
-        reader=Reader.JSON,
+        entries=_unique(list(feed.entries)),
+        title=one_line(feed.title) or None,
+        error=feed.error,
+        is_feed=feed.is_feed,
+        reader=Reader.JSON if feed.is_feed else Reader.NONE,
     )
 
 
@@ -296,6 +269,8 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str, *, fast_path: bool
         return _failed("empty response: the server sent no content")
     text, _encoding = decode_document(body, _header(headers, "content-type"))
     text = text.removeprefix("\ufeff")
+    if looks_like_json(text, _header(headers, "content-type")):
+        return _json_feed(text.lstrip(), url)
     if _declares_entities(text):
         return _failed(
             "rejected: DTD entity declarations (entity-expansion or external-entity attack)"
@@ -312,8 +287,6 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str, *, fast_path: bool
         return _failed(_html_error(text, url))
     if name is None:
         stripped = text.lstrip()
-        if stripped.startswith("{"):
-            return _json_feed(stripped, url)
         kind = "JSON" if stripped.startswith("[") else "plain text"
         return _failed(f"not a feed: the server returned {kind}, not XML")
     data = _prepare_xml(text)
