@@ -14,6 +14,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -37,6 +38,7 @@ from marsad.watchers.feeds import Entry, Reader, parse_feed
 from marsad.watchers.fetch import Fetcher, FetchOutcome, FetchResult
 from marsad.watchers.items import ItemDraft, canonical_url, make_item
 from marsad.watchers.pages import extract_article, find_article_links
+from marsad.watchers.sitemap_poll import SitemapReader, unseen_links
 from marsad.watchers.telegram_channel import NoPublicPreviewError
 from marsad.watchers.telegram_poll import read_channel, remember_cursor
 
@@ -174,6 +176,7 @@ class Poller:
         self.fast_path = fast_path
         self._limit = asyncio.Semaphore(config.polling.concurrency)
         self._running: dict[str, asyncio.Lock] = {}
+        self._sitemaps = SitemapReader(fetcher)
         self._configs = {source.name: source for source in config.sources}
         with open_session(engine) as s:
             if s.get_bind().dialect.name == "postgresql":
@@ -367,6 +370,8 @@ class Poller:
             entries, done, problem = await self._read_page(config, result)
             drafts = [make_item(entry, result.final_url, now) for entry in entries]
             return await self._store_in_chunks(config, result, drafts, problem, now, done)
+        if config.kind is SourceKind.SITEMAP:
+            return await self._poll_sitemap(config, source, result, now)
         loop = asyncio.get_running_loop()
         parsed = await loop.run_in_executor(
             self.executor,
@@ -380,6 +385,25 @@ class Poller:
         if not parsed.is_feed or (parsed.error and not parsed.drafts):
             return self._fail(config, now, parsed.error or "no entries", None)
         return await self._store_in_chunks(config, result, parsed.drafts, parsed.error, now)
+
+    async def _poll_sitemap(
+        self, config: SourceConfig, source: Source, result: FetchResult, now: datetime
+    ) -> PollReport:
+        """A news sitemap's new URLs, their articles read a few per poll (``sitemap_poll``)."""
+        source_id = self._ids[config.name]
+        read = await self._sitemaps.read(
+            result,
+            partial(unseen_links, self.engine, source_id),
+            first=source.first_polled_at is None,
+        )
+        if read.error is not None:
+            return self._fail(config, now, read.error, None)
+        drafts = [make_item(entry, result.final_url, now) for entry in read.entries]
+        if not read.keep_validators:  # read the sitemap again next time
+            result = replace(result, etag=None, last_modified=None)
+        report = await self._store_in_chunks(config, result, drafts, read.problem, now, read.done)
+        self._sitemaps.remember(read)
+        return report
 
     async def _read_page(
         self, config: SourceConfig, listing: FetchResult
