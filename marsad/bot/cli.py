@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "forms": "print what a name will catch: its forms, inflections and proclitics",
     "digest": "print the digest for a period on the console",
     "stories": "list recent stories with their outlet counts and titles",
+    "trend": "write a chart of stories per day of an entity, a rule or a query to a PNG file",
     "sources": "list the sources and their state; disable, enable; import and export OPML",
     "demo": "run the whole pipeline offline on bundled sample feeds",
 }

@@ -153,7 +153,17 @@ def test_check_reports_problems_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_every_command_has_complete_help(tmp_path: Path) -> None:
-    for command in ("run", "poll", "check", "match", "explain", "digest", "demo", "stories"):
+    for command in (
+        "run",
+        "poll",
+        "check",
+        "match",
+        "explain",
+        "digest",
+        "demo",
+        "stories",
+        "trend",
+    ):
         result = marsad(command, "--help", cwd=tmp_path)
         assert result.returncode == 0, (command, result.stderr)
         assert "--config" in result.stdout

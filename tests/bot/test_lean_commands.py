@@ -47,7 +47,16 @@ def imported(tmp_path: Path, *args: str) -> set[str]:
     return set(json.loads(listing.read_text()))
 
 
-HEAVY = {"telegram", "httpx", "wordfreq", "alembic", "trafilatura", "feedparser", "apscheduler"}
+HEAVY = {
+    "telegram",
+    "httpx",
+    "wordfreq",
+    "alembic",
+    "trafilatura",
+    "feedparser",
+    "apscheduler",
+    "matplotlib",
+}
 
 
 @pytest.mark.parametrize(
@@ -70,6 +79,21 @@ def test_a_command_imports_only_what_it_uses(
         assert (tmp_path / "marsad.db").exists()
         assert "alembic" in first  # a new database is migrated; then alembic is not needed
     assert imported(tmp_path, *args) & absent == set()
+
+
+def test_the_service_imports_matplotlib_only_to_draw_a_chart() -> None:
+    """``marsad run`` (the bot with /trend and the digest's chart) and ``marsad trend`` load
+    their modules without matplotlib: it is imported when a chart is drawn."""
+    code = (
+        "import sys\n"
+        "import marsad.bot.app, marsad.bot.commands.run, marsad.bot.commands.trend\n"
+        "import marsad.bot.handlers.trend, marsad.bot.trend_chart, marsad.bot.cli\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'matplotlib', 'PIL'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 @pytest.mark.usefixtures("restore_logging")
