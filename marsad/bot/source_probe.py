@@ -1,8 +1,11 @@
-"""What ``/addsource`` finds at a URL: a feed or a listing page, with its latest titles.
+"""What ``/addsource`` finds at a URL: a feed, a public Telegram channel, a news sitemap or a
+listing page, with its latest titles.
 
 The URL is fetched once with the watchers' fetcher (so the address guard refuses an internal
-address unless ``[polling] allow_private`` or a configured source's literal address allows it),
-read as a feed by the watchers' feed parsing, and else as a listing page of article links
+address unless ``[polling] allow_private`` or a configured source's literal address allows it).
+A channel's public preview URL (``t.me/s/NAME``) is read as a channel; anything else as a feed
+(RSS, Atom, JSON Feed) by the watchers' feed parsing, else as a sitemap (``urlset`` or an index,
+whose newest child is fetched for titles), and else as a listing page of article links
 (``watchers.pages``), a few of whose articles are fetched for their titles.  Parsing runs in a
 worker thread: a big document never blocks the bot's event loop.  Nothing is stored here.
 """
@@ -15,11 +18,21 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from marsad.config import SourceKind
+from marsad.config import SourceKind, telegram_channel
 from marsad.watchers.feeds import Entry, parse_feed
 from marsad.watchers.fetch import Fetcher, FetchResult
 from marsad.watchers.items import one_line
 from marsad.watchers.pages import extract_article, find_article_links
+from marsad.watchers.sitemaps import (
+    Sitemap,
+    SitemapError,
+    SitemapKind,
+    newest_children,
+    newest_urls,
+    parse_sitemap,
+    slug_title,
+)
+from marsad.watchers.telegram_channel import NoPublicPreviewError, parse_channel_page
 
 PREVIEW = 5
 """Latest titles shown before an admin adds a source."""
@@ -85,6 +98,8 @@ async def probe(fetcher: Fetcher, url: str) -> Found | Failed:
         return Failed(url, Problem.UNREACHABLE, result.error or str(result.outcome))
     if not result.body.strip():
         return Failed(url, Problem.NOT_A_SOURCE, "empty response: the server sent no content")
+    if telegram_channel(url) is not None:
+        return await asyncio.to_thread(_as_channel, url, result)
     parsed = await asyncio.to_thread(
         parse_feed, result.body, dict(result.headers), result.final_url
     )
@@ -93,7 +108,45 @@ async def probe(fetcher: Fetcher, url: str) -> Found | Failed:
         return Found(url, SourceKind.FEED, title, latest_titles(parsed.entries))
     if parsed.is_feed:
         return Failed(url, Problem.NOT_A_SOURCE, parsed.error or "a feed without entries")
+    sitemap = await _as_sitemap(fetcher, url, result)
+    if sitemap is not None:
+        return sitemap
     return await _as_page(fetcher, url, result, parsed.error or "not a feed")
+
+
+def _as_channel(url: str, result: FetchResult) -> Found | Failed:
+    """A public channel's preview page: its newest messages first."""
+    try:
+        page = parse_channel_page(
+            result.body, dict(result.headers), url=url, final_url=result.final_url
+        )
+    except NoPublicPreviewError as exc:
+        return Failed(url, Problem.NOT_A_SOURCE, str(exc))
+    entries = [m.entry for m in reversed(page.messages) if m.entry is not None]
+    titles = tuple(_cut(entry.title) for entry in entries if entry.title.strip())[:PREVIEW]
+    return Found(url, SourceKind.TELEGRAM, f"t.me/{page.channel}", titles)
+
+
+def _read_sitemap(body: bytes) -> Sitemap | None:
+    try:
+        return parse_sitemap(body)
+    except SitemapError:
+        return None
+
+
+async def _as_sitemap(fetcher: Fetcher, url: str, result: FetchResult) -> Found | None:
+    """A news sitemap (or an index, read through its newest child); None if it is none."""
+    sitemap = await asyncio.to_thread(_read_sitemap, result.body)
+    if sitemap is None:
+        return None
+    if sitemap.kind is SitemapKind.INDEX:
+        children = newest_children(sitemap.children, 1)
+        child = await fetcher.fetch(children[0].url) if children else None
+        read = await asyncio.to_thread(_read_sitemap, child.body) if child and child.ok else None
+        sitemap = read if read is not None and read.kind is SitemapKind.URLSET else sitemap
+    urls = newest_urls(list(sitemap.urls), PREVIEW)
+    titles = tuple(_cut(found.title or slug_title(found.url)) for found in urls)
+    return Found(url, SourceKind.SITEMAP, None, titles)
 
 
 async def _as_page(

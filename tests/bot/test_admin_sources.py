@@ -33,6 +33,8 @@ from tests.httpserver import HTTPTestServer, Response, closed_port_url
 
 ANALYST, MEMBER, GROUP = 4242, 5151, -200
 FEED_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
+HTML_TYPE = {"Content-Type": "text/html; charset=utf-8"}
+XML_TYPE = {"Content-Type": "application/xml; charset=utf-8"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 PRIVATE_OK = '[polling]\nallow_private = ["127.0.0.1"]\ntimeout = "5s"'
 OLD = ("حموشي يستقبل سفير إسبانيا", "افتتاح معرض الكتاب", "أمطار في الشمال")
@@ -390,3 +392,43 @@ def test_sources_pages_fit_telegram_and_link_the_next(world: World, language: La
         more = number < count
         assert text.count("\n\n") == min(PAGE_SIZE, len(lines) - (number - 1) * PAGE_SIZE) + more
         assert (f"/sources {number + 1}" in text) is more
+
+
+async def test_a_telegram_channel_and_a_news_sitemap_are_recognised_and_stored_by_kind(
+    admin_bot: Bot, http_server: HTTPTestServer
+) -> None:
+    from tests.watchers.test_sitemaps import index, news_url, urlset
+    from tests.watchers.test_telegram_channel import message, page
+
+    channel = http_server.route(
+        "/s/marsad_news",
+        Response(body=page(message(7, "خبر أول"), message(8, "خبر ثان")), headers=HTML_TYPE),
+    )
+    [shown] = await admin_bot.say(ADMIN, f"/addsource {channel}", language_code="en")
+    lines = shown.splitlines()
+    assert lines[0] == "Public Telegram channel found: t.me/marsad_news"
+    assert lines[lines.index("Latest items:") + 1 :][:2] == ["• خبر ثان", "• خبر أول"]
+    await press(admin_bot, ADMIN, "Add this source")
+    assert stored(admin_bot.world)["t.me/marsad_news"].kind == "telegram"
+
+    child = http_server.route(
+        "/news-1.xml",
+        Response(
+            body=urlset(
+                news_url("https://x.example/a", "تفكيك خلية", "2026-12-05T08:00:00+01:00"),
+                news_url("https://x.example/b", "زيارة وفد أمني", "2026-12-05T09:00:00+01:00"),
+            ),
+            headers=XML_TYPE,
+        ),
+    )
+    sitemap = http_server.route(
+        "/sitemap.xml", Response(body=index((child, "2026-12-05")), headers=XML_TYPE)
+    )
+    [shown] = await admin_bot.say(ADMIN, f"/addsource {sitemap} خريطة", language_code="en")
+    lines = shown.splitlines()
+    assert lines[0] == "News sitemap found: خريطة"
+    assert lines[lines.index("Latest items:") + 1 :][:2] == ["• زيارة وفد أمني", "• تفكيك خلية"]
+    await press(admin_bot, ADMIN, "Add this source")
+    assert stored(admin_bot.world)["خريطة"].kind == "sitemap"
+    [listing] = await admin_bot.say(ADMIN, "/sources", language_code="en")
+    assert "Telegram channel" in listing and "news sitemap" in listing

@@ -151,10 +151,15 @@ def preview(offer: Offer, found: Found, language: Language) -> Reply:
     """What was found, its latest titles, and the two buttons."""
     from marsad.bot.handlers.callbacks import Button, data
 
+    name = f"<b>{esc(offer.name)}</b>"
     if found.kind is SourceKind.FEED:
-        head = t(language, "Feed found: {name}", name=f"<b>{esc(offer.name)}</b>")
+        head = t(language, "Feed found: {name}", name=name)
+    elif found.kind is SourceKind.TELEGRAM:
+        head = t(language, "Public Telegram channel found: {name}", name=name)
+    elif found.kind is SourceKind.SITEMAP:
+        head = t(language, "News sitemap found: {name}", name=name)
     else:
-        head = t(language, "Page of articles found: {name}", name=f"<b>{esc(offer.name)}</b>")
+        head = t(language, "Page of articles found: {name}", name=name)
     lines = [head, f"<code>{esc(offer.url)}</code>", ""]
     if found.latest:
         lines.append(t(language, "Latest items:"))

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from marsad.bot.commands.sources_view import SourceLine, Standing, State, lines_of
 from marsad.bot.handlers.common import Reply, Request, Services, esc
 from marsad.bot.i18n import number, t, tn, when
+from marsad.config import SourceKind
 from marsad.store.chats import Language
 from marsad.store.sources import (
     closest_name,
@@ -60,7 +61,13 @@ def _origin(language: Language, origin: str) -> str:
 
 
 def _kind(language: Language, kind: str) -> str:
-    return t(language, "web page") if kind == "page" else t(language, "RSS/Atom feed")
+    if kind == SourceKind.PAGE.value:
+        return t(language, "web page")
+    if kind == SourceKind.TELEGRAM.value:
+        return t(language, "Telegram channel")
+    if kind == SourceKind.SITEMAP.value:
+        return t(language, "news sitemap")
+    return t(language, "RSS/Atom feed")
 
 
 def _state(language: Language, line: SourceLine) -> str:
