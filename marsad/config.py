@@ -148,6 +148,20 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
+class SpikesConfig:
+    """When a jump in an entity's or a rule's stories is a spike (docs/spikes.md)."""
+
+    enabled: bool = True
+    p: float = 1e-3
+    """The tail probability below which a count is unlikely enough."""
+    min_stories: int = 3
+    min_ratio: float = 2.0
+    """At least this many times the baseline."""
+    cooldown: timedelta = timedelta(hours=24)
+    """No second spike of one target this soon after its last."""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
 
@@ -161,6 +175,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     stories: StoriesConfig = field(default_factory=StoriesConfig)
     service: ServiceConfig = field(default_factory=ServiceConfig)
+    spikes: SpikesConfig = field(default_factory=SpikesConfig)
     sources: tuple[SourceConfig, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -183,6 +198,7 @@ _TOP_KEYS = {
     "digest",
     "stories",
     "service",
+    "spikes",
     "sources",
 }
 _TABLE_KEYS: dict[str, set[str]] = {
@@ -201,6 +217,7 @@ _TABLE_KEYS: dict[str, set[str]] = {
     "digest": {"time"},
     "stories": {"window"},
     "service": {"metrics", "lease"},
+    "spikes": {"enabled", "p", "min_stories", "min_ratio", "cooldown"},
 }
 _SOURCE_KEYS = {
     "name",
@@ -361,6 +378,32 @@ def _read_sources(reader: _Reader, data: Mapping[str, Any]) -> tuple[SourceConfi
     return tuple(sources)
 
 
+def _probability(value: Any) -> float:
+    number = values.fraction(value)
+    if not 0 < number < 1:
+        raise ValueError(f"must be above 0 and below 1, got {value}")
+    return number
+
+
+def _ratio(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number of at least 1, got {values.type_name(value)}")
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {value}")
+    return float(value)
+
+
+def _read_spikes(reader: _Reader, table: Mapping[str, Any]) -> SpikesConfig:
+    d = SpikesConfig()
+    return SpikesConfig(
+        enabled=reader.get(table, "enabled", "spikes.", d.enabled, values.boolean),
+        p=reader.get(table, "p", "spikes.", d.p, _probability),
+        min_stories=reader.get(table, "min_stories", "spikes.", d.min_stories, values.positive_int),
+        min_ratio=reader.get(table, "min_ratio", "spikes.", d.min_ratio, _ratio),
+        cooldown=reader.get(table, "cooldown", "spikes.", d.cooldown, values.duration),
+    )
+
+
 def _read_rules(reader: _Reader, data: Mapping[str, Any], base_dir: Path) -> tuple[Path, ...]:
     if "rules" not in data:
         return (SHIPPED_RULES,)
@@ -398,6 +441,7 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
     digest = _table(reader, data, "digest")
     stories = _table(reader, data, "stories")
     service = _table(reader, data, "service")
+    spikes = _table(reader, data, "spikes")
 
     db_url = reader.get(database, "url", "database.", DatabaseConfig.url, values.nonempty)
     token_env = reader.get(
@@ -466,6 +510,7 @@ def parse_config(text: str, path: Path | None = None, base_dir: Path | None = No
             metrics=reader.get(service, "metrics", "service.", "", values.listen_address),
             lease=reader.get(service, "lease", "service.", ServiceConfig.lease, values.lease),
         ),
+        spikes=_read_spikes(reader, spikes),
         sources=_read_sources(reader, data),
         warnings=(),
     )

@@ -78,11 +78,13 @@ class AlertMode(StrEnum):
 
 
 class SubscriptionKind(StrEnum):
-    """What a subscription follows: a rule id, an entity id, or a query in the rule language."""
+    """What a subscription follows: a rule id, an entity id, or a query in the rule language;
+    or the spikes of an entity or a rule (target ``entity:ID`` or ``rule:ID``)."""
 
     RULE = "rule"
     ENTITY = "entity"
     QUERY = "query"
+    SPIKES = "spikes"
 
 
 class Chat(SQLModel, table=True):

@@ -46,6 +46,7 @@ Run the service until SIGINT/SIGTERM: every configured source is polled on its o
 (with jitter, back-off after failures, never two polls of one source at once), new items are
 stored, and alerts go to Telegram, or to the console when the token variable named by
 telegram.token_env is unset. A source's first poll stores its backlog without alerting.
+Each hour and day, once ended, is checked for spikes ([spikes]; `marsad spikes` lists them).
 Stops cleanly: polls in flight finish and are committed before exit."""
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ async def _serve(
     try:
         matcher = make_matcher(config, engine)
         async with make_fetcher(config) as fetcher:
-            scheduler = None
+            scheduler = spikes = None
             if Role.WATCHER in roles:
                 scheduler = _watch(config, engine, fetcher, matcher, worker_id, token)
                 scheduler.start()
@@ -184,6 +185,9 @@ async def _serve(
                         "no sources configured: add [[sources]] to the configuration, "
                         "or import an OPML file with `marsad sources import FILE`"
                     )
+                spikes = _spikes(config, engine, matcher, stop)
+                if spikes is not None:
+                    tasks.append(spikes)  # cancelled if the service fails before stopping
             bot = None
             if not token and roles & {Role.BOT, Role.SENDER}:
                 log.warning(
@@ -213,6 +217,8 @@ async def _serve(
             if scheduler is not None:
                 log.info("stopping: waiting for polls in flight")
                 await scheduler.stop(grace=max(timedelta(seconds=30), config.polling.timeout * 2))
+            if spikes is not None:
+                await spikes  # a check in flight finishes (and commits) first
             if bot is not None:
                 await bot  # re-raises a bot failure (shown as a clear error)
     finally:
@@ -257,6 +263,22 @@ def _watch(
         on_report=on_report,
         on_leases=metrics.LEASES_HELD.set,
     )
+
+
+def _spikes(
+    config: Config, engine: Engine, matcher: Matcher, stop: asyncio.Event
+) -> asyncio.Task[None] | None:
+    """The watcher role's spike checks (each ended hour and day), alerting the chats that
+    follow a spiking entity or rule; None when ``[spikes] enabled = false``."""
+    if not config.spikes.enabled:
+        return None
+    from marsad.bot.spike_alerts import SpikeAlerts
+    from marsad.watchers.spike_watch import SpikeDetector, params_of, watch_spikes
+
+    detector = SpikeDetector(
+        engine, params_of(config.spikes), config.tz, on_spike=SpikeAlerts(config, matcher)
+    )
+    return asyncio.create_task(watch_spikes(detector, utc_now, stop), name="spikes")
 
 
 async def _main(config: Config, allow_new_database: bool, roles: frozenset[Role]) -> None:

@@ -36,7 +36,9 @@ async def list_(services: Services, request: Request) -> Reply:
         options = options_view.summary(row, language)
         options = f" — {options}" if options else ""
         lines.append(f"{row.number}. {label(row, language, services.matcher)}{muted}{options}")
-    return Reply.of("\n".join(lines), markup=options_view.gears(rows))
+    # a spikes subscription has no options (they filter story alerts): no ⚙ button
+    optional = [row for row in rows if row.kind != SubscriptionKind.SPIKES.value]
+    return Reply.of("\n".join(lines), markup=options_view.gears(optional))
 
 
 async def unsubscribe(services: Services, request: Request) -> Reply:

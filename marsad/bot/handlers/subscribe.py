@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from marsad.bot import digests
-from marsad.bot.handlers import rule_typos, sub_summary
+from marsad.bot.handlers import rule_typos, spike_subscribe, sub_summary
 from marsad.bot.handlers.common import Reply, Request, Services, esc
 from marsad.bot.handlers.texts import Say, say
 from marsad.bot.query_errors import column_text, problem_text
@@ -97,6 +97,8 @@ def label(subscription: Subscription, language: Language, matcher: Matcher | Non
     title in ``language``."""
     kind = SubscriptionKind(subscription.kind)
     target = subscription.target
+    if kind is SubscriptionKind.SPIKES:
+        return spike_subscribe.spikes_label(target, language, matcher)
     if kind is SubscriptionKind.ENTITY:
         title = f" — {esc(entity_label(matcher, target, language))}" if matcher else ""
         return f"<code>@{esc(target)}</code>{title}"
@@ -117,6 +119,8 @@ async def subscribe(services: Services, request: Request) -> Reply:
     language = request.language
     if not request.args:
         return Reply.of(say(language, Say.SUBSCRIBE_USAGE))
+    if spike_subscribe.wants_spikes(request.args):  # spikes @entity | spikes RULE_ID
+        return await spike_subscribe.subscribe_spikes(services, request)
     typo = rule_typos.typo_reply(request.args, services.matcher.rules, language)
     if typo is not None:  # a mistyped rule id: suggestions, and no subscription
         return Reply.of(typo)

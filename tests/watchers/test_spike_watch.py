@@ -1,0 +1,210 @@
+"""Spike detection over a store filled by the real poller: weeks of quiet coverage, then a burst of
+distinct stories about one entity in one hour is one spike, recorded once; not again within the
+cooldown (another hour, or the day around it), again after it; a target as busy as usual is not a
+spike; two detectors on one store record one row."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from marsad.bot.wiring import make_poller
+from marsad.config import Config, parse_config
+from marsad.matching.engine import Matcher
+from marsad.matching.rulefile import load_rules
+from marsad.store.engine import open_store, session
+from marsad.store.spikes import Spike, SpikeWindow
+from marsad.store.stories import Story
+from marsad.store.tables import Item
+from marsad.trends import SpikeParams
+from marsad.watchers.fetch import Fetcher
+from marsad.watchers.poller import Poller
+from marsad.watchers.spike_watch import SpikeDetector, Window, ended_windows
+from tests.httpserver import HTTPTestServer
+from tests.watchers.spike_feed import (
+    BURST,
+    LATER_BURST,
+    SECOND_BURST,
+    SUNDAY,
+    Outlet,
+    write_config,
+)
+
+CASABLANCA = ZoneInfo("Africa/Casablanca")
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Desk:
+    """The store, the poller of the outlet's feed and the clock they share."""
+
+    config: Config
+    engine: Engine
+    poller: Poller
+    outlet: Outlet
+    clock: Clock
+
+    async def poll_at(self, moment: datetime) -> None:
+        self.clock.now = moment
+        await self.poller.poll_all()
+
+    def spikes(self) -> list[Spike]:
+        with session(self.engine) as s:
+            return list(s.exec(select(Spike).order_by(Spike.window_start)).all())  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def desk(folder: Path, http: HTTPTestServer, database: str = "") -> AsyncIterator[Desk]:
+    outlet = Outlet(http)
+    outlet.history()
+    path = write_config(folder, outlet, database=database)
+    config = parse_config(path.read_text(encoding="utf-8"), path)
+    engine = open_store(config.database.url)
+    matcher = Matcher.compile(load_rules(list(config.rules)))
+    clock = Clock(SUNDAY)
+    try:
+        async with Fetcher(
+            timeout=timedelta(seconds=5), max_bytes=2_000_000, allow_private=["127.0.0.1"]
+        ) as fetcher:
+            poller = make_poller(config, engine, fetcher, matcher=matcher, clock=clock)
+            yield Desk(config, engine, poller, outlet, clock)
+    finally:
+        engine.dispose()
+
+
+def detector(engine: Engine, found: list[int] | None = None) -> SpikeDetector:
+    """A detector with the default thresholds; ``found`` collects the ids it hands on."""
+
+    def hook(_session: Session, spike: Spike) -> None:
+        if found is not None:
+            found.append(spike.id or 0)
+
+    return SpikeDetector(engine, SpikeParams(), CASABLANCA, on_spike=hook)
+
+
+def titles_of(engine: Engine, spike: Spike) -> set[str]:
+    with session(engine) as s:
+        stories = [s.get(Story, ident) for ident in spike.story_ids if ident > 0]
+        items = [s.get(Item, -ident) for ident in spike.story_ids if ident < 0]
+    return {row.title for row in [*stories, *items] if row is not None}
+
+
+async def test_a_burst_after_quiet_weeks_is_one_spike_and_the_cooldown_holds(
+    tmp_path: Path, http_server: HTTPTestServer
+) -> None:
+    async with desk(tmp_path, http_server) as d:
+        d.outlet.burst(BURST, SUNDAY)  # seven distinct stories between 08:03 and 08:45
+        await d.poll_at(SUNDAY + timedelta(minutes=50))  # the first poll: history and burst
+        handed: list[int] = []
+        watch = detector(d.engine, handed)
+
+        assert watch.check(SUNDAY + timedelta(minutes=65)) == []  # the hour ended, grace not
+        [spike] = watch.check(SUNDAY + timedelta(minutes=70))
+        assert (spike.target_kind, spike.target, spike.window) == ("entity", "hammouchi", "hour")
+        assert (spike.window_start, spike.window_end) == (SUNDAY, SUNDAY + timedelta(hours=1))
+        assert spike.count == len(BURST)
+        assert titles_of(d.engine, spike) == set(BURST)  # distinct stories, named
+        assert 0 < spike.baseline < 1 and spike.p_value < 1e-3
+        assert handed == [spike.id]  # handed on once, in its transaction
+        assert [s.id for s in d.spikes()] == [spike.id]  # @spain's usual three are no spike
+
+        # another burst three hours later, within the cooldown: no second spike
+        d.outlet.burst(SECOND_BURST, SUNDAY + timedelta(hours=3))
+        await d.poll_at(SUNDAY + timedelta(hours=3, minutes=55))
+        assert watch.check(SUNDAY + timedelta(hours=4, minutes=10)) == []
+        # nor the day around both bursts (the cooldown spans hours and days)
+        day_checked = SUNDAY + timedelta(hours=15, minutes=10)  # Casablanca's midnight + 10 min
+        assert watch.check(day_checked) == []
+        day_start = SUNDAY - timedelta(hours=9)  # 22 Nov 00:00 in Casablanca
+        assert (SpikeWindow.DAY, day_start) in watch.checked
+
+        # a second process checking the same windows (after a restart) finds them recorded
+        again: list[int] = []
+        assert detector(d.engine, again).check(day_checked) == []
+        assert again == [] and len(d.spikes()) == 1
+
+        # a burst more than a day after the first spike's window: the cooldown is over
+        later = SUNDAY + timedelta(hours=30)  # at an hour of the day the others were not
+        d.outlet.burst(LATER_BURST, later)
+        await d.poll_at(later + timedelta(minutes=50))
+        [second] = watch.check(later + timedelta(minutes=70))
+        assert (second.target, second.window_start) == ("hammouchi", later)
+        assert second.count == len(LATER_BURST)
+        assert handed == [spike.id, second.id]
+        assert titles_of(d.engine, second) == set(LATER_BURST)
+
+        # what the cooldown held back was a spike of its own: without one, it is recorded
+        eager = SpikeDetector(
+            d.engine, SpikeParams(cooldown=timedelta(0)), CASABLANCA, catch_up=timedelta(days=2)
+        )
+        held = {s.window_start for s in eager.check(later + timedelta(minutes=70))}
+        assert SUNDAY + timedelta(hours=3) in held
+
+
+def test_ended_windows_are_whole_utc_hours_and_local_days_within_the_catch_up() -> None:
+    now = datetime(2026, 11, 22, 9, 5, tzinfo=UTC)  # 10:05 in Casablanca
+    windows = ended_windows(now, CASABLANCA, grace=timedelta(minutes=10))
+    hours = [w for w in windows if w.length.value == "hour"]
+    days = [w for w in windows if w.length.value == "day"]
+    # 08:00-09:00 has not had its grace yet; back to the first that ended in the last 24 hours
+    assert hours[-1].end == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+    assert hours[0].end == datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    assert len(hours) == 23 and all(w.end - w.start == timedelta(hours=1) for w in hours)
+    # the day that ended at midnight in Casablanca (23:00 UTC)
+    [day] = days
+    assert day == Window(
+        day.length,
+        datetime(2026, 11, 20, 23, 0, tzinfo=UTC),
+        datetime(2026, 11, 21, 23, 0, tzinfo=UTC),
+    )
+    assert [w.end for w in windows] == sorted(w.end for w in windows)
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+async def test_two_detectors_on_one_store_record_one_spike(
+    tmp_path: Path, http_server: HTTPTestServer, request: pytest.FixtureRequest, database: str
+) -> None:
+    url = str(request.getfixturevalue("postgres_url")) if database == "postgresql" else ""
+    async with desk(tmp_path, http_server, url) as d:
+        d.outlet.burst(BURST[:4], SUNDAY)
+        await d.poll_at(SUNDAY + timedelta(minutes=50))
+        handed: list[int] = []
+        watches = [detector(open_store(d.config.database.url), handed) for _ in range(2)]
+        at = SUNDAY + timedelta(minutes=70)
+        results: list[list[Spike]] = []
+        if database == "postgresql":  # two processes at the same moment
+            threads = [_thread(watch, at, results) for watch in watches]
+            for thread in threads:
+                thread.join()
+        else:  # SQLite serves one process: one after the other
+            results = [w.check(at) for w in watches]
+        for watch in watches:
+            watch.engine.dispose()
+        assert sorted(len(found) for found in results) == [0, 1]
+        [spike] = d.spikes()
+        assert spike.count == 4 and handed == [spike.id]
+
+
+def _thread(watch: SpikeDetector, at: datetime, results: list[list[Spike]]) -> threading.Thread:
+    """``watch.check(at)`` started in a thread of its own, its spikes put in ``results``."""
+    thread = threading.Thread(target=lambda: results.append(watch.check(at)))
+    thread.start()
+    return thread
