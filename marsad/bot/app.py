@@ -32,7 +32,7 @@ from telegram.ext import (
 )
 
 from marsad import metrics
-from marsad.bot.digests import StoryMembers, StoryOf, item_as_story, items_are_stories
+from marsad.bot.digests import Digest, StoryMembers, StoryOf, item_as_story, items_are_stories
 from marsad.bot.handlers import (
     add_source,
     admin_sources,
@@ -256,8 +256,12 @@ async def _on_error(update: object, context: Context) -> None:
 async def _digest_tick(context: Context) -> None:
     svc = context.application.bot_data[SERVICES_KEY]
     assert isinstance(svc, Services)
+
+    async def chart(chat_id: int, built: Digest) -> None:
+        await trend.digest_chart(svc, context.bot, chat_id, built)
+
     try:
-        await digest.scheduled_digests(svc)
+        await digest.scheduled_digests(svc, after=chart)
     except Exception:
         log.exception("daily digests failed; retrying at the next tick")
 

@@ -12,13 +12,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
+from sqlmodel import select
+from telegram.ext import CallbackContext
 
+from marsad.bot.app import _digest_tick
 from marsad.bot.cli import main
 from marsad.bot.trend_chart import COLOURS, MARGINS, SHADE
+from marsad.store.chats import ChatInfo, ChatType, Language, add_subscription, register_chat
+from marsad.store.chats import SubscriptionKind as Kind
+from marsad.store.delivery import OutboxRow
 from marsad.store.spikes import Spike, SpikeTarget, SpikeWindow, record_spike
-from tests.bot.conftest import Bot, World, until
+from tests.bot.conftest import NOW, Bot, World, start_bot, until
 from tests.bot.test_digests import restore_logging  # noqa: F401 - a fixture used below
-from tests.fakebot import SentFile
+from tests.fakebot import FakeTelegram, SentFile
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 
@@ -155,3 +161,37 @@ def test_marsad_trend_writes_a_png(
     assert main(["trend", "@spian", "-o", str(tmp_path / "x.png"), "--config", config]) == 2
     assert "did you mean @spain?" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+async def test_a_busy_daily_digest_is_followed_by_its_chart_once(
+    world: World, fake_telegram: FakeTelegram
+) -> None:
+    """Chat 44's digest has five stories of @spain: its chart follows, once, silent like the
+    chat; chat 45's digest of one story comes without a chart."""
+    with world.session() as s:
+        for chat_id, target in ((44, "spain"), (45, "hammouchi")):
+            info = ChatInfo(chat_id, ChatType.PRIVATE, None, Language.EN)
+            chat, _ = register_chat(s, info, NOW - timedelta(days=3))
+            chat.silent = chat_id == 44
+            add_subscription(s, chat, Kind.ENTITY, target, NOW)
+        s.commit()
+    for n in range(5):
+        world.add_item(f"إسبانيا: خبر رقم {n}", ago=timedelta(hours=n + 1))
+    world.add_item("حموشي يستقبل وفدا", ago=timedelta(hours=2))
+    async for bot in start_bot(fake_telegram, world):  # its digest job ticks a second after
+        await until(lambda: any(f.method == "sendPhoto" for f in fake_telegram.files), 30)
+        with world.session() as s:
+            queued = sorted(r.chat_id for r in s.exec(select(OutboxRow)).all())
+        assert queued == [44, 45]  # both digests are in the outbox
+        await _digest_tick(CallbackContext(bot.app))  # the next tick: nothing owed, no chart
+        photos = [f for f in bot.server.files if f.method == "sendPhoto"]
+        assert [f.chat_id for f in photos] == [44]
+        assert photos[0].caption == (
+            "Stories per day of this chat's subscriptions (daily digest).\n"
+            "<b>إسبانيا</b>: 5 stories in the last 14d"
+        )
+        [params] = [p for m, p in bot.server.calls if m == "sendPhoto"]
+        assert params.get("disable_notification") in (True, "true")  # 44 is a silent chat
+        image = Image.open(io.BytesIO(photos[0].data)).convert("RGB")
+        assert image.size == (800, 400)
+        assert rgb(COLOURS[0]) in set(image.get_flattened_data())

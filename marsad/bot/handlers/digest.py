@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -29,6 +30,8 @@ from marsad.store.chats import DIGEST_OFF, Chat, Language, all_chats, get_chat, 
 from marsad.store.delivery import OutboxKind
 from marsad.units import parse_duration
 
+AfterDigest = Callable[[int, digests.Digest], Awaitable[None]]
+"""What runs after a chat's daily digest is queued (its chart)."""
 CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 MAX_PERIOD = timedelta(days=31)
 
@@ -191,12 +194,14 @@ def _time_of(chat: Chat, services: Services) -> str:
     return at.strftime("%H:%M") if at is not None else DIGEST_OFF
 
 
-async def scheduled_digests(services: Services) -> int:
+async def scheduled_digests(services: Services, after: AfterDigest | None = None) -> int:
     """Queue the daily digest of every chat whose time has come; returns how many were queued.
 
     Each digest goes through the outbox (paced, never lost) with a dedup key naming its slot,
     so a restart or a second tick never sends one twice.  A chat without subscriptions is
     skipped silently; one whose subscriptions matched nothing gets a one-line "nothing new".
+    ``after(chat_id, digest)`` runs once the chat's digest is queued and its slot committed as
+    sent (the digest's chart, ``trend.digest_chart``): at most once per slot.
     """
     now = services.clock()
     default = services.config.digest.time
@@ -232,4 +237,6 @@ async def scheduled_digests(services: Services) -> int:
             chat.digest_sent_at = slot
             s.add(chat)
             s.commit()
+        if after is not None and built is not None:
+            await after(chat_id, built)
     return queued

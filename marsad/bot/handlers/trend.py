@@ -15,11 +15,16 @@ a chart takes a few hundred milliseconds of matplotlib.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from marsad.bot import i18n, trend_chart, trend_view
+from telegram import Bot, InputFile
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from marsad.bot import digests, i18n, trend_chart, trend_view
 from marsad.bot.archive_search import Target
 from marsad.bot.handlers.common import Photo, Reply, Request, Services, esc, mark_lines
 from marsad.bot.handlers.rule_typos import RULE_ID_LIKE, close_rule_ids
@@ -28,8 +33,20 @@ from marsad.bot.handlers.texts import Say, say
 from marsad.bot.i18n import join, t
 from marsad.bot.trend_counts import DEFAULT_DAYS, MAX_DAYS, Period, classify, trend
 from marsad.errors import RuleError
-from marsad.store.chats import Language
+from marsad.store.chats import Language, SubscriptionKind, get_chat, subscriptions
 from marsad.units import parse_duration
+
+log = logging.getLogger(__name__)
+
+DIGEST_CHART_MIN = 5
+"""A daily digest of at least this many stories is followed by the chart of its subscriptions."""
+DIGEST_CHART_DAYS = 14
+CHARTED_KINDS = frozenset(
+    kind.value for kind in (SubscriptionKind.RULE, SubscriptionKind.ENTITY, SubscriptionKind.QUERY)
+)
+"""Subscriptions a digest's chart counts (not spike subscriptions)."""
+MOST_COUNTED = 5
+"""Subscriptions counted for a digest's chart at most (the first ones, in /list's order)."""
 
 
 @dataclass(frozen=True)
@@ -142,3 +159,44 @@ async def trend_command(services: Services, request: Request) -> Reply:
         )
     caption = mark_lines("\n".join(lines), language)
     return Reply((), photo=Photo(png, caption, "trend.png"))
+
+
+async def digest_chart(services: Services, bot: Bot, chat_id: int, built: digests.Digest) -> bool:
+    """After a chat's daily digest of at least ``DIGEST_CHART_MIN`` stories, the chart of its
+    subscriptions' last ``DIGEST_CHART_DAYS`` days: the two with the most stories among the
+    first ``MOST_COUNTED``.  Sent directly, once: the digest job calls this after the digest's
+    slot is committed, so a crash loses the chart rather than sending it twice, and a refusal
+    is logged, not retried.  True when it was sent."""
+    if built.count < DIGEST_CHART_MIN:
+        return False
+    with services.session() as s:
+        chat = get_chat(s, chat_id)
+        if chat is None:
+            return False
+        language, silent = chat.lang, chat.silent
+        targets = [
+            Target(SubscriptionKind(row.kind), row.target)
+            for row in subscriptions(s, chat)
+            if not row.muted and row.kind in CHARTED_KINDS
+        ][:MOST_COUNTED]
+    if not targets:
+        return False
+    period = Period.ending(services.clock(), DIGEST_CHART_DAYS, services.config.tz)
+    counted = [await trend(services.engine, services.matcher, target, period) for target in targets]
+    chosen = sorted(counted, key=lambda found: -found.total)[:2]
+    chart = trend_view.chart(chosen, period, language, services.matcher)
+    png = await asyncio.to_thread(trend_chart.render, chart)
+    head = t(language, "Stories per day of this chat's subscriptions (daily digest).")
+    caption = head + "\n" + trend_view.caption(chosen, period, language, services.matcher)
+    try:
+        await bot.send_photo(
+            chat_id,
+            InputFile(png, filename="digest-trend.png"),
+            caption=mark_lines(caption, language),
+            parse_mode=ParseMode.HTML,
+            disable_notification=silent,
+        )
+    except TelegramError as error:
+        log.warning("the digest chart for chat %s was not sent: %s", chat_id, error)
+        return False
+    return True
