@@ -18,7 +18,7 @@ class SpikeParams:
     # The fit's guards (see the module's text).
     prior_stories: float = 0.5
     prior_windows: float = 1.0
-    dispersion_floor: float = 0.1
+    dispersion_floor: float = 0.05
     expected_floor: float = 1.0  # the ratio is taken against at least this many stories
 
 

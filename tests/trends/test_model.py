@@ -139,9 +139,15 @@ def _hours(windows: list[tuple[datetime, datetime]]) -> list[timedelta]:
 def test_an_hour_is_compared_with_the_same_hours_of_four_weeks() -> None:
     windows = baseline_windows(NOW, HOUR, LONG_AGO)
     assert all(end - begin == HOUR for begin, end in windows)
+    # the same hour of the same weekday, the hour before and after, on that day and the days
+    # around it, in each of four weeks
     assert _hours(windows) == [
-        week * WEEK + offset for week in (4, 3, 2, 1) for offset in (HOUR, 0 * HOUR, -HOUR)
+        week * WEEK + day + hour
+        for week in (4, 3, 2, 1)
+        for day in (DAY, 0 * DAY, -DAY)
+        for hour in (HOUR, 0 * HOUR, -HOUR)
     ]
+    assert len(windows) == 36
 
 
 def test_a_day_is_compared_with_the_same_weekday_and_its_neighbours() -> None:
@@ -152,24 +158,56 @@ def test_a_day_is_compared_with_the_same_weekday_and_its_neighbours() -> None:
     assert windows[-1] == (midnight - 6 * DAY, midnight - 5 * DAY)
 
 
+def test_a_day_in_a_young_store_is_compared_with_the_past_week() -> None:
+    midnight = NOW.replace(hour=0)
+    windows = baseline_windows(midnight, DAY, midnight - 9 * DAY)
+    # last week's Fri, Sat, Sun (the week before is older than the store) and the past 7 days
+    assert [midnight - begin for begin, _ in windows] == [
+        8 * DAY,
+        *(d * DAY for d in range(7, 0, -1)),
+    ]
+    assert baseline_windows(midnight, DAY, midnight - 2 * DAY) == [
+        (midnight - 2 * DAY, midnight - DAY),
+        (midnight - DAY, midnight),
+    ]
+
+
+def _cold(hours: timedelta) -> set[timedelta]:
+    """The same hour ± 1 of the days within ``hours`` of NOW."""
+    return {
+        day * DAY + hour
+        for day in range(1, 8)
+        for hour in (HOUR, 0 * HOUR, -HOUR)
+        if day * DAY + hour <= hours
+    }
+
+
 @pytest.mark.parametrize(
     ("history", "expected"),
     [
-        # two weeks of history: the two weeks' same hours (but not the hour before the store's
-        # first), and the past 7 days' same hours
+        # two weeks of history: the seasonal windows of the two weeks that exist (not the day
+        # before two weeks ago, nor the hour before), and the past 7 days' same hours
         (
             14 * DAY,
             sorted(
-                (
-                    {w * WEEK + o for w in (1, 2) for o in (HOUR, 0 * HOUR, -HOUR)}
-                    | {d * DAY + o for d in range(1, 8) for o in (HOUR, 0 * HOUR, -HOUR)}
-                )
-                - {14 * DAY + HOUR},
+                {
+                    week * WEEK + day + hour
+                    for week in (1, 2)
+                    for day in (DAY, 0 * DAY, -DAY)
+                    for hour in (HOUR, 0 * HOUR, -HOUR)
+                    if week * WEEK + day + hour <= 14 * DAY
+                }
+                | _cold(14 * DAY),
                 reverse=True,
             ),
         ),
         # 30 hours: yesterday's hour and its neighbours
         (30 * HOUR, [25 * HOUR, 24 * HOUR, 23 * HOUR]),
+        # 24 hours: only yesterday's hour and the one after exist: the hours before this one
+        (
+            24 * HOUR,
+            sorted({24 * HOUR, 23 * HOUR} | {h * HOUR for h in range(1, 25)}, reverse=True),
+        ),
         # the store's first hours: the hours before this one
         (3 * HOUR, [3 * HOUR, 2 * HOUR, HOUR]),
         (HOUR, [HOUR]),
@@ -201,12 +239,14 @@ def test_no_window_before_the_history_or_after_the_start(
     assert all(since <= begin and end <= start and end - begin == length for begin, end in windows)
     # A full history gives the full seasonal baseline, whatever the date (UTC has no DST).
     if history_hours >= 24 * 29 + 1:
-        assert len(windows) == 3 * DEFAULT_PARAMS.weeks
+        assert len(windows) == (3 if day else 9) * DEFAULT_PARAMS.weeks
 
 
 def test_windows_must_be_sane() -> None:
     with pytest.raises(ValueError, match="positive"):
         baseline_windows(NOW, timedelta(0), LONG_AGO)
+    with pytest.raises(ValueError, match="at most a day"):
+        baseline_windows(NOW, 2 * DAY, LONG_AGO)
     with pytest.raises(ValueError, match="UTC"):
         baseline_windows(NOW.replace(tzinfo=None), HOUR, LONG_AGO)
 

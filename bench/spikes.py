@@ -1,0 +1,389 @@
+"""Benchmark: false alarms and burst detection of the spike model (marsad.trends) on simulated
+overdispersed story counts, against a Poisson z-score detector in the same run, same data.
+
+    python3 bench/spikes.py [--entities 60] [--weeks 4] [--seed 12]
+
+Each simulated entity has a size (its mean distinct stories per hour, 0.05 to 5) and an hourly
+series of story counts over 4 warm-up weeks (the baseline's history) and ``--weeks`` evaluation
+weeks.  An hour's count is Poisson with rate ``size · daily(hour) · weekly(weekday) · D · E``:
+``daily`` a 24-hour cycle (peak at 11:00 UTC, 3.3 times the 02:00 trough), ``weekly`` quieter
+Fridays and Saturdays, ``D`` a per-day factor shared by the day's hours (gamma, shape 8: busy
+and calm news days) and ``E`` a per-hour factor (gamma, shape 3): a negative binomial whose
+variance is well above its mean, like news, which comes in clusters.
+
+Detection runs as the service does: every hour, when it ends, the hour window is assessed, and
+every day at midnight UTC the day window, each against ``baseline_windows`` (same hour-of-week
+± 1 hour over 4 weeks; for the day, same weekday ± 1 day), only for counts of at least
+``min_stories`` (the service only looks at ``busy_targets``), with a 24-hour cooldown per
+entity across both window lengths.
+
+- false alarms: on the series as simulated (no spikes in it), the share of entity-days of the
+  evaluation weeks with at least one spike;
+- bursts: one per entity-week (6 hours from a random hour of the week, the burst's extra
+  stories Poisson with twice each hour's mean, so 3x the baseline), each injected alone into
+  the same series and assessed from its first hour; detected if a spike's window overlaps the
+  burst and is assessed by the burst's end + 1 hour; the delay is from the burst start to the
+  end of the first such window (1 h is the least possible: the first hour, when it ends);
+- the Poisson z-score detector: ``(count - m) / sqrt(m) > 3`` with ``m`` the mean of the same
+  baseline windows (at least 0.1), with the same ``min_stories`` and cooldown, on the same
+  series.
+
+Fixed seeds; no I/O but the printout; no timing in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from marsad.trends import DEFAULT_PARAMS, SpikeParams, assess, baseline_windows, cooled_down
+from marsad.trends.negbin import upper_tail
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+WEEK_HOURS = 168
+WARMUP_WEEKS = 4
+SIZES = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
+BURST_HOURS = 6
+BURST_FACTOR = 3.0
+DAY_SHAPE = 0.0  # gamma shape of the per-day factor (0: none)
+HOUR_SHAPE = 10.0  # gamma shape of the per-hour factor: the NB size of an hour's count
+Z_THRESHOLD = 3.0
+Z_MEAN_FLOOR = 0.1
+# Monday 2026-01-05 00:00 UTC: the simulation's first hour (any date would do: UTC has no DST).
+ORIGIN = datetime(2026, 1, 5, tzinfo=UTC)
+# Mon..Sun, Friday and Saturday quieter (the weekend of much of the Arab world).
+WEEKLY = (1.1, 1.1, 1.1, 1.1, 0.7, 0.8, 1.1)
+
+
+def _daily(hour: int) -> float:
+    return 1.0 + 0.55 * math.cos(2 * math.pi * (hour - 11) / 24)
+
+
+_WEEKLY_MEAN = sum(WEEKLY) / 7
+
+
+def season(hour_index: int) -> float:
+    """The mean-1 seasonal factor of an hour counted from ORIGIN (a Monday, 00:00)."""
+    weekday = (hour_index // 24) % 7
+    return _daily(hour_index % 24) * WEEKLY[weekday] / _WEEKLY_MEAN
+
+
+def poisson(rng: random.Random, rate: float) -> int:
+    """A Poisson draw (Knuth's product method, in chunks so exp() never underflows)."""
+    count = 0
+    while rate > 0:
+        chunk = min(rate, 30.0)
+        rate -= chunk
+        limit = math.exp(-chunk)
+        product = rng.random()
+        while product > limit:
+            count += 1
+            product *= rng.random()
+    return count
+
+
+@dataclass(frozen=True)
+class Series:
+    rates: list[float]  # the hourly rate each count was drawn from
+    counts: list[int]
+    means: list[float]  # the true mean of each hour's count (rate before its gamma factors)
+    variances: list[float]  # and its true variance (with the hour's gamma factor)
+
+
+def simulate(
+    rng: random.Random, size: float, hours: int, day_shape: float, hour_shape: float
+) -> Series:
+    rates: list[float] = []
+    means: list[float] = []
+    variances: list[float] = []
+    day_factor = 1.0
+    for hour in range(hours):
+        if hour % 24 == 0:
+            day_factor = rng.gammavariate(day_shape, 1 / day_shape) if day_shape else 1.0
+        hour_factor = rng.gammavariate(hour_shape, 1 / hour_shape)
+        rates.append(size * season(hour) * day_factor * hour_factor)
+        # The oracle knows the day's factor (a news day is not a spike to it) and the spread of
+        # the hour's: its count is NB(mean, size=hour_shape).
+        means.append(size * season(hour) * day_factor)
+        variances.append(means[-1] + means[-1] ** 2 / hour_shape)
+    return Series(rates, [poisson(rng, rate) for rate in rates], means, variances)
+
+
+def bursts(rng: random.Random, series: Series, first_hour: int) -> list[tuple[int, list[int]]]:
+    """One burst per evaluation week: its start hour and the stories it adds in each hour
+    (Poisson with twice the hour's mean, so the burst's hours have three times their mean)."""
+    found: list[tuple[int, list[int]]] = []
+    for week_start in range(first_hour, len(series.counts), WEEK_HOURS):
+        start = week_start + rng.randrange(WEEK_HOURS - BURST_HOURS)
+        extra = [
+            poisson(rng, (BURST_FACTOR - 1) * series.means[hour])
+            for hour in range(start, start + BURST_HOURS)
+        ]
+        found.append((start, extra))
+    return found
+
+
+# (count, baseline counts, the true mean and variance of the window without a burst) → spike?
+Detector = Callable[[int, Sequence[int], float, float], bool]
+
+
+def nb_detector(params: SpikeParams) -> Detector:
+    def spike(count: int, history: Sequence[int], _mean: float, _variance: float) -> bool:
+        return assess(count, history, params).spike
+
+    return spike
+
+
+def z_detector(params: SpikeParams) -> Detector:
+    def spike(count: int, history: Sequence[int], _mean: float, _variance: float) -> bool:
+        mean = max(statistics.fmean(history) if history else 0.0, Z_MEAN_FLOOR)
+        return (count - mean) / math.sqrt(mean) > Z_THRESHOLD
+
+    return spike
+
+
+def oracle_detector(params: SpikeParams) -> Detector:
+    """The same thresholds against the true model (the simulation's own mean and spread, a
+    negative binomial of that mean and variance): the best any fit of the history could do."""
+
+    def spike(count: int, _history: Sequence[int], mean: float, variance: float) -> bool:
+        if count < params.min_ratio * max(mean, params.expected_floor):
+            return False
+        size = mean * mean / (variance - mean) if variance > mean else 1e9
+        return upper_tail(count, mean, size) < params.p_threshold
+
+    return spike
+
+
+class Baselines:
+    """Window indexes of ``baseline_windows`` per assessed window, computed once for all."""
+
+    def __init__(self, params: SpikeParams, hours: int, history_hours: int) -> None:
+        since = ORIGIN + (WARMUP_WEEKS * WEEK_HOURS - history_hours) * HOUR
+        self.hour: dict[int, list[int]] = {}
+        for hour in range(WARMUP_WEEKS * WEEK_HOURS, hours):
+            start = ORIGIN + hour * HOUR
+            windows = baseline_windows(start, HOUR, since, params)
+            self.hour[hour] = [(begin - ORIGIN) // HOUR for begin, _ in windows]
+        self.day: dict[int, list[int]] = {}
+        for day in range(WARMUP_WEEKS * 7, hours // 24):
+            start = ORIGIN + day * DAY
+            windows = baseline_windows(start, DAY, since, params)
+            self.day[day] = [(begin - ORIGIN) // DAY for begin, _ in windows]
+
+
+@dataclass(frozen=True)
+class Alarm:
+    window_start: int  # hour index
+    window_end: int  # hour index: when it was assessed
+
+
+def run(
+    counts: Sequence[int],
+    series: Series,
+    baselines: Baselines,
+    detector: Detector,
+    params: SpikeParams,
+    span: range | None = None,
+    last_end: datetime | None = None,
+) -> list[Alarm]:
+    """Hourly detection as the service runs it, over the evaluation weeks (or the hours of
+    ``span``, after a spike that ended at ``last_end``)."""
+    daily = [sum(counts[day * 24 : day * 24 + 24]) for day in range(len(counts) // 24)]
+    alarms: list[Alarm] = []
+    for hour in span or range(WARMUP_WEEKS * WEEK_HOURS, len(counts)):
+        now = ORIGIN + (hour + 1) * HOUR
+        candidates = [(hour, 1, counts[hour], [counts[i] for i in baselines.hour[hour]])]
+        if (hour + 1) % 24 == 0:
+            day = hour // 24
+            candidates.append((day * 24, 24, daily[day], [daily[i] for i in baselines.day[day]]))
+        for start, length, count, history in candidates:
+            if count < params.min_stories or not cooled_down(last_end, now, params):
+                continue
+            mean = sum(series.means[start : start + length])
+            variance = sum(series.variances[start : start + length])
+            if detector(count, history, mean, variance):
+                alarms.append(Alarm(start, start + length))
+                last_end = now
+    return alarms
+
+
+@dataclass
+class Tally:
+    entity_days: int = 0
+    alarm_days: int = 0
+    hour_alarms: int = 0
+    day_alarms: int = 0
+    bursts: int = 0
+    detected: int = 0
+    within_hour: int = 0
+    delays: list[int] = field(default_factory=list)
+
+    def false_alarms(self, alarms: list[Alarm], first_hour: int, hours: int) -> None:
+        self.entity_days += (hours - first_hour) // 24
+        self.alarm_days += len({alarm.window_end // 24 for alarm in alarms})
+        self.hour_alarms += sum(alarm.window_end - alarm.window_start == 1 for alarm in alarms)
+        self.day_alarms += sum(alarm.window_end - alarm.window_start == 24 for alarm in alarms)
+
+    def detections(self, alarms: list[Alarm], starts: list[int]) -> None:
+        for start in starts:
+            self.bursts += 1
+            ends = [
+                alarm.window_end
+                for alarm in alarms
+                if alarm.window_start < start + BURST_HOURS
+                and start < alarm.window_end <= start + BURST_HOURS + 1
+            ]
+            if ends:
+                self.detected += 1
+                self.within_hour += min(ends) - start <= 1
+                self.delays.append(min(ends) - start)
+
+    def add(self, other: Tally) -> None:
+        for name in ("entity_days", "alarm_days", "hour_alarms", "day_alarms"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("bursts", "detected", "within_hour"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.delays += other.delays
+
+
+DETECTORS = {"nb": nb_detector, "z": z_detector, "oracle": oracle_detector}
+
+
+def measure(
+    args: argparse.Namespace, params: SpikeParams, index: int, size: float
+) -> dict[str, Tally]:
+    hours = (WARMUP_WEEKS + args.weeks) * WEEK_HOURS
+    first = WARMUP_WEEKS * WEEK_HOURS
+    baselines = _baselines(params, hours, first)
+    tallies = {name: Tally() for name in DETECTORS}
+    for entity in range(args.entities):
+        rng = random.Random(args.seed * 1_000_003 + index * 10_007 + entity)
+        series = simulate(rng, size, hours, args.day_shape, args.hour_shape)
+        injected = bursts(rng, series, first)
+        for name, make in DETECTORS.items():
+            detector = make(params)
+            alarms = run(series.counts, series, baselines, detector, params)
+            tallies[name].false_alarms(alarms, first, hours)
+            # Each burst alone in the series (so no burst sits in another's baseline), from its
+            # first hour on, with the cooldown of any false alarm of the day before.
+            for start, extra in injected:
+                counts = list(series.counts)
+                for offset, added in enumerate(extra):
+                    counts[start + offset] += added
+                before = [alarm.window_end for alarm in alarms if alarm.window_end <= start]
+                last_end = ORIGIN + max(before) * HOUR if before else None
+                span = range(start, start + BURST_HOURS + 1)
+                found = run(counts, series, baselines, detector, params, span, last_end)
+                tallies[name].detections(found, [start])
+    return tallies
+
+
+_BASELINES: dict[tuple[SpikeParams, int, int], Baselines] = {}
+
+
+def _baselines(params: SpikeParams, hours: int, history_hours: int) -> Baselines:
+    key = (params, hours, history_hours)
+    if key not in _BASELINES:
+        _BASELINES[key] = Baselines(params, hours, history_hours)
+    return _BASELINES[key]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--entities", type=int, default=60, help="entities per size")
+    parser.add_argument("--weeks", type=int, default=4, help="evaluation weeks per entity")
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--day-shape", type=float, default=DAY_SHAPE, help="gamma shape of the day factor (0: none)"
+    )
+    parser.add_argument("--hour-shape", type=float, default=HOUR_SHAPE)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="a SpikeParams field"
+    )
+    args = parser.parse_args(argv)
+
+    params = DEFAULT_PARAMS
+    for setting in args.set:
+        name, _, value = setting.partition("=")
+        params = replace(params, **{name: type(getattr(params, name))(value)})
+    print("params: " + ", ".join(f"{f.name}={getattr(params, f.name)}" for f in fields(params)))
+    print(
+        f"simulation: {args.entities} entities per size x {args.weeks} evaluation weeks "
+        f"(after {WARMUP_WEEKS} warm-up weeks), seed {args.seed}; day factor gamma shape "
+        f"{args.day_shape or 'none'}, hour factor gamma shape {args.hour_shape}; "
+        f"bursts {BURST_FACTOR:g}x for {BURST_HOURS} h; z-score > {Z_THRESHOLD:g}"
+    )
+    results = [
+        (f"{size:g}", measure(args, params, index, size)) for index, size in enumerate(SIZES)
+    ]
+    totals = {name: Tally() for name in DETECTORS}
+    for _, tallies in results:
+        for name, tally in tallies.items():
+            totals[name].add(tally)
+    results.append(("all", totals))
+
+    print()
+    print("False alarms on spike-free series (entity-days with at least one spike):")
+    print()
+    print(
+        "| stories/hour | entity-days | NB model | NB per hour window | z-score "
+        "| oracle NB (true model) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for label, tallies in results:
+        nb, z, oracle = tallies["nb"], tallies["z"], tallies["oracle"]
+        print(
+            f"| {label} | {nb.entity_days} | {_share(nb.alarm_days, nb.entity_days, 2)} "
+            f"| {_rate(nb.hour_alarms, 24 * nb.entity_days)} "
+            f"| {_share(z.alarm_days, z.entity_days, 2)} "
+            f"| {_share(oracle.alarm_days, oracle.entity_days, 2)} |"
+        )
+    print()
+    print(
+        f"Bursts ({BURST_FACTOR:g}x for {BURST_HOURS} h): detected by the end of the burst's "
+        "last hour + 1 h, and within 1 h (the burst's first hour, assessed when it ends):"
+    )
+    print()
+    print(
+        "| stories/hour | bursts | NB detected | NB within 1 h | NB median delay h "
+        "| z-score detected | z-score within 1 h | oracle detected | oracle within 1 h |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, tallies in results:
+        nb, z, oracle = tallies["nb"], tallies["z"], tallies["oracle"]
+        delay = f"{statistics.median(nb.delays):g}" if nb.delays else "-"
+        print(
+            f"| {label} | {nb.bursts} | {_share(nb.detected, nb.bursts)} "
+            f"| {_share(nb.within_hour, nb.bursts)} | {delay} "
+            f"| {_share(z.detected, z.bursts)} | {_share(z.within_hour, z.bursts)} "
+            f"| {_share(oracle.detected, oracle.bursts)} "
+            f"| {_share(oracle.within_hour, oracle.bursts)} |"
+        )
+    print()
+    print(
+        f"NB alarms on spike-free series: {totals['nb'].hour_alarms} hour windows, "
+        f"{totals['nb'].day_alarms} day windows over {totals['nb'].entity_days} entity-days"
+    )
+
+
+def _share(part: int, whole: int, digits: int = 1) -> str:
+    return f"{100 * part / whole:.{digits}f} % ({part}/{whole})" if whole else "-"
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part / whole:.1e} ({part}/{whole})" if whole else "-"
+
+
+if __name__ == "__main__":
+    main()
