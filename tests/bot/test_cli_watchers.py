@@ -163,6 +163,7 @@ def test_every_command_has_complete_help(tmp_path: Path) -> None:
         "demo",
         "stories",
         "trend",
+        "spikes",
     ):
         result = marsad(command, "--help", cwd=tmp_path)
         assert result.returncode == 0, (command, result.stderr)

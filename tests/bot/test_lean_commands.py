@@ -67,6 +67,7 @@ HEAVY = {
         (["check"], HEAVY | {"sqlalchemy", "sqlmodel"}),
         (["forms", "تونس"], HEAVY | {"sqlalchemy", "sqlmodel"}),
         (["stories"], HEAVY | {"marisa_trie"}),
+        (["spikes"], HEAVY | {"marisa_trie"}),
         (["digest"], HEAVY),
     ],
 )
