@@ -1,32 +1,39 @@
 """Benchmark: false alarms and burst detection of the spike model (marsad.trends) on simulated
 overdispersed story counts, against a Poisson z-score detector in the same run, same data.
 
-    python3 bench/spikes.py [--entities 60] [--weeks 4] [--seed 12]
+    python3 bench/spikes.py [--entities 60] [--weeks 4] [--seed 12] [--hour-shape 10]
+                            [--day-shape 0] [--set NAME=VALUE ...]
 
-Each simulated entity has a size (its mean distinct stories per hour, 0.05 to 5) and an hourly
-series of story counts over 4 warm-up weeks (the baseline's history) and ``--weeks`` evaluation
-weeks.  An hour's count is Poisson with rate ``size · daily(hour) · weekly(weekday) · D · E``:
-``daily`` a 24-hour cycle (peak at 11:00 UTC, 3.3 times the 02:00 trough), ``weekly`` quieter
-Fridays and Saturdays, ``D`` a per-day factor shared by the day's hours (gamma, shape 8: busy
-and calm news days) and ``E`` a per-hour factor (gamma, shape 3): a negative binomial whose
-variance is well above its mean, like news, which comes in clusters.
+Each simulated entity has a size (its mean distinct stories per hour: 0.05, 0.2, 0.5, 1, 2, 5,
+and 10 and 20 to show where the detection targets start to hold) and an hourly series of story
+counts over 4 warm-up weeks (the baseline's history) and ``--weeks`` evaluation weeks.  An
+hour's count is Poisson with rate ``size · daily(hour) · weekly(weekday) · D · E``: ``daily`` a
+24-hour cycle (peak at 11:00 UTC, 3.4 times the 23:00 trough), ``weekly`` quieter Fridays and
+Saturdays (0.7 and 0.8 of the mean, the other days 1.1), ``E`` a per-hour gamma factor of
+mean 1 and shape ``--hour-shape`` (so the hour's count is negative binomial with that size:
+variance ``m + m²/10`` by default, well above a Poisson's), and ``D`` an optional per-day
+factor shared by the day's hours (gamma, shape ``--day-shape``; 0, the default, is none): busy
+and calm news days.  ``--set`` changes a ``SpikeParams`` field (``--set p_threshold=4e-5``).
 
 Detection runs as the service does: every hour, when it ends, the hour window is assessed, and
-every day at midnight UTC the day window, each against ``baseline_windows`` (same hour-of-week
-± 1 hour over 4 weeks; for the day, same weekday ± 1 day), only for counts of at least
-``min_stories`` (the service only looks at ``busy_targets``), with a 24-hour cooldown per
-entity across both window lengths.
+every day at midnight UTC the day window, each against ``baseline_windows`` with 4 weeks of
+history, only for counts of at least ``min_stories`` (the service only looks at
+``busy_targets``), with a 24-hour cooldown per entity across both window lengths.
 
 - false alarms: on the series as simulated (no spikes in it), the share of entity-days of the
-  evaluation weeks with at least one spike;
+  evaluation weeks with at least one spike, and the share of hour windows that spiked;
 - bursts: one per entity-week (6 hours from a random hour of the week, the burst's extra
   stories Poisson with twice each hour's mean, so 3x the baseline), each injected alone into
-  the same series and assessed from its first hour; detected if a spike's window overlaps the
-  burst and is assessed by the burst's end + 1 hour; the delay is from the burst start to the
-  end of the first such window (1 h is the least possible: the first hour, when it ends);
+  the same series and assessed from its first hour, after the cooldown of any false alarm
+  before it; detected if a spike's window overlaps the burst and is assessed by the burst's
+  end + 1 hour; the delay is from the burst start to the end of the first such window (1 h is
+  the least possible: the first hour, when it ends);
 - the Poisson z-score detector: ``(count - m) / sqrt(m) > 3`` with ``m`` the mean of the same
   baseline windows (at least 0.1), with the same ``min_stories`` and cooldown, on the same
-  series.
+  series;
+- the oracle: the same thresholds (p, ratio, stories, cooldown) against the true model of each
+  window (the simulation's own mean and variance), i.e. the best any fit of the history could
+  do with these thresholds.
 
 Fixed seeds; no I/O but the printout; no timing in it.
 """
