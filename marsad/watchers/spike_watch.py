@@ -229,15 +229,18 @@ async def watch_spikes(
     tick: timedelta = TICK,
 ) -> None:
     """The service's ticker: check for ended windows every ``tick`` until ``stop`` is set; the
-    database work runs in a thread, never on the event loop."""
+    database work runs in a thread, never on the event loop.  The first check waits a tick, so
+    the polls a start begins (what was published during the downtime) count in the windows it
+    catches up."""
     failures = 0
     while not stop.is_set():
-        if detector.due(clock()):
-            try:
-                await asyncio.to_thread(detector.check, clock())
-                failures = 0
-            except Exception as error:  # the database is away: the polls say so too; retry
-                failures += 1
-                log.warning("spike check failed (%d in a row): %s", failures, error)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=tick.total_seconds())
+        if stop.is_set() or not detector.due(clock()):
+            continue
+        try:
+            await asyncio.to_thread(detector.check, clock())
+            failures = 0
+        except Exception as error:  # the database is away: the polls say so too; retry
+            failures += 1
+            log.warning("spike check failed (%d in a row): %s", failures, error)

@@ -161,6 +161,9 @@ async def test_a_burst_on_one_entity_is_one_spike_alert_to_each_chat_following_i
         # /list shows the subscription; /unsubscribe removes it
         [listed] = await r.bot.say(SLEEPER, "/list", language_code="en")
         assert "1. spikes of @hammouchi — Abdellatif Hammouchi" in listed
+        # it follows the spikes, not the stories: a digest does not list them
+        [digest] = await r.bot.say(SLEEPER, "/digest", language_code="en")
+        assert digest.startswith("No matching stories since")
         [removed] = await r.bot.say(SLEEPER, "/unsubscribe 1", language_code="en")
         assert "spikes of @hammouchi" in removed
 

@@ -5,6 +5,7 @@ spike; two detectors on one store record one row."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from sqlmodel import Session, select
 
 from marsad.bot.wiring import make_poller
 from marsad.config import Config, parse_config
+from marsad.errors import ConfigError
 from marsad.matching.engine import Matcher
 from marsad.matching.rulefile import load_rules
 from marsad.store.engine import open_store, session
@@ -28,7 +30,14 @@ from marsad.store.tables import Item
 from marsad.trends import SpikeParams
 from marsad.watchers.fetch import Fetcher
 from marsad.watchers.poller import Poller
-from marsad.watchers.spike_watch import SpikeDetector, Window, ended_windows
+from marsad.watchers.spike_watch import (
+    SpikeDetector,
+    Window,
+    ended_windows,
+    params_of,
+    watch_spikes,
+)
+from tests.bot.conftest import until
 from tests.httpserver import HTTPTestServer
 from tests.watchers.spike_feed import (
     BURST,
@@ -208,3 +217,40 @@ def _thread(watch: SpikeDetector, at: datetime, results: list[list[Spike]]) -> t
     thread = threading.Thread(target=lambda: results.append(watch.check(at)))
     thread.start()
     return thread
+
+
+async def test_the_service_ticker_checks_each_window_once_it_has_ended(
+    tmp_path: Path, http_server: HTTPTestServer
+) -> None:
+    async with desk(tmp_path, http_server) as d:
+        d.outlet.burst(BURST[:4], SUNDAY)
+        await d.poll_at(SUNDAY + timedelta(minutes=50))
+        handed: list[int] = []
+        watch = detector(d.engine, handed)
+        clock = Clock(SUNDAY + timedelta(minutes=55))  # the burst's hour has not ended
+        stop = asyncio.Event()
+        ticker = asyncio.create_task(
+            watch_spikes(watch, clock, stop, tick=timedelta(milliseconds=10))
+        )
+        await until(lambda: (SpikeWindow.HOUR, SUNDAY - timedelta(hours=1)) in watch.checked)
+        assert handed == []
+        clock.now = SUNDAY + timedelta(minutes=71)
+        await until(lambda: handed != [])
+        stop.set()
+        await ticker
+        assert [s.id for s in d.spikes()] == handed
+
+
+def test_spikes_configuration_errors_name_the_file_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    text = '[spikes]\nenabled = "yes"\np = 2\nmin_ratio = 0.5\ncooldown = "soon"\nmin_storys = 3\n'
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, path)
+    shown = raised.value.show()
+    for line, key in ((2, "enabled"), (3, "p"), (4, "min_ratio"), (5, "cooldown")):
+        assert f"{path}:{line}: spikes.{key}: " in shown
+    assert f"{path}:6: spikes.min_storys: unknown key (did you mean 'min_stories'?)" in shown
+    spikes = parse_config("[spikes]\nenabled = false\ncooldown = '6h'\np = 1e-4\n").spikes
+    assert (spikes.enabled, spikes.cooldown, spikes.p) == (False, timedelta(hours=6), 1e-4)
+    assert params_of(spikes) == SpikeParams(p_threshold=1e-4, cooldown=timedelta(hours=6))
