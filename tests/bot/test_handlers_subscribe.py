@@ -31,7 +31,7 @@ async def test_the_command_menu_is_registered_in_both_languages(bot: Bot) -> Non
     english = [c["command"] for c in bot.server.commands["default:"]]
     assert english == [
         "start", "help", "subscribe", "unsubscribe", "list", "rules", "digest", "mute",
-        "resume", "status", "options", "quiet", "silent", "lang", "search", "export", "sources",
+        "resume", "status", "options", "quiet", "silent", "lang", "search", "export", "trend", "sources",
         "addsource", "enable", "disable", "allow", "deny",
     ]  # fmt: skip
     assert bot.server.commands["default:ar"][2]["description"] == "متابعة"
