@@ -287,6 +287,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for case, name, found, failed in rows:
         runs = f"{len(found)}" + (f" ({failed} failed)" if failed else "")
+        if not found:  # not run (--large-runs 0), or every run failed
+            print(f"| {case.label} | {case.rules or '-'} | {name} | {runs} | - | - | - |")
+            continue
         print(
             f"| {case.label} | {case.rules or '-'} | {name} | {runs} | "
             f"{median(found, 'wall'):.2f} | {median(found, 'cpu'):.2f} | "
