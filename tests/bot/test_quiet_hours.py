@@ -99,3 +99,30 @@ async def test_quiet_off_sends_what_was_held_at_once(
         assert NORMAL_TITLE in alert
         [sent] = [p for p in room.sends_to(NIGHT_OWL) if "Why:" in str(p.get("text"))]
         assert sent.get("disable_notification") in (True, "true")
+
+
+async def test_changed_quiet_hours_move_what_they_held(
+    tmp_path: Path, fake_telegram: FakeTelegram, http_server: HTTPTestServer
+) -> None:
+    async with newsroom(tmp_path, fake_telegram, http_server) as room:
+        for text in ("/start", "/subscribe @hammouchi", "/quiet 22:00-07:00"):
+            await room.bot.say(NIGHT_OWL, text, language_code="en")
+        room.world.clock.now = NIGHT
+        room.feeds.publish("Sahil", NORMAL_TITLE)
+        await room.poll()
+        await room.deliver()
+        [row] = held_rows(room)
+        assert row.due_at == MORNING
+        # a longer night: held until 09:00 Casablanca, not sent at 07:00
+        await room.bot.say(NIGHT_OWL, "/quiet 22:00-09:00", language_code="en")
+        [row] = held_rows(room)
+        assert row.due_at == MORNING + timedelta(hours=2)
+        room.world.clock.now = MORNING + timedelta(minutes=5)
+        await room.deliver()
+        assert alerts(room) == []
+        # quiet hours that no longer cover now: what was held goes at once
+        await room.bot.say(NIGHT_OWL, "/quiet 23:50-06:00", language_code="en")
+        assert held_rows(room) == []
+        await room.deliver()
+        [alert] = alerts(room)
+        assert NORMAL_TITLE in alert

@@ -231,9 +231,16 @@ def enqueue_edit(
     return row
 
 
-def release_held(session: Session, chat_id: int, *, now: datetime) -> int:
-    """The chat ended its quiet hours early (``/quiet off``): what they held is due now."""
+def release_held(
+    session: Session, chat_id: int, *, now: datetime, until: datetime | None = None
+) -> int:
+    """What the chat's quiet hours held becomes due: now (``/quiet off``, or new quiet hours
+    that do not cover ``now``), or at ``until``, the end of the new quiet hours ``now`` is in.
+    Returns how many rows."""
     chat_id = current_chat_id(session, chat_id)
+    values: dict[str, object] = (
+        {"held": False, "due_at": now} if until is None else {"held": True, "due_at": until}
+    )
     released = session.execute(
         update(OutboxRow)
         .where(
@@ -241,7 +248,7 @@ def release_held(session: Session, chat_id: int, *, now: datetime) -> int:
             col(OutboxRow.state) == OutboxState.PENDING.value,
             col(OutboxRow.held).is_(True),
         )
-        .values(held=False, due_at=now)
+        .values(**values)
         .execution_options(synchronize_session="fetch")
     )
     return int(getattr(released, "rowcount", 0) or 0)

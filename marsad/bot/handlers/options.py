@@ -24,7 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from marsad.bot import options_view
-from marsad.bot.alert_options import LANGUAGE, parse_quiet
+from marsad.bot.alert_options import LANGUAGE, parse_quiet, quiet_until
 from marsad.bot.delivery.outbox import release_held
 from marsad.bot.handlers.common import Reply, Request, Services, esc
 from marsad.bot.handlers.subscribe import label
@@ -215,6 +215,10 @@ async def quiet(services: Services, request: Request) -> Reply:
                 )
             )
         chat.quiet_start, chat.quiet_end = period
+        # what the old hours held follows the new ones: due at their end, or now
+        now = services.clock()
+        until = quiet_until(now, chat.quiet_start, chat.quiet_end, services.config.tz)
+        release_held(s, request.chat_id, now=now, until=until)
         s.add(chat)
         s.commit()
         return Reply.of(options_view.quiet_line(chat, language, services.config.tz))
