@@ -15,13 +15,16 @@ variance ``m + m²/10`` by default, well above a Poisson's), and ``D`` an option
 factor shared by the day's hours (gamma, shape ``--day-shape``; 0, the default, is none): busy
 and calm news days.  ``--set`` changes a ``SpikeParams`` field (``--set p_threshold=4e-5``).
 
-Detection runs as the service does: every hour, when it ends, the hour window is assessed, and
-every day at midnight UTC the day window, each against ``baseline_windows`` with 4 weeks of
-history, only for counts of at least ``min_stories`` (the service only looks at
-``busy_targets``), with a 24-hour cooldown per entity across both window lengths.
+Detection runs as the service does: every hour, when it ends, the windows of each length in
+``scales`` (1, 3 and 6 hours by default) that end then are assessed, shortest first, and every
+day at midnight UTC the day window, each against ``baseline_windows`` with 4 weeks of history
+and its share of the daily false-alarm budget (``SpikeParams.threshold``), only for counts of
+at least ``min_stories`` (the service only looks at ``busy_targets``), with a 24-hour cooldown
+per entity across all window lengths: a window starting before the last spike's end + the
+cooldown is not assessed (``--set scales=1,3`` and the like compare other scales).
 
 - false alarms: on the series as simulated (no spikes in it), the share of entity-days of the
-  evaluation weeks with at least one spike, and the share of hour windows that spiked;
+  evaluation weeks with at least one spike, and the spikes by window length;
 - bursts: one per entity-week (6 hours from a random hour of the week, the burst's extra
   stories Poisson with twice each hour's mean, so 3x the baseline), each injected alone into
   the same series and assessed from its first hour, after the cooldown of any false alarm
@@ -45,10 +48,13 @@ import math
 import random
 import statistics
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -106,6 +112,14 @@ class Series:
     means: list[float]  # the true mean of each hour's count (rate before its gamma factors)
     variances: list[float]  # and its true variance (with the hour's gamma factor)
 
+    @cached_property
+    def mean_sums(self) -> list[float]:
+        return _prefix(self.means)
+
+    @cached_property
+    def variance_sums(self) -> list[float]:
+        return _prefix(self.variances)
+
 
 def simulate(
     rng: random.Random, size: float, hours: int, day_shape: float, hour_shape: float
@@ -140,19 +154,24 @@ def bursts(rng: random.Random, series: Series, first_hour: int) -> list[tuple[in
     return found
 
 
-# (count, baseline counts, the true mean and variance of the window without a burst) → spike?
-Detector = Callable[[int, Sequence[int], float, float], bool]
+# (count, baseline counts, the true mean and variance of the window without a burst, window
+# length) → spike?
+Detector = Callable[[int, Sequence[int], float, float, timedelta], bool]
 
 
 def nb_detector(params: SpikeParams) -> Detector:
-    def spike(count: int, history: Sequence[int], _mean: float, _variance: float) -> bool:
-        return assess(count, history, params).spike
+    def spike(
+        count: int, history: Sequence[int], _mean: float, _variance: float, length: timedelta
+    ) -> bool:
+        return assess(count, history, params, length).spike
 
     return spike
 
 
 def z_detector(params: SpikeParams) -> Detector:
-    def spike(count: int, history: Sequence[int], _mean: float, _variance: float) -> bool:
+    def spike(
+        count: int, history: Sequence[int], _mean: float, _variance: float, _length: timedelta
+    ) -> bool:
         mean = max(statistics.fmean(history) if history else 0.0, Z_MEAN_FLOOR)
         return (count - mean) / math.sqrt(mean) > Z_THRESHOLD
 
@@ -163,36 +182,46 @@ def oracle_detector(params: SpikeParams) -> Detector:
     """The same thresholds against the true model (the simulation's own mean and spread, a
     negative binomial of that mean and variance): the best any fit of the history could do."""
 
-    def spike(count: int, _history: Sequence[int], mean: float, variance: float) -> bool:
+    def spike(
+        count: int, _history: Sequence[int], mean: float, variance: float, length: timedelta
+    ) -> bool:
         if count < params.min_ratio * max(mean, params.expected_floor):
             return False
         size = mean * mean / (variance - mean) if variance > mean else 1e9
-        return upper_tail(count, mean, size) < params.p_threshold
+        return upper_tail(count, mean, size) < params.threshold(length)
 
     return spike
 
 
 class Baselines:
-    """Window indexes of ``baseline_windows`` per assessed window, computed once for all."""
+    """Start hours of ``baseline_windows`` per assessed window and length, computed once."""
 
     def __init__(self, params: SpikeParams, hours: int, history_hours: int) -> None:
         since = ORIGIN + (WARMUP_WEEKS * WEEK_HOURS - history_hours) * HOUR
-        self.hour: dict[int, list[int]] = {}
-        for hour in range(WARMUP_WEEKS * WEEK_HOURS, hours):
-            start = ORIGIN + hour * HOUR
-            windows = baseline_windows(start, HOUR, since, params)
-            self.hour[hour] = [(begin - ORIGIN) // HOUR for begin, _ in windows]
-        self.day: dict[int, list[int]] = {}
-        for day in range(WARMUP_WEEKS * 7, hours // 24):
-            start = ORIGIN + day * DAY
-            windows = baseline_windows(start, DAY, since, params)
-            self.day[day] = [(begin - ORIGIN) // DAY for begin, _ in windows]
+        self.lengths = [length // HOUR for length in params.lengths]
+        # (length in hours, the window's end hour) → the baseline windows' start hours
+        self.windows: dict[tuple[int, int], list[int]] = {}
+        for end in range(WARMUP_WEEKS * WEEK_HOURS + 1, hours + 1):
+            for length in self.lengths:
+                start = ORIGIN + (end - length) * HOUR
+                windows = baseline_windows(start, length * HOUR, since, params)
+                self.windows[(length, end)] = [(begin - ORIGIN) // HOUR for begin, _ in windows]
+        for end in range(WARMUP_WEEKS * WEEK_HOURS + 24, hours + 1, 24):
+            windows = baseline_windows(ORIGIN + (end - 24) * HOUR, DAY, since, params)
+            self.windows[(24, end)] = [(begin - ORIGIN) // HOUR for begin, _ in windows]
 
 
 @dataclass(frozen=True)
 class Alarm:
     window_start: int  # hour index
     window_end: int  # hour index: when it was assessed
+
+
+def _prefix(values: Sequence[float]) -> list[float]:
+    sums = [0.0]
+    for value in values:
+        sums.append(sums[-1] + value)
+    return sums
 
 
 def run(
@@ -204,24 +233,30 @@ def run(
     span: range | None = None,
     last_end: datetime | None = None,
 ) -> list[Alarm]:
-    """Hourly detection as the service runs it, over the evaluation weeks (or the hours of
-    ``span``, after a spike that ended at ``last_end``)."""
-    daily = [sum(counts[day * 24 : day * 24 + 24]) for day in range(len(counts) // 24)]
+    """Detection as the service runs it, over the evaluation weeks (or the hours of ``span``,
+    after a spike that ended at ``last_end``): when each hour ends, the windows of each length
+    in ``params.scales`` ending then, shortest first, and at midnight the day; a window is held
+    while it starts within the cooldown of the last spike's end (so windows overlapping a spike
+    are held too: one surge, one alarm)."""
+    total = _prefix(counts)
+    means, variances = series.mean_sums, series.variance_sums
     alarms: list[Alarm] = []
     for hour in span or range(WARMUP_WEEKS * WEEK_HOURS, len(counts)):
-        now = ORIGIN + (hour + 1) * HOUR
-        candidates = [(hour, 1, counts[hour], [counts[i] for i in baselines.hour[hour]])]
-        if (hour + 1) % 24 == 0:
-            day = hour // 24
-            candidates.append((day * 24, 24, daily[day], [daily[i] for i in baselines.day[day]]))
-        for start, length, count, history in candidates:
-            if count < params.min_stories or not cooled_down(last_end, now, params):
+        end = hour + 1
+        lengths = baselines.lengths + ([24] if end % 24 == 0 else [])
+        for length in lengths:
+            start = end - length
+            count = int(total[end] - total[start])
+            if count < params.min_stories:
                 continue
-            mean = sum(series.means[start : start + length])
-            variance = sum(series.variances[start : start + length])
-            if detector(count, history, mean, variance):
-                alarms.append(Alarm(start, start + length))
-                last_end = now
+            if not cooled_down(last_end, ORIGIN + start * HOUR, params):
+                continue
+            history = [int(total[b + length] - total[b]) for b in baselines.windows[(length, end)]]
+            mean = means[end] - means[start]
+            variance = variances[end] - variances[start]
+            if detector(count, history, mean, variance, length * HOUR):
+                alarms.append(Alarm(start, end))
+                last_end = ORIGIN + end * HOUR
     return alarms
 
 
@@ -229,8 +264,7 @@ def run(
 class Tally:
     entity_days: int = 0
     alarm_days: int = 0
-    hour_alarms: int = 0
-    day_alarms: int = 0
+    alarms: Counter[int] = field(default_factory=Counter)  # false alarms per window length
     bursts: int = 0
     detected: int = 0
     within_hour: int = 0
@@ -239,8 +273,7 @@ class Tally:
     def false_alarms(self, alarms: list[Alarm], first_hour: int, hours: int) -> None:
         self.entity_days += (hours - first_hour) // 24
         self.alarm_days += len({alarm.window_end // 24 for alarm in alarms})
-        self.hour_alarms += sum(alarm.window_end - alarm.window_start == 1 for alarm in alarms)
-        self.day_alarms += sum(alarm.window_end - alarm.window_start == 24 for alarm in alarms)
+        self.alarms.update(alarm.window_end - alarm.window_start for alarm in alarms)
 
     def detections(self, alarms: list[Alarm], starts: list[int]) -> None:
         for start in starts:
@@ -257,7 +290,8 @@ class Tally:
                 self.delays.append(min(ends) - start)
 
     def add(self, other: Tally) -> None:
-        for name in ("entity_days", "alarm_days", "hour_alarms", "day_alarms"):
+        self.alarms.update(other.alarms)
+        for name in ("entity_days", "alarm_days"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("bursts", "detected", "within_hour"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -323,7 +357,13 @@ def main(argv: list[str] | None = None) -> None:
     params = DEFAULT_PARAMS
     for setting in args.set:
         name, _, value = setting.partition("=")
-        params = replace(params, **{name: type(getattr(params, name))(value)})
+        current = getattr(params, name)
+        parsed: Any = (
+            tuple(int(part) for part in value.split(","))
+            if isinstance(current, tuple)
+            else type(current)(value)
+        )
+        params = replace(params, **{name: parsed})
     print("params: " + ", ".join(f"{f.name}={getattr(params, f.name)}" for f in fields(params)))
     print(
         f"simulation: {args.entities} entities per size x {args.weeks} evaluation weeks "
@@ -343,16 +383,12 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print("False alarms on spike-free series (entity-days with at least one spike):")
     print()
-    print(
-        "| stories/hour | entity-days | NB model | NB per hour window | z-score "
-        "| oracle NB (true model) |"
-    )
-    print("|---|---|---|---|---|---|")
+    print("| stories/hour | entity-days | NB model | z-score | oracle NB (true model) |")
+    print("|---|---|---|---|---|")
     for label, tallies in results:
         nb, z, oracle = tallies["nb"], tallies["z"], tallies["oracle"]
         print(
             f"| {label} | {nb.entity_days} | {_share(nb.alarm_days, nb.entity_days, 2)} "
-            f"| {_rate(nb.hour_alarms, 24 * nb.entity_days)} "
             f"| {_share(z.alarm_days, z.entity_days, 2)} "
             f"| {_share(oracle.alarm_days, oracle.entity_days, 2)} |"
         )
@@ -378,18 +414,21 @@ def main(argv: list[str] | None = None) -> None:
             f"| {_share(oracle.within_hour, oracle.bursts)} |"
         )
     print()
+    by_length = ", ".join(
+        f"{totals['nb'].alarms[length]} of {length} h" for length in sorted(totals["nb"].alarms)
+    )
+    thresholds = ", ".join(
+        f"{hours} h: {params.threshold(hours * HOUR):.1e}"
+        for hours in [length // HOUR for length in params.lengths] + [24]
+    )
     print(
-        f"NB alarms on spike-free series: {totals['nb'].hour_alarms} hour windows, "
-        f"{totals['nb'].day_alarms} day windows over {totals['nb'].entity_days} entity-days"
+        f"NB alarms on spike-free series by window length: {by_length or 'none'} over "
+        f"{totals['nb'].entity_days} entity-days; per-test p thresholds: {thresholds}"
     )
 
 
 def _share(part: int, whole: int, digits: int = 1) -> str:
     return f"{100 * part / whole:.{digits}f} % ({part}/{whole})" if whole else "-"
-
-
-def _rate(part: int, whole: int) -> str:
-    return f"{part / whole:.1e} ({part}/{whole})" if whole else "-"
 
 
 if __name__ == "__main__":

@@ -14,19 +14,21 @@ with three guards that matter when the history is short, flat or empty:
 - the uncertainty of the fitted mean itself (its variance, ``variance / (windows + prior)``) is
   added to the spread, so a short history gives a wide model.
 
-A window is a spike when all hold: ``P(X >= count) < p_threshold`` under that model, at least
-``min_stories`` distinct stories, and ``count >= min_ratio · max(expected, expected_floor)``.
+A window is a spike when all hold: ``P(X >= count) < params.threshold(length)`` under that
+model (the window length's share of the daily false-alarm budget, never looser than
+``p_threshold``), at least ``min_stories`` distinct stories, and ``count >= min_ratio ·
+max(expected, expected_floor)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from marsad.trends.negbin import upper_tail
-from marsad.trends.params import DEFAULT_PARAMS, SpikeParams
+from marsad.trends.params import DEFAULT_PARAMS, HOUR, SpikeParams
 from marsad.trends.windows import baseline_windows
 
 __all__ = [
@@ -73,36 +75,44 @@ class Fit:
         return self.mean + self.mean * self.mean / self.size
 
 
-def fit(history: Sequence[int], params: SpikeParams = DEFAULT_PARAMS) -> Fit:
-    """The negative binomial the next window's count is judged against."""
+def fit(
+    history: Sequence[int], params: SpikeParams = DEFAULT_PARAMS, length: timedelta = HOUR
+) -> Fit:
+    """The negative binomial the next window's count of ``length`` is judged against; the
+    dispersion floor is an hour's, so a window of ``h`` hours (the sum of ``h`` hours' counts)
+    has ``dispersion_floor / h`` (at least a day's: ``/ 24``)."""
     if any(count < 0 for count in history):
         raise ValueError("a history of story counts cannot hold a negative count")
     windows = len(history)
     total = sum(history)
+    floor = params.dispersion_floor / min(max(length / HOUR, 1.0), 24.0)
     mean = (total + params.prior_stories) / (windows + params.prior_windows)
     if windows >= 2:
         observed = sum(count * count for count in history) - total * total / windows
         spread = max(observed / (windows - 1), mean)
     else:
         spread = mean
-    variance = (
-        spread + params.dispersion_floor * mean * mean + spread / (windows + params.prior_windows)
-    )
+    variance = spread + floor * mean * mean + spread / (windows + params.prior_windows)
     return Fit(mean=mean, size=mean * mean / (variance - mean))
 
 
-def assess(count: int, history: Sequence[int], params: SpikeParams = DEFAULT_PARAMS) -> Verdict:
-    """Is ``count`` distinct stories in a window a spike, given the counts of its baseline
-    windows (``history``, in any order)?"""
+def assess(
+    count: int,
+    history: Sequence[int],
+    params: SpikeParams = DEFAULT_PARAMS,
+    length: timedelta = HOUR,
+) -> Verdict:
+    """Is ``count`` distinct stories in a window of ``length`` a spike, given the counts of its
+    baseline windows (``history``, in any order)?"""
     if count < 0:
         raise ValueError(f"a story count cannot be negative, not {count}")
-    model = fit(history, params)
+    model = fit(history, params, length)
     p_value = upper_tail(count, model.mean, model.size)
     if count < params.min_stories:
         reason = Reason.FEW_STORIES
     elif count < params.min_ratio * max(model.mean, params.expected_floor):
         reason = Reason.LOW_RATIO
-    elif not p_value < params.p_threshold:
+    elif not p_value < params.threshold(length):
         reason = Reason.LIKELY
     else:
         reason = Reason.SPIKE

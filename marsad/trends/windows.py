@@ -36,6 +36,9 @@ WEEK = timedelta(days=7)
 _COLD_DAYS = 7
 _MIN_WINDOWS = 3
 _NEIGHBOURS = (-1, 0, 1)
+# Neighbouring windows are an hour apart, whatever their length: a 6-hour window's neighbours
+# 6 hours away would mix night and midday into its spread.
+_STEP = timedelta(hours=1)
 
 
 def baseline_windows(
@@ -59,9 +62,9 @@ def baseline_windows(
     hours = _NEIGHBOURS if length < DAY else (0,)
     weeks = range(1, params.weeks + 1)
     seasonal = [
-        start - week * WEEK + day * DAY + hour * length
+        start - week * WEEK + day * DAY + hour * _STEP
         for week in weeks
-        for day in _NEIGHBOURS
+        for day in range(-params.neighbour_days, params.neighbour_days + 1)
         for hour in hours
     ]
     starts = {begin for begin in seasonal if usable(begin)}
@@ -70,7 +73,7 @@ def baseline_windows(
             begin
             for day in range(1, _COLD_DAYS + 1)
             for hour in hours
-            if usable(begin := start - day * DAY + hour * length)
+            if usable(begin := start - day * DAY + hour * _STEP)
         )
     if len(starts) < _MIN_WINDOWS:
         back = min((start - history_since) // length, DAY // length)

@@ -35,24 +35,29 @@ CLUSTERED = [0, 0, 9, 0, 1, 0, 0, 12, 0, 0, 1, 0]  # a target that is either sil
 @pytest.mark.parametrize(
     ("count", "history", "spike", "reason"),
     [
-        # a target never seen in four weeks, then three stories in an hour: really unlikely
-        (3, QUIET, True, Reason.SPIKE),
+        # a target never seen in four weeks: three stories in an hour are unlikely (p ~1e-4) but
+        # not below an hour's share of the daily budget (~1e-5); four are
+        (3, QUIET, False, Reason.LIKELY),
+        (4, QUIET, True, Reason.SPIKE),
         (2, QUIET, False, Reason.FEW_STORIES),
         # no history at all (the store's first hour) or one window: three stories prove nothing
         (3, [], False, Reason.LIKELY),
         (3, [0], False, Reason.LIKELY),
         (3, [0, 0], False, Reason.LIKELY),
-        # a steady ~2 an hour: 4 is not twice that, 6 is but is common, 10 is not
+        # a steady ~2 an hour: 4 is not twice that, 6 is but is common, 10 is rare (p ~4e-4)
+        # but happens once in ~100 days of 24 hours; 13 is not
         (4, STEADY_TWO, False, Reason.LOW_RATIO),
         (6, STEADY_TWO, False, Reason.LIKELY),
-        (10, STEADY_TWO, True, Reason.SPIKE),
-        # a busy target: 40 is less than twice 22.9, 60 is a spike
+        (10, STEADY_TWO, False, Reason.LIKELY),
+        (13, STEADY_TWO, True, Reason.SPIKE),
+        # a busy target: 40 is less than twice 22.9, 70 is a spike
         (40, BUSY, False, Reason.LOW_RATIO),
-        (60, BUSY, True, Reason.SPIKE),
+        (70, BUSY, True, Reason.SPIKE),
         # a clustered target: its history has seen a dozen, so a dozen is no surprise
         (12, CLUSTERED, False, Reason.LIKELY),
-        # once a week with one story: three in an hour passes p but not the floor of the ratio
-        ([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0].count(1) + 2, [1] + [0] * 11, True, Reason.SPIKE),
+        # one story in four weeks: three in an hour are not enough, five are
+        (3, [1] + [0] * 11, False, Reason.LIKELY),
+        (5, [1] + [0] * 11, True, Reason.SPIKE),
         # count equal to a flat history's mean
         (5, [5] * 12, False, Reason.LOW_RATIO),
         (1, [1] * 12, False, Reason.FEW_STORIES),
@@ -66,18 +71,21 @@ def test_verdicts(count: int, history: list[int], spike: bool, reason: Reason) -
 
 
 def test_the_verdict_reports_the_baseline_mean_and_tail() -> None:
-    verdict = assess(10, STEADY_TWO)
+    verdict = assess(13, STEADY_TWO)
     # (27 stories + 0.5 prior) / (12 windows + 1 prior window)
     assert verdict.expected == pytest.approx(27.5 / 13)
-    assert verdict.p_value < DEFAULT_PARAMS.p_threshold
+    assert verdict.p_value < DEFAULT_PARAMS.threshold(HOUR)
     assert str(verdict.reason) == "spike"
 
 
 def test_thresholds_are_the_params() -> None:
-    strict = SpikeParams(min_stories=11)
-    assert assess(10, STEADY_TWO, strict).reason is Reason.FEW_STORIES
-    assert assess(10, STEADY_TWO, SpikeParams(min_ratio=5.0)).reason is Reason.LOW_RATIO
-    assert assess(10, STEADY_TWO, SpikeParams(p_threshold=1e-5)).reason is Reason.LIKELY
+    strict = SpikeParams(min_stories=14)
+    assert assess(13, STEADY_TWO, strict).reason is Reason.FEW_STORIES
+    assert assess(13, STEADY_TWO, SpikeParams(min_ratio=7.0)).reason is Reason.LOW_RATIO
+    assert assess(13, STEADY_TWO, SpikeParams(p_threshold=1e-7)).reason is Reason.LIKELY
+    # a looser daily budget lets the hour of 10 through
+    loose = SpikeParams(daily_false_alarms=0.05)
+    assert assess(10, STEADY_TWO, loose).reason is Reason.SPIKE
 
 
 def test_bad_counts_are_refused() -> None:
@@ -114,7 +122,7 @@ def test_p_is_a_probability_and_thresholds_hold(count: int, history: list[int]) 
     if count < DEFAULT_PARAMS.min_stories:
         assert not verdict.spike
     if verdict.spike:
-        assert verdict.p_value < DEFAULT_PARAMS.p_threshold
+        assert verdict.p_value < DEFAULT_PARAMS.threshold(HOUR) <= DEFAULT_PARAMS.p_threshold
         assert count >= DEFAULT_PARAMS.min_ratio * verdict.expected
 
 
@@ -265,3 +273,78 @@ def test_cooldown(last_end: datetime | None, now: datetime, ok: bool) -> None:
     assert cooled_down(last_end, now, SpikeParams(cooldown=timedelta(hours=1))) is (
         last_end is None or now - last_end >= HOUR
     )
+
+
+@pytest.mark.parametrize(
+    ("params", "length", "threshold"),
+    [
+        # the daily 1e-3 budget: a share for each of the 1, 3 and 6 h scales and the day window,
+        # and within a scale 24 tests a day (one window ends at each hour)
+        (DEFAULT_PARAMS, HOUR, 1e-3 / 4 / 24),
+        (DEFAULT_PARAMS, 3 * HOUR, 1e-3 / 4 / 24),
+        (DEFAULT_PARAMS, 6 * HOUR, 1e-3 / 4 / 24),
+        (DEFAULT_PARAMS, DAY, 1e-3 / 4),
+        # one scale: half the budget for the hour, half for the day
+        (SpikeParams(scales=(1,)), HOUR, 1e-3 / 2 / 24),
+        # never looser than p_threshold, however big the budget
+        (SpikeParams(daily_false_alarms=1.0), DAY, 1e-3),
+        (SpikeParams(daily_false_alarms=1.0, p_threshold=0.01), HOUR, 0.01),
+    ],
+)
+def test_each_window_length_gets_its_share_of_the_daily_budget(
+    params: SpikeParams, length: timedelta, threshold: float
+) -> None:
+    assert params.threshold(length) == pytest.approx(threshold)
+
+
+def test_bad_scales_and_budgets_are_refused() -> None:
+    with pytest.raises(ValueError, match="scales"):
+        SpikeParams(scales=())
+    with pytest.raises(ValueError, match="scales"):
+        SpikeParams(scales=(1, 24))
+    with pytest.raises(ValueError, match="probabilities"):
+        SpikeParams(daily_false_alarms=0.0)
+    with pytest.raises(ValueError, match="at most a day"):
+        DEFAULT_PARAMS.threshold(2 * DAY)
+    assert SpikeParams(scales=(6, 1, 3, 3)).lengths == (HOUR, 3 * HOUR, 6 * HOUR)
+
+
+def _calm(hours: int) -> list[int]:
+    """A target with 2 stories an hour, more by day, fewer at night: 1..4, deterministic."""
+    return [(1, 2, 2, 3, 2, 4, 2, 1)[(hour * 5 + hour // 24) % 8] for hour in range(hours)]
+
+
+ORIGIN = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
+EVALUATED = 5 * 7 * 24  # the hour index after 5 weeks of history
+
+
+def _verdicts(series: list[int], end: int) -> dict[int, bool]:
+    """Each scale's verdict on its window ending at hour ``end``, against its baseline windows
+    taken from the same series (as the service does)."""
+    found = {}
+    for length in DEFAULT_PARAMS.lengths:
+        hours = length // HOUR
+        start = ORIGIN + (end - hours) * HOUR
+        windows = baseline_windows(start, length, ORIGIN)
+        history = [sum(series[(b - ORIGIN) // HOUR : (e - ORIGIN) // HOUR]) for b, e in windows]
+        assert len(history) == 36
+        found[hours] = assess(sum(series[end - hours : end]), history, length=length).spike
+    return found
+
+
+def test_a_sustained_burst_no_single_hour_flags_is_found_by_the_six_hour_window() -> None:
+    series = _calm(EVALUATED + 24)
+    burst = range(EVALUATED + 8, EVALUATED + 14)
+    for hour in burst:
+        series[hour] += 5  # about 3x the usual 2, for 6 hours
+    ends = [hour + 1 for hour in burst]
+    # no hour of it is a spike on its own, the 6 hours are
+    assert not any(_verdicts(series, end)[1] for end in ends)
+    assert _verdicts(series, ends[-1])[6]
+
+
+def test_a_quiet_day_with_one_noisy_hour_is_not_a_spike_at_any_scale() -> None:
+    series = _calm(EVALUATED + 24)
+    series[EVALUATED + 10] = 7  # one busy hour: 7 where 1 to 4 are usual
+    for end in range(EVALUATED + 1, EVALUATED + 24):
+        assert not any(_verdicts(series, end).values()), end
