@@ -182,6 +182,18 @@ async def test_options_decide_which_stories_alert_and_how(
         [rules] = await room.bot.say(STRICT, "/rules")
         assert "‼️ ma-es-security" in rules
 
+        # a spikes subscription has no story-alert options to show or change
+        await room.bot.say(STRICT, "/subscribe spikes @spain")
+        [spikes] = await room.bot.say(STRICT, "/options 2")
+        assert spikes.startswith("#2 spikes of") and "has no options" not in spikes
+        assert "its alerts have no options" in spikes
+        [refused] = await room.bot.say(STRICT, "/options 2 severity high")
+        assert "its alerts have no options" in refused
+        [overview] = await room.bot.say(STRICT, "/options")
+        assert "2. spikes of" in overview and "spike alerts" in overview
+        gears = room.server.sent[-1].reply_markup or {}
+        assert [b["text"] for row in gears["inline_keyboard"] for b in row] == ["⚙ 1"]
+
 
 async def test_the_options_buttons_change_the_stored_options(
     tmp_path: Path, fake_telegram: FakeTelegram, http_server: HTTPTestServer

@@ -31,7 +31,15 @@ from marsad.bot.handlers.subscribe import label
 from marsad.bot.handlers.texts import Say, say
 from marsad.bot.i18n import join, t
 from marsad.matching.rulefile import Severity
-from marsad.store.chats import AlertMode, Chat, Language, Subscription, get_chat, subscriptions
+from marsad.store.chats import (
+    AlertMode,
+    Chat,
+    Language,
+    Subscription,
+    SubscriptionKind,
+    get_chat,
+    subscriptions,
+)
 from marsad.store.tables import Source
 
 log = logging.getLogger(__name__)
@@ -141,6 +149,24 @@ def press_change(sub: Subscription, arg: str) -> bool:
     return True
 
 
+def _follows_spikes(sub: Subscription) -> bool:
+    return sub.kind == SubscriptionKind.SPIKES.value
+
+
+def _no_options(services: Services, sub: Subscription, language: Language) -> Reply:
+    """A spikes subscription has no story-alert options: say so rather than show ones that do
+    nothing."""
+    return Reply.of(
+        t(
+            language,
+            "#{number} {what} follows spikes: its alerts have no options. Quiet hours and "
+            "/silent apply to them.",
+            number=sub.number,
+            what=label(sub, language, services.matcher),
+        )
+    )
+
+
 def _shown(services: Services, sub: Subscription, language: Language) -> Reply:
     what = label(sub, language, services.matcher)
     text = options_view.details(sub, what, language)
@@ -158,10 +184,14 @@ def overview(services: Services, chat: Chat, subs: list[Subscription], language:
     if subs:
         lines.append("<b>" + t(language, "Subscriptions") + "</b>")
     for sub in subs:
-        note = options_view.summary(sub, language) or t(language, "every alert, at once")
+        if _follows_spikes(sub):
+            note = t(language, "spike alerts")
+        else:
+            note = options_view.summary(sub, language) or t(language, "every alert, at once")
         lines.append(f"{sub.number}. {label(sub, language, services.matcher)} — {note}")
     lines += ["", usage(language)]
-    return Reply.of("\n".join(lines), markup=options_view.gears(subs))
+    alerting = [sub for sub in subs if not _follows_spikes(sub)]
+    return Reply.of("\n".join(lines), markup=options_view.gears(alerting))
 
 
 async def options(services: Services, request: Request) -> Reply:
@@ -179,6 +209,8 @@ async def options(services: Services, request: Request) -> Reply:
         sub = next((row for row in subs if row.number == int(number)), None)
         if sub is None:
             return Reply.of(say(language, Say.NO_SUCH, number=int(number)))
+        if _follows_spikes(sub):
+            return _no_options(services, sub, language)
         if len(words) == 1:
             return _shown(services, sub, language)
         error = change(services, s, sub, words[1].lower(), " ".join(words[2:]), language)
@@ -256,6 +288,8 @@ async def press(
             if sub is not None:  # the id of another chat's subscription: never changed here
                 log.warning("refused options of subscription %s from chat %s", ident, chat_id)
             return say(language, Say.SUB_GONE)
+        if _follows_spikes(sub):
+            return _no_options(services, sub, language)
         if arg is None:
             return _shown(services, sub, language)
         if not press_change(sub, arg):
