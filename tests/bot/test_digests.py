@@ -115,11 +115,14 @@ def test_a_long_digest_splits_at_line_boundaries_under_the_limit(world: World) -
 
 async def test_scheduled_digests_are_queued_once_per_slot(world: World) -> None:
     with world.session() as s:
-        for chat_id, language in ((11, Language.AR), (12, Language.EN), (13, Language.AR)):
+        chats = ((11, Language.AR), (12, Language.EN), (13, Language.AR), (14, Language.EN))
+        for chat_id, language in chats:
             info = ChatInfo(chat_id, ChatType.PRIVATE, None, language)
             row, _ = register_chat(s, info, NOW - timedelta(days=3))
-            if chat_id != 13:  # 13 has no subscriptions: no digest
+            if chat_id in (11, 12):  # 13 has no subscriptions: no digest
                 add_subscription(s, row, Kind.ENTITY, "hammouchi", NOW)
+            if chat_id == 14:  # spikes only: its spike alerts are its news, no daily digest
+                add_subscription(s, row, Kind.SPIKES, "entity:hammouchi", NOW)
         s.commit()
     world.add_item("حموشي يستقبل سفير إسبانيا", ago=timedelta(hours=2))
     services = Services(world.config, world.engine, world.matcher, world.clock, AccessPolicy())

@@ -26,7 +26,15 @@ from marsad.bot.handlers.subscribe import query_error_html
 from marsad.bot.handlers.texts import Say, say
 from marsad.bot.i18n import t, tn
 from marsad.errors import RuleError
-from marsad.store.chats import DIGEST_OFF, Chat, Language, all_chats, get_chat, subscriptions
+from marsad.store.chats import (
+    DIGEST_OFF,
+    Chat,
+    Language,
+    SubscriptionKind,
+    all_chats,
+    get_chat,
+    subscriptions,
+)
 from marsad.store.delivery import OutboxKind
 from marsad.units import parse_duration
 
@@ -88,12 +96,21 @@ def when(moment: datetime, services: Services, language: Language) -> str:
 
 
 async def build_for_chat(
-    services: Services, chat_id: int, since: datetime, until: datetime
+    services: Services,
+    chat_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    scheduled: bool = False,
 ) -> digests.Digest | None:
-    """The digest of a chat's (unmuted) subscriptions; None when it has none."""
+    """The digest of a chat's (unmuted) subscriptions; None when it has none.  A ``scheduled``
+    digest counts only story subscriptions: a chat that follows nothing but spikes gets no daily
+    "nothing new" (its spike alerts are its news)."""
     with services.session() as s:
         chat = get_chat(s, chat_id)
         rows = [row for row in subscriptions(s, chat) if not row.muted] if chat else []
+        if scheduled and all(row.kind == SubscriptionKind.SPIKES.value for row in rows):
+            return None
         if chat is None or not rows:
             return None
         selectors = [digests.selector_of(services.matcher, row, chat.lang) for row in rows]
@@ -215,7 +232,9 @@ async def scheduled_digests(services: Services, after: AfterDigest | None = None
         ]
     queued = 0
     for chat_id, slot in owed:
-        built = await build_for_chat(services, chat_id, slot - digests.DEFAULT_PERIOD, now)
+        built = await build_for_chat(
+            services, chat_id, slot - digests.DEFAULT_PERIOD, now, scheduled=True
+        )
         with services.session() as s:
             chat = get_chat(s, chat_id)
             if chat is None:
