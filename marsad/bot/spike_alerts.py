@@ -76,6 +76,22 @@ def headline(spike: Spike, title: str, language: Language) -> str:
             spike.count,
             usual=usual,
         )
+    elif SpikeWindow(spike.window) is SpikeWindow.HOURS_3:
+        counted = tn(
+            language,
+            "{n} story in the last 3 hours (usually ~{usual})",
+            "{n} stories in the last 3 hours (usually ~{usual})",
+            spike.count,
+            usual=usual,
+        )
+    elif SpikeWindow(spike.window) is SpikeWindow.HOURS_6:
+        counted = tn(
+            language,
+            "{n} story in the last 6 hours (usually ~{usual})",
+            "{n} stories in the last 6 hours (usually ~{usual})",
+            spike.count,
+            usual=usual,
+        )
     else:
         counted = tn(
             language,

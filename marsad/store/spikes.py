@@ -1,4 +1,5 @@
-"""Spikes: a jump in the number of distinct stories about an entity or a rule in an hour or a day.
+"""Spikes: a jump in the number of distinct stories about an entity or a rule in a window of 1,
+3 or 6 hours or a day.
 
 One row per (target, window, start): the detector writes a spike once, with the count, the
 baseline it was compared with, the tail probability and the stories behind it; alerts, ``marsad
@@ -26,9 +27,12 @@ class SpikeTarget(StrEnum):
 
 
 class SpikeWindow(StrEnum):
-    """The length of the counted window."""
+    """The length of the counted window: windows of 1, 3 and 6 hours end at each hour (UTC), a
+    day at each midnight (in the configured time zone)."""
 
     HOUR = "hour"
+    HOURS_3 = "3h"
+    HOURS_6 = "6h"
     DAY = "day"
 
 

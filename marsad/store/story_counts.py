@@ -8,6 +8,7 @@ fills the past it reports rather than the hour it was first polled.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,38 @@ def story_counts(
         if 0 <= index < bins:
             counts[index].add(int(story))
     return [len(stories) for stories in counts]
+
+
+def story_counts_in(
+    session: Session,
+    kind: MatchKind,
+    key: str,
+    windows: Sequence[tuple[datetime, datetime]],
+) -> list[int]:
+    """Distinct stories of ``(kind, key)`` in each of ``windows`` (``[start, end)``, in any
+    order, overlapping or not), in their order: one query over the span they cover, counted
+    here (a spike check's 36 baseline windows in one read instead of 36)."""
+    if not windows:
+        return []
+    since = min(start for start, _ in windows)
+    until = max(end for _, end in windows)
+    rows = session.exec(
+        select(col(Item.published_at), _story_key())
+        .join(ItemMatch, col(ItemMatch.item_id) == col(Item.id))
+        .where(
+            ItemMatch.kind == kind.value,
+            ItemMatch.key == key,
+            col(Item.published_at) >= since,
+            col(Item.published_at) < until,
+        )
+        .order_by(col(Item.published_at))
+    ).all()
+    times = [published for published, _ in rows]
+    counts = []
+    for start, end in windows:
+        begin, stop = bisect_left(times, start), bisect_left(times, end)
+        counts.append(len({int(story) for _, story in rows[begin:stop]}))
+    return counts
 
 
 def busy_targets(

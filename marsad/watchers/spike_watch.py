@@ -1,10 +1,13 @@
 """Spike detection in the service: once an hour (and a day) has ended, which entities and rules
-had unusually many distinct stories in it.
+had unusually many distinct stories in the 1, 3 and 6 hours that end with it (the model's
+``scales``: a sustained surge piles up evidence over hours) or in the day.
 
 A watcher process checks each window once it has ended plus ``GRACE`` (for polls that report
 it late): only the targets with at least ``min_stories`` distinct stories in the window can
 spike (``busy_targets``); each is judged against its counts in the same window of past weeks
-(``trends.model``), not within the cooldown of its last spike, and recorded.  The spikes table's
+(``trends.model``, with its window length's share of the daily false-alarm budget), not within
+the cooldown of its last spike of any length (so a surge seen by the hour, then by the 3 and 6
+hours around it, is one spike), and recorded.  The spikes table's
 unique key makes several processes safe: whoever records a window first does, the others find
 it there.  A recorded spike is handed to ``on_spike`` in the same transaction (the bot queues its
 alerts there), so a spike is never stored without its alerts.
@@ -31,7 +34,7 @@ from marsad.store.engine import session as open_session
 from marsad.store.matches import MatchKind
 from marsad.store.spike_stories import earliest_publication
 from marsad.store.spikes import Spike, SpikeTarget, SpikeWindow, record_spike
-from marsad.store.story_counts import TargetCount, busy_targets, story_counts
+from marsad.store.story_counts import TargetCount, busy_targets, story_counts_in
 from marsad.trends import SpikeParams, assess, baseline_windows, cooled_down
 
 log = logging.getLogger(__name__)
@@ -42,7 +45,15 @@ CATCH_UP = timedelta(hours=24)
 """After downtime, the windows that ended this long ago at most are still checked."""
 TICK = timedelta(minutes=1)
 """How often the service looks for ended windows (no query when none has ended)."""
-LENGTHS = {SpikeWindow.HOUR: timedelta(hours=1), SpikeWindow.DAY: timedelta(days=1)}
+LENGTHS = {
+    SpikeWindow.HOUR: timedelta(hours=1),
+    SpikeWindow.HOURS_3: timedelta(hours=3),
+    SpikeWindow.HOURS_6: timedelta(hours=6),
+    SpikeWindow.DAY: timedelta(days=1),
+}
+_ORDER = {window: index for index, window in enumerate(LENGTHS)}  # shortest first
+HOURLY = (SpikeWindow.HOUR,)
+"""The hour-boundary windows ``ended_windows`` gives unless told (``windows_of`` for a model's)."""
 
 SpikeHook = Callable[[Session, Spike], object]
 """Called with each newly recorded spike, in the transaction that records it."""
@@ -50,7 +61,7 @@ SpikeHook = Callable[[Session, Spike], object]
 
 @dataclass(frozen=True)
 class Window:
-    """One counted window: an hour or a day, ``[start, end)``."""
+    """One counted window: hours or a day, ``[start, end)``."""
 
     length: SpikeWindow
     start: datetime
@@ -67,17 +78,32 @@ def params_of(config: SpikesConfig) -> SpikeParams:
     )
 
 
+def windows_of(params: SpikeParams) -> tuple[SpikeWindow, ...]:
+    """The hour-boundary windows of the model's ``scales``, shortest first."""
+    by_length = {length: window for window, length in LENGTHS.items()}
+    unknown = [length for length in params.lengths if length not in by_length]
+    if unknown:
+        raise ValueError(f"no spike window of {unknown[0]}: the windows are 1, 3 and 6 hours")
+    return tuple(by_length[length] for length in params.lengths)
+
+
 def ended_windows(
-    now: datetime, tz: tzinfo, *, grace: timedelta = GRACE, catch_up: timedelta = CATCH_UP
+    now: datetime,
+    tz: tzinfo,
+    *,
+    grace: timedelta = GRACE,
+    catch_up: timedelta = CATCH_UP,
+    hourly: tuple[SpikeWindow, ...] = HOURLY,
 ) -> list[Window]:
-    """The hours and days that ended at least ``grace`` before ``now`` and at most ``catch_up``
-    before it, oldest first (an hour before the day that ends with it)."""
+    """The windows of ``hourly`` lengths ending at each hour, and the days, that ended at least
+    ``grace`` before ``now`` and at most ``catch_up`` before it, oldest first (at one end,
+    shortest first: an hour before the 3 and 6 hours and the day that end with it)."""
     latest = now - grace
     oldest = now - catch_up
     found: list[Window] = []
     hour = latest.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     while hour > oldest:
-        found.append(Window(SpikeWindow.HOUR, hour - LENGTHS[SpikeWindow.HOUR], hour))
+        found += [Window(length, hour - LENGTHS[length], hour) for length in hourly]
         hour -= LENGTHS[SpikeWindow.HOUR]
     day = latest.astimezone(tz).date()
     while True:
@@ -87,8 +113,7 @@ def ended_windows(
         start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
         found.append(Window(SpikeWindow.DAY, start, end))
         day -= timedelta(days=1)
-    order = {SpikeWindow.HOUR: 0, SpikeWindow.DAY: 1}
-    return sorted(found, key=lambda w: (w.end, order[w.length]))
+    return sorted(found, key=lambda w: (w.end, _ORDER[w.length]))
 
 
 class SpikeDetector:
@@ -111,11 +136,14 @@ class SpikeDetector:
         self.on_spike = on_spike
         self.grace = grace
         self.catch_up = catch_up
+        self.hourly = windows_of(params)
         self.checked: set[tuple[SpikeWindow, datetime]] = set()
 
     def due(self, now: datetime) -> list[Window]:
         """The ended windows not checked yet."""
-        windows = ended_windows(now, self.tz, grace=self.grace, catch_up=self.catch_up)
+        windows = ended_windows(
+            now, self.tz, grace=self.grace, catch_up=self.catch_up, hourly=self.hourly
+        )
         return [w for w in windows if (w.length, w.start) not in self.checked]
 
     def check(self, now: datetime) -> list[Spike]:
@@ -151,7 +179,7 @@ class SpikeDetector:
             if not cooled_down(last.window_end if last else None, window.start, self.params):
                 return None
             history = _history(s, target, window, length, since or window.start, self.params)
-            verdict = assess(target.count, history, self.params)
+            verdict = assess(target.count, history, self.params, length)
             log.debug(
                 "spikes: %s %s %s from %s: %d stories, expected %.2f, p=%.2g (%s)",
                 kind.value, target.key, window.length.value, window.start.isoformat(),
@@ -213,12 +241,10 @@ def _history(
     since: datetime,
     params: SpikeParams,
 ) -> list[int]:
-    """The target's counts in the baseline windows of ``window``."""
-    kind = MatchKind(target.kind.value)
-    counts: list[int] = []
-    for start, end in baseline_windows(window.start, length, since, params):
-        counts += story_counts(session, kind, target.key, start, end, end - start)
-    return counts
+    """The target's counts in the baseline windows of ``window``: one read of its items over
+    their span, counted per window."""
+    windows = baseline_windows(window.start, length, since, params)
+    return story_counts_in(session, MatchKind(target.kind.value), target.key, windows)
 
 
 async def watch_spikes(

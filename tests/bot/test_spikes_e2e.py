@@ -176,7 +176,7 @@ async def test_marsad_spikes_lists_the_spike_with_its_stories(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     async with room(tmp_path, fake_telegram, http_server) as r:
-        r.outlet.burst(BURST[:4], SUNDAY)
+        r.outlet.burst(BURST[:5], SUNDAY)
         r.clock.now = SUNDAY + timedelta(minutes=50)
         await r.poller.poll_all()
         [spike] = await asyncio.to_thread(r.detector.check, DETECTED)
@@ -184,19 +184,21 @@ async def test_marsad_spikes_lists_the_spike_with_its_stories(
     days = (datetime.now(UTC) - SUNDAY).days + 2  # back to before the spike, whatever today is
     assert main(["spikes", "--config", config, "--since", f"{days}d"]) == 0
     out = capsys.readouterr().out.split("\n")
-    assert out[0] == (f"#{spike.id}  2026-11-22 09:00–10:00 +01  @hammouchi — عبد اللطيف حموشي")
-    assert out[1].startswith("    4 stories in the hour vs ~0.") and ", p=" in out[1]
-    stories = [line.removeprefix("    - ").split("  ") for line in out[2:6]]
-    assert {title for title, _ in stories} == set(BURST[:4])
+    assert out[0] == (
+        f"#{spike.id}  2026-11-22 09:00–10:00 +01 (hour)  @hammouchi — عبد اللطيف حموشي"
+    )
+    assert out[1].startswith("    5 stories in the hour vs ~0.") and ", p=" in out[1]
+    stories = [line.removeprefix("    - ").split("  ") for line in out[2:7]]
+    assert {title for title, _ in stories} == set(BURST[:5])
     assert all(url.startswith("https://wasit.example/") for _, url in stories)
 
     assert main(["spikes", "--config", config, "--since", f"{days}d", "--json"]) == 0
     [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert (row["target_kind"], row["target"], row["window"], row["count"]) == (
-        "entity", "hammouchi", "hour", 4,
+        "entity", "hammouchi", "hour", 5,
     )  # fmt: skip
     assert row["start"] == "2026-11-22T09:00:00+01:00" and row["title"] == "عبد اللطيف حموشي"
-    assert {story["title"] for story in row["stories"]} == set(BURST[:4])
+    assert {story["title"] for story in row["stories"]} == set(BURST[:5])
 
     assert main(["spikes", "--config", config, "--since", "1h"]) == 0
     assert capsys.readouterr().out == "no spikes in that period\n"

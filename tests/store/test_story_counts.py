@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from marsad.store.engine import session
 from marsad.store.matches import MatchKind
-from marsad.store.story_counts import busy_targets, story_counts
+from marsad.store.story_counts import busy_targets, story_counts, story_counts_in
 from tests.store.test_stories import FIRE, NOW, VISIT, VISIT_COPY, assigner, draft, ingest, setup
 
 HAMMOUCHI = frozenset({"hammouchi"})
@@ -44,3 +44,35 @@ def test_stories_are_counted_once_per_window_and_only_for_their_target(store_url
         assert [(t.key, t.count) for t in two_days] == [("chefchaouen", 1), ("hammouchi", 1)]
         assert busy_targets(s, NOW - timedelta(days=2), NOW, min_stories=2) == []
         assert busy_targets(s, NOW - timedelta(hours=4), NOW, min_stories=2) == []
+
+
+def test_counts_in_many_windows_are_read_at_once_and_match_one_window_at_a_time(
+    store_url: str,
+) -> None:
+    engine, sources = setup(store_url)
+    stories = assigner()
+    keys = {"a": HAMMOUCHI, "b": HAMMOUCHI, "c": FIRE_ONLY, "d": HAMMOUCHI}
+    ingest(engine, stories, sources["Wire"], draft("a", VISIT, 2.5), entities=keys)
+    ingest(engine, stories, sources["Daily"], draft("b", VISIT_COPY, 2.4), entities=keys)
+    ingest(engine, stories, sources["Daily"], draft("c", FIRE, 2.5), entities=keys)
+    ingest(engine, stories, sources["Weekly"], draft("d", VISIT, 26), entities=keys)
+    hour = timedelta(hours=1)
+    # out of order, overlapping, an empty one, a 6 h one and a day one
+    windows = [
+        (NOW - 3 * hour, NOW - 2 * hour),
+        (NOW - 27 * hour, NOW - 21 * hour),
+        (NOW - 4 * hour, NOW - 3 * hour),
+        (NOW - 6 * hour, NOW),
+        (NOW - 30 * hour, NOW - 26 * hour),
+        (NOW - 48 * hour, NOW),
+    ]
+    with session(engine) as s:
+        counts = story_counts_in(s, MatchKind.ENTITY, "hammouchi", windows)
+        one_by_one = [
+            story_counts(s, MatchKind.ENTITY, "hammouchi", start, end, end - start)[0]
+            for start, end in windows
+        ]
+        assert counts == one_by_one == [1, 1, 0, 1, 0, 1]
+        assert story_counts_in(s, MatchKind.ENTITY, "chefchaouen", windows) == [1, 0, 0, 1, 0, 1]
+        assert story_counts_in(s, MatchKind.RULE, "hammouchi", windows) == [0] * 6
+        assert story_counts_in(s, MatchKind.ENTITY, "hammouchi", []) == []

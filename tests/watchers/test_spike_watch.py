@@ -193,7 +193,7 @@ async def test_two_detectors_on_one_store_record_one_spike(
 ) -> None:
     url = str(request.getfixturevalue("postgres_url")) if database == "postgresql" else ""
     async with desk(tmp_path, http_server, url) as d:
-        d.outlet.burst(BURST[:4], SUNDAY)
+        d.outlet.burst(BURST[:5], SUNDAY)
         await d.poll_at(SUNDAY + timedelta(minutes=50))
         handed: list[int] = []
         watches = [detector(open_store(d.config.database.url), handed) for _ in range(2)]
@@ -209,7 +209,25 @@ async def test_two_detectors_on_one_store_record_one_spike(
             watch.engine.dispose()
         assert sorted(len(found) for found in results) == [0, 1]
         [spike] = d.spikes()
-        assert spike.count == 4 and handed == [spike.id]
+        assert spike.count == 5 and handed == [spike.id]
+
+
+async def test_a_surge_no_hour_shows_is_one_spike_of_its_three_hours(
+    tmp_path: Path, http_server: HTTPTestServer
+) -> None:
+    async with desk(tmp_path, http_server) as d:
+        for hour in range(3):  # two stories an hour for three hours: no hour reaches three
+            d.outlet.burst(BURST[2 * hour : 2 * hour + 2], SUNDAY + timedelta(hours=hour))
+        await d.poll_at(SUNDAY + timedelta(hours=2, minutes=50))
+        handed: list[int] = []
+        watch = detector(d.engine, handed)
+        [spike] = watch.check(SUNDAY + timedelta(hours=3, minutes=10))
+        assert (spike.window, spike.count) == ("3h", 6)
+        assert (spike.window_start, spike.window_end) == (SUNDAY, SUNDAY + timedelta(hours=3))
+        assert titles_of(d.engine, spike) == set(BURST[:6])
+        # the 6 hours and the day around it hold the same surge: no second spike
+        assert watch.check(SUNDAY + timedelta(hours=30)) == []
+        assert [s.window for s in d.spikes()] == ["3h"] and handed == [spike.id]
 
 
 def _thread(watch: SpikeDetector, at: datetime, results: list[list[Spike]]) -> threading.Thread:
@@ -223,7 +241,7 @@ async def test_the_service_ticker_checks_each_window_once_it_has_ended(
     tmp_path: Path, http_server: HTTPTestServer
 ) -> None:
     async with desk(tmp_path, http_server) as d:
-        d.outlet.burst(BURST[:4], SUNDAY)
+        d.outlet.burst(BURST[:5], SUNDAY)
         await d.poll_at(SUNDAY + timedelta(minutes=50))
         handed: list[int] = []
         watch = detector(d.engine, handed)

@@ -14,14 +14,15 @@ from marsad.store.spike_stories import SpikeStory, spike_stories
 from marsad.store.spikes import Spike, SpikeTarget, SpikeWindow, spikes_between
 from marsad.units import parse_duration
 
-HELP = "list past spikes: entities and rules whose stories jumped in an hour or a day"
+HELP = "list past spikes: entities and rules whose stories jumped in 1, 3 or 6 hours or a day"
 DESCRIPTION = """\
 List the spikes found in the last period (--since, default 7d), newest first: when (the window,
 in the configured time zone), what spiked (an @entity or a rule, with its title), the window
-(an hour or a day), the number of distinct stories against the usual number for that time (the
-baseline), the tail probability p of so many under the usual coverage, and the stories behind
-it, with their links. Spikes are found by `marsad run` (its watcher role), each hour and day
-once it has ended; [spikes] in the configuration sets the thresholds (docs/spikes.md).
+(an hour, 3 or 6 hours, or a day), the number of distinct stories against the usual number
+for that time (the baseline), the tail probability p of so many under the usual coverage, and
+the stories behind it, with their links. Spikes are found by `marsad run` (its watcher role),
+for the 1, 3 and 6 hours ending at each hour and for each day, once they have ended;
+[spikes] in the configuration sets the thresholds (docs/spikes.md).
 
 Examples:
   marsad spikes
@@ -71,12 +72,22 @@ def target_text(spike: Spike) -> str:
     return f"rule {spike.target}"
 
 
+SPANS = {
+    SpikeWindow.HOUR.value: "hour",
+    SpikeWindow.HOURS_3.value: "3 hours",
+    SpikeWindow.HOURS_6.value: "6 hours",
+    SpikeWindow.DAY.value: "day",
+}
+"""What a window is called in ``N stories in the …``."""
+
+
 def window_text(spike: Spike, tz: tzinfo) -> str:
-    """``2026-11-22 10:00–11:00 +01`` for an hour, ``2026-11-22 (day, +01)`` for a day."""
+    """``2026-11-22 10:00–11:00 +01 (hour)`` for 1, 3 or 6 hours (``3h``, ``6h``),
+    ``2026-11-22 (day, +01)`` for a day."""
     start, end = spike.window_start.astimezone(tz), spike.window_end.astimezone(tz)
     if spike.window == SpikeWindow.DAY.value:
         return f"{start:%Y-%m-%d} (day, {start:%Z})"
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} {end:%Z}"
+    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} {end:%Z} ({spike.window})"
 
 
 def spike_json(
@@ -123,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
         named = f"{target_text(spike)} — {title}" if title else target_text(spike)
         print(f"#{spike.id}  {window_text(spike, tz)}  {named}")
         print(
-            f"    {spike.count} stories in the {spike.window} vs ~{spike.baseline:.1f} usual, "
+            f"    {spike.count} stories in the {SPANS.get(spike.window, spike.window)} "
+            f"vs ~{spike.baseline:.1f} usual, "
             f"p={spike.p_value:.1e}"
         )
         for story in stories:
