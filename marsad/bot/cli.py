@@ -22,7 +22,7 @@ COMMANDS: dict[str, str] = {
     "digest": "print the digest for a period on the console",
     "stories": "list recent stories with their outlet counts and titles",
     "trend": "write a chart of stories per day of an entity, a rule or a query to a PNG file",
-    "spikes": "list past spikes: entities and rules whose stories jumped in an hour or a day",
+    "spikes": "list past spikes: entities and rules whose stories jumped well above the usual",
     "sources": "list the sources and their state; disable, enable; import and export OPML",
     "demo": "run the whole pipeline offline on bundled sample feeds",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from marsad.bot.delivery.outbox import enqueue, enqueue_edit, migrate_chat, queue_depth
 from marsad.bot.delivery.sender import Claimed, Sender, make_bot
@@ -64,7 +64,7 @@ def test_queue_queries_on_both_databases(store_url: str) -> None:
     assert later is not None and later.chat_id == -1005 and again is None
     assert (depth.pending, depth.sending, depth.failed, depth.paused_chats) == (3, 0, 0, 0)
     with Session(engine) as s:
-        assert {r.chat_id for r in s.query(OutboxRow).all()} == {-1005}
+        assert {r.chat_id for r in s.exec(select(OutboxRow)).all()} == {-1005}
 
 
 async def test_the_sender_on_both_databases(store_url: str, fake_telegram: FakeTelegram) -> None:

@@ -146,9 +146,11 @@ async def subscribe_spikes(services: Services, request: Request) -> Reply:
         say(language, Say.SUBSCRIBED, number=row.number, what=what),
         tn(
             language,
-            "An alert comes when its distinct stories in an hour or a day jump well above the "
+            "An alert comes when its distinct stories in an hour, 3 or 6 hours, or a day jump "
+            "well above the "
             "usual: at least {n} story and {ratio}× the usual.",
-            "An alert comes when its distinct stories in an hour or a day jump well above the "
+            "An alert comes when its distinct stories in an hour, 3 or 6 hours, or a day jump "
+            "well above the "
             "usual: at least {n} stories and {ratio}× the usual.",
             spikes.min_stories,
             ratio=number(language, spikes.min_ratio),
