@@ -179,10 +179,14 @@ async def test_a_busy_daily_digest_is_followed_by_its_chart_once(
         world.add_item(f"إسبانيا: خبر رقم {n}", ago=timedelta(hours=n + 1))
     world.add_item("حموشي يستقبل وفدا", ago=timedelta(hours=2))
     async for bot in start_bot(fake_telegram, world):  # its digest job ticks a second after
+
+        def queued() -> list[int]:
+            with world.session() as s:
+                return sorted(r.chat_id for r in s.exec(select(OutboxRow)).all())
+
+        # the tick queues 44's digest and sends its chart, then goes on to 45's digest
         await until(lambda: any(f.method == "sendPhoto" for f in fake_telegram.files), 30)
-        with world.session() as s:
-            queued = sorted(r.chat_id for r in s.exec(select(OutboxRow)).all())
-        assert queued == [44, 45]  # both digests are in the outbox
+        await until(lambda: queued() == [44, 45], 30)  # both digests are in the outbox
         await _digest_tick(CallbackContext(bot.app))  # the next tick: nothing owed, no chart
         photos = [f for f in bot.server.files if f.method == "sendPhoto"]
         assert [f.chat_id for f in photos] == [44]

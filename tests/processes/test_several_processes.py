@@ -263,19 +263,26 @@ def test_a_watcher_killed_mid_poll_has_its_sources_polled_again_within_one_lease
     feeds = Feeds(http_server, tuple(f"slow{n}" for n in range(6)))
     config = config_text(postgres_url, feeds, fake_telegram)
     with Cluster(tmp_path, config, token=fake_telegram.token) as cluster:
-        victim, survivor = cluster.start("watcher"), cluster.start("watcher")
-        ids = worker_ids(db, [victim, survivor])
+        watchers = [cluster.start("watcher"), cluster.start("watcher")]
+        ids = worker_ids(db, watchers)
         wait_first_polls(db, feeds)
 
         # Every answer now takes 2.5 s: a watcher holds the lease of each source it is polling.
         feeds.delay = 2.5
         entries = publish_news(feeds, feeds.names)
 
-        def victim_mid_poll() -> bool:
-            held = [s for s in db.sources().values() if s.lease_owner == ids[victim.name]]
-            return bool(held) and http_server.in_flight > 0
+        # The victim is a watcher caught mid-poll (either may have claimed every due source).
+        caught: list[int] = []
 
-        wait_until(victim_mid_poll, 30, "the first watcher is in the middle of a poll")
+        def mid_poll() -> bool:
+            owners = {s.lease_owner for s in db.sources().values() if s.lease_owner}
+            busy = [i for i, node in enumerate(watchers) if ids[node.name] in owners]
+            if busy and http_server.in_flight > 0:
+                caught.append(busy[0])
+            return bool(caught)
+
+        wait_until(mid_poll, 30, "a watcher is in the middle of a poll")
+        victim, survivor = watchers[caught[0]], watchers[1 - caught[0]]
         victim.kill()
         killed_at = db.now()
         held = {
