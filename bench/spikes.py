@@ -58,7 +58,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from marsad.trends import DEFAULT_PARAMS, SpikeParams, assess, baseline_windows, cooled_down
+from marsad.trends import (
+    DEFAULT_PARAMS,
+    Cell,
+    SpikeParams,
+    assess,
+    baseline_windows,
+    cells_of,
+    cooled_down,
+)
 from marsad.trends.negbin import upper_tail
 
 HOUR = timedelta(hours=1)
@@ -154,23 +162,33 @@ def bursts(rng: random.Random, series: Series, first_hour: int) -> list[tuple[in
     return found
 
 
-# (count, baseline counts, the true mean and variance of the window without a burst, window
-# length) → spike?
-Detector = Callable[[int, Sequence[int], float, float, timedelta], bool]
+# (count, baseline counts, their cells (weekday and hour offsets, or None: one flat level), the
+# true mean and variance of the window without a burst, window length) → spike?
+Detector = Callable[[int, Sequence[int], Sequence[Cell] | None, float, float, timedelta], bool]
 
 
 def nb_detector(params: SpikeParams) -> Detector:
     def spike(
-        count: int, history: Sequence[int], _mean: float, _variance: float, length: timedelta
+        count: int,
+        history: Sequence[int],
+        cells: Sequence[Cell] | None,
+        _mean: float,
+        _variance: float,
+        length: timedelta,
     ) -> bool:
-        return assess(count, history, params, length).spike
+        return assess(count, history, params, length, cells).spike
 
     return spike
 
 
 def z_detector(params: SpikeParams) -> Detector:
     def spike(
-        count: int, history: Sequence[int], _mean: float, _variance: float, _length: timedelta
+        count: int,
+        history: Sequence[int],
+        _cells: Sequence[Cell] | None,
+        _mean: float,
+        _variance: float,
+        _length: timedelta,
     ) -> bool:
         mean = max(statistics.fmean(history) if history else 0.0, Z_MEAN_FLOOR)
         return (count - mean) / math.sqrt(mean) > Z_THRESHOLD
@@ -183,7 +201,12 @@ def oracle_detector(params: SpikeParams) -> Detector:
     negative binomial of that mean and variance): the best any fit of the history could do."""
 
     def spike(
-        count: int, _history: Sequence[int], mean: float, variance: float, length: timedelta
+        count: int,
+        _history: Sequence[int],
+        _cells: Sequence[Cell] | None,
+        mean: float,
+        variance: float,
+        length: timedelta,
     ) -> bool:
         if count < params.min_ratio * max(mean, params.expected_floor):
             return False
@@ -201,14 +224,18 @@ class Baselines:
         self.lengths = [length // HOUR for length in params.lengths]
         # (length in hours, the window's end hour) → the baseline windows' start hours
         self.windows: dict[tuple[int, int], list[int]] = {}
+        # and their (weekday, hour) offsets from the assessed window
+        self.cells: dict[tuple[int, int], list[Cell]] = {}
         for end in range(WARMUP_WEEKS * WEEK_HOURS + 1, hours + 1):
             for length in self.lengths:
                 start = ORIGIN + (end - length) * HOUR
                 windows = baseline_windows(start, length * HOUR, since, params)
                 self.windows[(length, end)] = [(begin - ORIGIN) // HOUR for begin, _ in windows]
+                self.cells[(length, end)] = cells_of(start, windows)
         for end in range(WARMUP_WEEKS * WEEK_HOURS + 24, hours + 1, 24):
             windows = baseline_windows(ORIGIN + (end - 24) * HOUR, DAY, since, params)
             self.windows[(24, end)] = [(begin - ORIGIN) // HOUR for begin, _ in windows]
+            self.cells[(24, end)] = cells_of(ORIGIN + (end - 24) * HOUR, windows)
 
 
 @dataclass(frozen=True)
@@ -254,7 +281,8 @@ def run(
             history = [int(total[b + length] - total[b]) for b in baselines.windows[(length, end)]]
             mean = means[end] - means[start]
             variance = variances[end] - variances[start]
-            if detector(count, history, mean, variance, length * HOUR):
+            cells = baselines.cells[(length, end)]
+            if detector(count, history, cells, mean, variance, length * HOUR):
                 alarms.append(Alarm(start, end))
                 last_end = ORIGIN + end * HOUR
     return alarms
@@ -361,6 +389,8 @@ def main(argv: list[str] | None = None) -> None:
         parsed: Any = (
             tuple(int(part) for part in value.split(","))
             if isinstance(current, tuple)
+            else value.lower() in ("1", "true", "yes")
+            if isinstance(current, bool)
             else type(current)(value)
         )
         params = replace(params, **{name: parsed})

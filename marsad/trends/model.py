@@ -29,15 +29,17 @@ from enum import StrEnum
 
 from marsad.trends.negbin import upper_tail
 from marsad.trends.params import DEFAULT_PARAMS, HOUR, SpikeParams
-from marsad.trends.windows import baseline_windows
+from marsad.trends.windows import Cell, baseline_windows, cells_of
 
 __all__ = [
+    "Cell",
     "Fit",
     "Reason",
     "SpikeParams",
     "Verdict",
     "assess",
     "baseline_windows",
+    "cells_of",
     "cooled_down",
     "fit",
 ]
@@ -76,24 +78,83 @@ class Fit:
 
 
 def fit(
-    history: Sequence[int], params: SpikeParams = DEFAULT_PARAMS, length: timedelta = HOUR
+    history: Sequence[int],
+    params: SpikeParams = DEFAULT_PARAMS,
+    length: timedelta = HOUR,
+    cells: Sequence[Cell] | None = None,
 ) -> Fit:
     """The negative binomial the next window's count of ``length`` is judged against; the
     dispersion floor is an hour's, so a window of ``h`` hours (the sum of ``h`` hours' counts)
-    has ``dispersion_floor / h`` (at least a day's: ``/ 24``)."""
+    has ``dispersion_floor / h`` (at least a day's: ``/ 24``).  With ``cells`` (each history
+    window's weekday and hour offset from the judged window, :func:`cells_of`), the mean is
+    the level of all windows times a weekday and an hour-of-day factor (see the module)."""
     if any(count < 0 for count in history):
         raise ValueError("a history of story counts cannot hold a negative count")
+    if cells is not None and len(cells) != len(history):
+        raise ValueError("cells must name one (weekday, hour) offset per history window")
     windows = len(history)
     total = sum(history)
     floor = params.dispersion_floor / min(max(length / HOUR, 1.0), 24.0)
-    mean = (total + params.prior_stories) / (windows + params.prior_windows)
+    level = (total + params.prior_stories) / (windows + params.prior_windows)
+    seasonal = cells is not None and params.seasonal
+    factor, extra = _seasonal(history, cells, params) if cells and seasonal else (1.0, 0.0)
+    mean = level * factor
     if windows >= 2:
-        observed = sum(count * count for count in history) - total * total / windows
-        spread = max(observed / (windows - 1), mean)
+        observed = (
+            _within(history, cells) if cells and seasonal else _scatter(history) / (windows - 1)
+        )
+        spread = max(observed, level)
+        # the spread's overdispersion (spread - level) / level², at the judged window's mean
+        spread = mean + (spread - level) / (level * level) * mean * mean
     else:
         spread = mean
-    variance = spread + floor * mean * mean + spread / (windows + params.prior_windows)
+    uncertainty = spread / (windows + params.prior_windows) + extra * mean * mean
+    variance = max(spread, mean) + floor * mean * mean + uncertainty
     return Fit(mean=mean, size=mean * mean / (variance - mean))
+
+
+def _scatter(counts: Sequence[int]) -> float:
+    """The sum of squared deviations of ``counts`` from their mean."""
+    total = sum(counts)
+    return sum(count * count for count in counts) - total * total / len(counts) if counts else 0.0
+
+
+def _within(history: Sequence[int], cells: Sequence[Cell]) -> float:
+    """The variance of the history within its cells (the same weekday and hour in different
+    weeks), pooled: the spread the weekly and daily rhythm leaves; the plain variance when no
+    cell has two windows."""
+    groups: dict[Cell, list[int]] = {}
+    for count, cell in zip(history, cells, strict=True):
+        groups.setdefault(cell, []).append(count)
+    freedom = len(history) - len(groups)
+    if freedom < 2:
+        return _scatter(history) / (len(history) - 1)
+    return sum(_scatter(counts) for counts in groups.values()) / freedom
+
+
+def _seasonal(
+    history: Sequence[int], cells: Sequence[Cell], params: SpikeParams
+) -> tuple[float, float]:
+    """The judged window's weekday factor times its hour factor (each the mean of the history
+    windows on its weekday, or at its hour, over the mean of all, shrunk toward 1 by
+    ``factor_prior_windows`` windows of the overall mean), and the relative variance those
+    estimates add."""
+    total = sum(history)
+    if total == 0:
+        return 1.0, 0.0
+    overall = total / len(history)
+    # the prior: factor_prior_windows windows of the overall mean, at least factor_prior_stories
+    weight = max(params.factor_prior_windows * overall, params.factor_prior_stories)
+    factor = 1.0
+    extra = 0.0
+    for axis in (0, 1):
+        same = [count for count, cell in zip(history, cells, strict=True) if cell[axis] == 0]
+        if len(same) == len(history):
+            continue
+        stories = sum(same) + weight
+        factor *= stories / (len(same) * overall + weight)
+        extra += 1.0 / stories
+    return factor, extra
 
 
 def assess(
@@ -101,12 +162,13 @@ def assess(
     history: Sequence[int],
     params: SpikeParams = DEFAULT_PARAMS,
     length: timedelta = HOUR,
+    cells: Sequence[Cell] | None = None,
 ) -> Verdict:
     """Is ``count`` distinct stories in a window of ``length`` a spike, given the counts of its
     baseline windows (``history``, in any order)?"""
     if count < 0:
         raise ValueError(f"a story count cannot be negative, not {count}")
-    model = fit(history, params, length)
+    model = fit(history, params, length, cells)
     p_value = upper_tail(count, model.mean, model.size)
     if count < params.min_stories:
         reason = Reason.FEW_STORIES

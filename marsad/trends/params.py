@@ -32,6 +32,13 @@ class SpikeParams:
     prior_stories: float = 0.5
     prior_windows: float = 1.0
     dispersion_floor: float = 0.05
+    # Fit the judged window's weekday and hour-of-day factors from the history's cells (off
+    # until the service's spike fixtures are updated: measured with dispersion_floor=0.06)
+    seasonal: bool = False
+    # the weekday and hour factors shrink toward 1 by this many windows of the overall mean,
+    # worth at least factor_prior_stories stories (a sparse target's factors stay near 1)
+    factor_prior_windows: float = 12.0
+    factor_prior_stories: float = 4.0
     expected_floor: float = 1.0  # the ratio is taken against at least this many stories
 
     def __post_init__(self) -> None:

@@ -27,6 +27,7 @@ daylight-saving jumps: a week is always 168 hours.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from marsad.trends.params import DEFAULT_PARAMS, SpikeParams
@@ -79,3 +80,18 @@ def baseline_windows(
         back = min((start - history_since) // length, DAY // length)
         starts.update(start - step * length for step in range(1, back + 1))
     return [(begin, begin + length) for begin in sorted(starts)]
+
+
+# A history window's place relative to the judged window: (weekday offset, hour offset), each
+# 0 when it is the same (weekday offsets -3..3, hour offsets -11..12).
+Cell = tuple[int, int]
+
+
+def cells_of(start: datetime, windows: Sequence[tuple[datetime, datetime]]) -> list[Cell]:
+    """Each baseline window's weekday and hour-of-day offset from the window at ``start``."""
+    found: list[Cell] = []
+    for begin, _ in windows:
+        hours = (begin - start) // _STEP
+        days, hour = divmod(hours + 12, 24)
+        found.append(((days + 3) % 7 - 3, hour - 12))
+    return found

@@ -35,7 +35,7 @@ from marsad.store.matches import MatchKind
 from marsad.store.spike_stories import earliest_publication
 from marsad.store.spikes import Spike, SpikeTarget, SpikeWindow, record_spike
 from marsad.store.story_counts import TargetCount, busy_targets, story_counts_in
-from marsad.trends import SpikeParams, assess, baseline_windows, cooled_down
+from marsad.trends import Cell, SpikeParams, assess, baseline_windows, cells_of, cooled_down
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +178,8 @@ class SpikeDetector:
             last = _last_before(s, kind, target.key, window.end)
             if not cooled_down(last.window_end if last else None, window.start, self.params):
                 return None
-            history = _history(s, target, window, length, since or window.start, self.params)
-            verdict = assess(target.count, history, self.params, length)
+            history, cells = _history(s, target, window, length, since or window.start, self.params)
+            verdict = assess(target.count, history, self.params, length, cells)
             log.debug(
                 "spikes: %s %s %s from %s: %d stories, expected %.2f, p=%.2g (%s)",
                 kind.value, target.key, window.length.value, window.start.isoformat(),
@@ -240,11 +240,12 @@ def _history(
     length: timedelta,
     since: datetime,
     params: SpikeParams,
-) -> list[int]:
-    """The target's counts in the baseline windows of ``window``: one read of its items over
-    their span, counted per window."""
+) -> tuple[list[int], list[Cell]]:
+    """The target's counts in the baseline windows of ``window`` (one read of its items over
+    their span, counted per window) and each window's weekday and hour offset from it."""
     windows = baseline_windows(window.start, length, since, params)
-    return story_counts_in(session, MatchKind(target.kind.value), target.key, windows)
+    counts = story_counts_in(session, MatchKind(target.kind.value), target.key, windows)
+    return counts, cells_of(window.start, windows)
 
 
 async def watch_spikes(
