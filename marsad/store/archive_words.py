@@ -32,8 +32,10 @@ _PROBE = (
     "أإآٱ ؤئ ى ة ھ ک گ ڭ ڤ پ چ ژ ـ ۥ َُِّْ ٠١٢٣٤٥٦٧٨٩ ۰۱۲ ﻻ ﷲ ﷺ é ß Ǆ ｆｕｌｌ \u200b\u200f"
     " والمغرب وبالعاصمة للرباط Straße MAROC 2030م"
 )
-_VARIANTS: dict[str, tuple[str, ...]] = {}
-_VARIANTS_LIMIT = 300_000
+_BY_SIZE = tuple(
+    frozenset(prefix for prefix in _PREFIXES if len(prefix) == size) for size in range(_LONGEST + 1)
+)
+_STARTS = frozenset(prefix[0] for prefix in _PREFIXES)
 
 
 def scheme() -> str:
@@ -46,31 +48,33 @@ def scheme() -> str:
 
 def variants(token: str) -> tuple[str, ...]:
     """The token, and what remains of it after each run of proclitics it starts with."""
-    found = _VARIANTS.get(token)
-    if found is None:
-        cuts = [
-            token[size:]
-            for size in range(1, min(_LONGEST, len(token) - 1) + 1)
-            if token[:size] in _PREFIXES
-        ]
-        found = tuple(word[:MAX_WORD] for word in (token, *cuts))
-        if len(_VARIANTS) >= _VARIANTS_LIMIT:
-            _VARIANTS.clear()
-        _VARIANTS[token] = found
-    return found
+    cuts = [
+        token[size : size + MAX_WORD]
+        for size in range(1, min(_LONGEST, len(token) - 1) + 1)
+        if token[:size] in _BY_SIZE[size]
+    ]
+    return (token[:MAX_WORD], *cuts)
 
 
 def item_words(fields: Iterable[str]) -> list[str]:
     """The distinct index words of an item's fields (title, summary, text), or ``[UNINDEXED]``
-    when there are too many to keep.  In no particular order."""
+    when there are too many to keep.  In no particular order.
+
+    No cache of tokens: one pass per proclitic length over the item's distinct tokens costs
+    less than a lookup per token did, and a cache of the stream's tokens held ~24 MB."""
     tokens: set[str] = set()
     for value in fields:
         if value:
             tokens.update(Scanned(value).joined.split())
-    words: set[str] = set()
-    known = _VARIANTS.get
-    for token in tokens:
-        words.update(known(token) or variants(token))
+    words = {token[:MAX_WORD] for token in tokens}
+    clitic = [token for token in tokens if token[0] in _STARTS]
+    for size in range(1, _LONGEST + 1):
+        prefixes = _BY_SIZE[size]
+        words.update(
+            token[size : size + MAX_WORD]
+            for token in clitic
+            if len(token) > size and token[:size] in prefixes
+        )
     if len(" ".join(words).encode("utf-8")) > MAX_ITEM_BYTES:
         return [UNINDEXED]
     return list(words)
