@@ -8,6 +8,7 @@ parameters, fragments, letter case of the host or which of guid/link a feed offe
 from __future__ import annotations
 
 import hashlib
+import html
 import ipaddress
 import re
 from datetime import UTC, datetime, timedelta
@@ -204,7 +205,6 @@ _MARKUP = re.compile(
     r"<[a-zA-Z!/?]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"[^\S\n]+")
 
 
 class _TextCollector(HTMLParser):
@@ -244,7 +244,59 @@ class _TextCollector(HTMLParser):
             self.handle_data(data[len("CDATA[") :])
 
 
+_TAG = re.compile(
+    r"<(?:/(?P<end>[a-zA-Z][a-zA-Z0-9]*)\s*"
+    r"|(?P<start>[a-zA-Z][a-zA-Z0-9]*)"
+    r"(?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*"
+    r"\s*(?P<close>/?))>"
+)
+"""A plain start or end tag: the only markup the fast strip reads."""
+
+
+def _strip_plain(value: str) -> str | None:
+    """``_strip_once`` for markup made only of plain tags (no comments, CDATA, scripts or
+    stray ``<``), as nearly every feed's article is: one regular expression instead of
+    html.parser, ~6x cheaper, the same text. None: anything else, for the real parser."""
+    parts: list[str] = []
+    add = parts.append
+    position = 0
+    for tag in _TAG.finditer(value):
+        data = value[position : tag.start()]
+        if data:
+            if "<" in data:
+                return None
+            add(html.unescape(data) if "&" in data else data)
+        position = tag.end()
+        end = tag["end"]
+        if end is not None:
+            name = end.lower()
+            if name in _BLOCK_TAGS:
+                add("\n")
+            elif name in ("td", "th"):
+                add(" ")
+            elif name in _INVISIBLE_TAGS:
+                return None
+            continue
+        name = tag["start"].lower()
+        if name in _INVISIBLE_TAGS:
+            return None
+        if name in _BLOCK_TAGS:
+            add("\n")
+        elif not tag["close"] and name in ("td", "th", "img"):
+            add(" ")
+    data = value[position:]
+    if "<" in data:
+        return None
+    add(html.unescape(data) if "&" in data else data)
+    return "".join(parts)
+
+
 def _strip_once(value: str) -> str:
+    plain = _strip_plain(value)
+    return plain if plain is not None else _strip_parsed(value)
+
+
+def _strip_parsed(value: str) -> str:
     parser = _TextCollector()
     parser.feed(value)
     parser.close()
@@ -265,7 +317,8 @@ def clean_text(value: str) -> str:
             break
         text = _strip_once(text)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    # str.split() splits on what the regular expression's \s matches (newlines are gone).
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 

@@ -239,3 +239,24 @@ def test_untitled_items_get_a_headline_from_their_text(summary: str, title: str)
     item = make_item(Entry("g-7", None, "", summary, "", None), FEED, FETCHED)
     assert item.title == title
     assert item.key == "guid:example-news.ma/g-7"
+
+
+_MARKUP_PIECES = [
+    "<p>", "</p>", "<br>", "<br/>", "<br />", "<BR>", "<img src='a.png'/>", "<img src=a.png>",
+    "<td>", "</td>", "<th class=x>", '<a href="x>y">', "</a>", "<a href=foo/>", "<div\nclass='c'>",
+    "</div >", "<script>x<y</script>", "<style>", "</style>", "<noscript>", "</iframe>", "<li>",
+    "&amp;", "&lt;p&gt;", "&amp;amp;", "&#1575;", "&#x627;", "&nbsp;", "&amp", "&", "<", ">",
+    "<!-- c -->", "<![CDATA[x]]>", "<o:p>", "<p/ >", "</H1>", '<a title="x"title=\'y\'>',
+    "<input disabled>", "<p class=>", "</>", "< p>", "\u00a0", "\u2028", "\t", "\x85", "\r\n",
+    "كلمة", "word", " ",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_MARKUP_PIECES), max_size=14))
+def test_plain_tag_fast_path_reads_markup_as_html_parser_does(pieces: list[str]) -> None:
+    """The regular-expression strip of plain tags gives html.parser's text, or declines."""
+    from marsad.watchers.items import _strip_parsed, _strip_plain
+
+    markup = "".join(pieces)
+    fast = _strip_plain(markup)
+    assert fast is None or fast == _strip_parsed(markup)
