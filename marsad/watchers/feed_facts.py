@@ -312,6 +312,8 @@ _CP1252 = {
     if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
 
+_C1 = re.compile("[\x80-\x9f]")
+
 
 def as_feedparser_text(value: str) -> str:
     """An element's text as feedparser hands it over: UTF-8 that was read as Latin-1 repaired
@@ -320,4 +322,6 @@ def as_feedparser_text(value: str) -> str:
         return value
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
-    return value.translate(_CP1252)
+    # translate() with a dict looks up every character: only pay for it when a C1 control is
+    # there (rare; ~0.4 ms per feed of Arabic articles otherwise).
+    return value.translate(_CP1252) if _C1.search(value) else value
