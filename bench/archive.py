@@ -182,15 +182,21 @@ def search_page(engine: Engine, matcher: Matcher, query: str) -> tuple[float, fl
     return time.perf_counter() - wall, time.process_time() - cpu, len(candidates), found.checked
 
 
-def searches(sizes: list[int], kind: str, articles: list[dict[str, str]], matcher: Matcher) -> None:
+def searches(
+    sizes: list[int],
+    kind: str,
+    articles: list[dict[str, str]],
+    matcher: Matcher,
+    keep: Path | None = None,
+) -> None:
     """The ``--search`` table."""
     print(f"| items in the week ({kind}) | query | /search page 1: wall s / CPU s "
           "| candidate stories | stories checked | peak RSS MB |")  # fmt: skip
     print("|---|---|---|---|---|---|")
     for size in sizes:
-        with database(kind) as url:
+        with database(kind, keep, size) as url:
             engine = open_store(url)
-            fill(engine, size, articles, matcher)
+            filled(engine, size, articles, matcher)
             for query in QUERIES:
                 wall, cpu, candidates, checked = search_page(engine, matcher, query)
                 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -263,7 +269,12 @@ def ingest_cost(kind: str, articles: list[dict[str, str]]) -> str:
 
 
 @contextmanager
-def database(kind: str) -> Iterator[str]:
+def database(kind: str, keep: Path | None = None, size: int = 0) -> Iterator[str]:
+    """A store to fill: a fresh one (dropped afterwards), or with ``keep`` one kept between runs
+    (``keep/archive-SIZE.db``, or the PostgreSQL database ``marsad_bench_keep_SIZE``)."""
+    if keep is not None:
+        yield _kept(kind, keep, size)
+        return
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="marsad-bench-archive-") as folder:
             yield f"sqlite:///{folder}/bench.db"
@@ -280,6 +291,37 @@ def database(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _kept(kind: str, keep: Path, size: int) -> str:
+    if kind == "sqlite":
+        keep.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{keep}/archive-{size}.db"
+    name = f"marsad_bench_keep_{size}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).scalar()
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def filled(engine: Engine, size: int, articles: list[dict[str, str]], matcher: Matcher) -> str:
+    """Fill the store unless it holds ``size`` items already (a kept store less than a day old:
+    its items stay within the queries' 8 days); a note on what was done."""
+    with session(engine) as s:
+        held = s.exec(select(func.count()).select_from(Item)).one()
+        newest = s.exec(select(func.max(Item.published_at))).one()
+    if held == size and newest is not None:
+        age = NOW - (newest if newest.tzinfo else newest.replace(tzinfo=UTC))
+        if age < timedelta(days=1):
+            return f"{size:,}: kept store reused (filled {age.total_seconds() / 3600:.1f} h ago)"
+    if held:
+        raise SystemExit(f"the kept store holds {held} items (or is a day old): remove it")
+    return f"{size:,}: fill {fill(engine, size, articles, matcher):.0f} CPU s"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[15_000, 50_000, 150_000])
@@ -288,6 +330,9 @@ def main() -> int:
     parser.add_argument("--reindex", action="store_true")
     parser.add_argument("--ingest", action="store_true")
     parser.add_argument("--search", action="store_true")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                        help="keep filled stores between runs (SQLite files in DIR; PostgreSQL "
+                        "databases marsad_bench_keep_SIZE) and reuse them for a day")  # fmt: skip
     args = parser.parse_args()
     articles = corpus()
     if args.ingest:
@@ -295,7 +340,7 @@ def main() -> int:
         return 0
     matcher = Matcher.compile(load_rules([HERE / "marsad" / "rules"]))
     if args.search:
-        searches(args.sizes, args.database, articles, matcher)
+        searches(args.sizes, args.database, articles, matcher, args.keep)
         return 0
     print(
         f"| items in the week ({args.database}) | query | index only: candidates / ms "
@@ -305,10 +350,10 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|")
     notes: list[str] = []
     for size in args.sizes:
-        with database(args.database) as url:
+        with database(args.database, args.keep, size) as url:
             engine = open_store(url)
-            fill_cpu = fill(engine, size, articles, matcher)
-            notes.append(f"{size:,}: fill {fill_cpu:.0f} CPU s, index {index_mb(engine):.0f} MB")
+            notes.append(filled(engine, size, articles, matcher))
+            notes.append(f"{size:,}: index {index_mb(engine):.0f} MB")
             with tempfile.TemporaryDirectory() as folder:
                 config = Path(folder) / "config.toml"
                 config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")

@@ -15,18 +15,20 @@ import asyncio
 import html
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Protocol
 
 from babel.dates import format_datetime
 from sqlmodel import Session, col, select
 
 from marsad.bot.alert_options import highest, severity_marker
 from marsad.bot.delivery.display import displayable
-from marsad.bot.digest_reads import PeriodRead, match_inputs, read_period
+from marsad.bot.digest_claims import Claims, StoryFacts
+from marsad.bot.digest_reads import PeriodRead, match_inputs, read_period, shown_rows, source_names
 from marsad.bot.digest_reads import Row as Row  # re-exported: the handlers name them
 from marsad.bot.digest_reads import Selector as Selector
-from marsad.bot.i18n import locale_of, number
+from marsad.bot.i18n import locale_of, number, tn
 from marsad.bot.titles import entity_label, rule_label
 from marsad.config import Config
 from marsad.matching.engine import Matcher, MatchResult
@@ -37,6 +39,10 @@ from marsad.store.stories import Story, resolve_story
 from marsad.store.tables import Item, Source
 
 DEFAULT_PERIOD = timedelta(hours=24)
+SHOWN = 20
+"""Stories a digest shows per group, the best-ranked; the rest are counted ("and 40 more"):
+a Telegram message holds about twenty story lines, and a word found in 16,000 items of a week
+would otherwise be 16,000 lines."""
 MATCH_CHUNK = 50
 """Items matched between two yields to the event loop (tens of milliseconds of work)."""
 
@@ -76,8 +82,18 @@ class StoryLine:
 
 @dataclass(frozen=True)
 class Group:
+    """One subscription's stories: the ``stories`` shown (the best-ranked) of ``total``."""
+
     label: str
     stories: tuple[StoryLine, ...]
+    total: int
+    exact: bool = True
+    """False when ``total`` is an estimate (from a sample of the candidates matched again)."""
+
+    @property
+    def more(self) -> int:
+        """The stories counted but not shown."""
+        return max(self.total - len(self.stories), 0)
 
 
 @dataclass(frozen=True)
@@ -88,14 +104,28 @@ class Digest:
 
     @property
     def count(self) -> int:
-        return sum(len(group.stories) for group in self.groups)
+        """The stories of every group (an estimate unless ``exact``)."""
+        return sum(group.total for group in self.groups)
+
+    @property
+    def exact(self) -> bool:
+        return all(group.exact for group in self.groups)
 
 
-StoryOf = Callable[[Session, Sequence[Item]], Mapping[int, int]]
+class Stored(Protocol):
+    """What a story key is made of: an item's id and its story's."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def story_id(self) -> int | None: ...
+
+
+StoryOf = Callable[[Session, Sequence[Stored]], Mapping[int, int]]
 """Item id → story id for the given items (items of no story are their own story)."""
 
 
-def items_are_stories(session: Session, items: Sequence[Item]) -> Mapping[int, int]:
+def items_are_stories(session: Session, items: Sequence[Stored]) -> Mapping[int, int]:
     """Each item's story; an item stored before stories existed is a story of its own
     (keyed by its negated id, so it never collides with a story id)."""
     return {item.id or 0: item.story_id or -(item.id or 0) for item in items}
@@ -136,95 +166,146 @@ def source_tags(config: Config) -> dict[str, tuple[str, ...]]:
     return {source.name: source.tags for source in config.sources}
 
 
-def match_rows(
-    session: Session, matcher: Matcher, rows: Sequence[Row], tags: Mapping[str, tuple[str, ...]]
-) -> list[MatchResult]:
-    """The live matcher's results for ``rows`` (their texts read a chunk at a time)."""
-    return [matcher.match(one) for chunk in match_inputs(session, rows, tags) for one in chunk]
+def _facts(
+    read: PeriodRead, story_of: Mapping[int, int]
+) -> tuple[list[StoryFacts], dict[int, StoryFacts]]:
+    """The period's members grouped into stories (in the order their earliest member comes)."""
+    by_key: dict[int, StoryFacts] = {}
+    again = set(read.again)
+    sources: dict[int, set[int]] = {}
+    for index, member in enumerate(read.members):
+        key = story_of.get(member.id, member.id)
+        story = by_key.get(key)
+        if story is None:
+            story = by_key[key] = StoryFacts(key, [], [], 0, member.published_at)
+            sources[key] = set()
+        story.members.append(index)
+        if index in again:
+            story.again.append(index)
+        sources[key].add(member.source_id)
+        story.outlets = max(story.outlets, member.outlets, len(sources[key]))
+        story.published = max(story.published, member.published_at)
+    return list(by_key.values()), by_key
 
 
-async def match_rows_async(
-    session: Session, matcher: Matcher, rows: Sequence[Row], tags: Mapping[str, tuple[str, ...]]
-) -> list[MatchResult]:
-    """Like ``match_rows`` but yields to the event loop between chunks (alerts keep flowing)."""
-    results: list[MatchResult] = []
-    for chunk in match_inputs(session, rows, tags):
-        for start in range(0, len(chunk), MATCH_CHUNK):
-            results.extend(matcher.match(one) for one in chunk[start : start + MATCH_CHUNK])
-            await asyncio.sleep(0)
-    return results
+def _claims(
+    session: Session,
+    read: PeriodRead,
+    selectors: Sequence[Selector],
+    story_of: StoryOf,
+    shown: int | None,
+) -> tuple[Claims, dict[int, StoryFacts]]:
+    stories, by_key = _facts(read, story_of(session, read.members))
+    return Claims(selectors, stories, read.result, shown), by_key
 
 
-def build(
+def collect(
+    session: Session,
+    matcher: Matcher,
+    tags: Mapping[str, tuple[str, ...]],
+    selectors: Sequence[Selector],
     since: datetime,
     until: datetime,
-    rows: Sequence[Row],
-    results: Sequence[MatchResult],
-    selectors: Sequence[Selector],
-    story_of: Mapping[int, int],
-    outlets: Mapping[int, int] | None = None,
-    severities: Mapping[int, Severity] | None = None,
+    story_of: StoryOf = items_are_stories,
+    *,
+    shown: int | None = SHOWN,
 ) -> Digest:
-    """Group matched rows into stories under the first selector each story matches;
-    ``severities`` (item id → severity) gives each story the highest of its items'."""
-    by_story: dict[int, list[tuple[Row, MatchResult]]] = {}
-    for row, result in zip(rows, results, strict=True):
-        story = story_of.get(row.item.id or 0, row.item.id or 0)
-        by_story.setdefault(story, []).append((row, result))
-    grouped: dict[int, list[StoryLine]] = {index: [] for index in range(len(selectors))}
-    for story, members in by_story.items():
-        index = _first_selector(selectors, [result for _, result in members])
-        if index is None:
-            continue
-        first = members[0][0]
-        grouped[index].append(
-            StoryLine(
-                story_id=story,
-                title=first.item.title,
-                url=first.item.url,
-                source=first.source,
-                outlets=max(len({row.source for row, _ in members}), (outlets or {}).get(story, 0)),
-                published=max(row.item.published_at for row, _ in members),
-                severity=None if severities is None else _severity(severities, members),
-            )
-        )
+    """The digest of ``[since, until)`` for ``selectors`` (synchronous: the console): at most
+    ``shown`` stories a group and the count of the rest, or with ``shown`` None every story."""
+    read = read_period(session, matcher, selectors, since, until)
+    claims, by_key = _claims(session, read, selectors, story_of, shown)
+    names = source_names(session)
+    while wanted := claims.wanted():
+        members = [read.members[i] for i in wanted]
+        inputs = [one for chunk in match_inputs(session, members, names, tags) for one in chunk]
+        claims.feed({i: matcher.match(one) for i, one in zip(wanted, inputs, strict=True)})
+    return _build(session, since, until, read, claims, by_key, names, selectors, matcher)
+
+
+async def collect_async(
+    session: Session,
+    matcher: Matcher,
+    tags: Mapping[str, tuple[str, ...]],
+    selectors: Sequence[Selector],
+    since: datetime,
+    until: datetime,
+    story_of: StoryOf = items_are_stories,
+    *,
+    shown: int | None = SHOWN,
+) -> Digest:
+    """The same as ``collect``, yielding to the event loop while matching (the bot)."""
+    read = read_period(session, matcher, selectors, since, until)
+    claims, by_key = _claims(session, read, selectors, story_of, shown)
+    names = source_names(session)
+    while wanted := claims.wanted():
+        members = [read.members[i] for i in wanted]
+        results: dict[int, MatchResult] = {}
+        at = iter(wanted)
+        for chunk in match_inputs(session, members, names, tags):
+            for start in range(0, len(chunk), MATCH_CHUNK):
+                results.update(
+                    (next(at), matcher.match(one)) for one in chunk[start : start + MATCH_CHUNK]
+                )
+                await asyncio.sleep(0)
+        claims.feed(results)
+    return _build(session, since, until, read, claims, by_key, names, selectors, matcher)
+
+
+def _build(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    read: PeriodRead,
+    claims: Claims,
+    by_key: Mapping[int, StoryFacts],
+    names: Mapping[int, str],
+    selectors: Sequence[Selector],
+    matcher: Matcher,
+) -> Digest:
+    """The digest of the decided groups: only the shown stories' titles, links and severities
+    are read (rules and entities stay what was stored at ingest)."""
+    outcomes = claims.outcomes()
+    shown = [by_key[key] for outcome in outcomes for key in outcome.shown]
+    firsts = shown_rows(session, {read.members[story.members[0]].id for story in shown}, names)
+    ids = [read.members[m].id for story in shown for m in story.members]
+    severities = item_severities(session, matcher, ids)
     groups = []
-    for index, selector in enumerate(selectors):
-        lines = sorted(grouped[index], key=lambda s: (-s.outlets, -s.published.timestamp()))
-        if lines:
-            groups.append(Group(selector.label, tuple(lines)))
+    for selector, outcome in zip(selectors, outcomes, strict=True):
+        lines = []
+        for key in outcome.shown:
+            story = by_key[key]
+            title, url, source = firsts[read.members[story.members[0]].id]
+            levels = [
+                severities[read.members[m].id]
+                for m in story.members
+                if read.members[m].id in severities
+            ]
+            lines.append(
+                StoryLine(
+                    story_id=key, title=title, url=url, source=source, outlets=story.outlets,
+                    published=story.published, severity=highest(levels),
+                )
+            )  # fmt: skip
+        if outcome.total:
+            groups.append(Group(selector.label, tuple(lines), outcome.total, outcome.exact))
     return Digest(since, until, tuple(groups))
 
 
-def _severity(
-    severities: Mapping[int, Severity], members: Sequence[tuple[Row, MatchResult]]
-) -> Severity:
-    found = (severities[row.item.id or 0] for row, _ in members if row.item.id in severities)
-    return highest(found)
-
-
-def item_severities(session: Session, matcher: Matcher, rows: Sequence[Row]) -> dict[int, Severity]:
+def item_severities(session: Session, matcher: Matcher, ids: Sequence[int]) -> dict[int, Severity]:
     """Each item's severity: the highest of the shipped rules it matched at ingest (items that
     matched none are left out: normal)."""
     rules = {rule.id: rule.severity for rule in matcher.rules.values()}
-    ids = sorted({row.item.id for row in rows if row.item.id is not None})
+    wanted = sorted(set(ids))
     found: dict[int, list[Severity]] = {}
-    for start in range(0, len(ids), 500):
+    for start in range(0, len(wanted), 500):
         statement = select(ItemMatch.item_id, ItemMatch.key).where(
-            col(ItemMatch.item_id).in_(ids[start : start + 500]),
+            col(ItemMatch.item_id).in_(wanted[start : start + 500]),
             ItemMatch.kind == MatchKind.RULE.value,
         )
         for item_id, key in session.exec(statement).all():
             if key in rules:
                 found.setdefault(item_id, []).append(rules[key])
     return {item_id: highest(levels) for item_id, levels in found.items()}
-
-
-def _first_selector(selectors: Sequence[Selector], results: Sequence[MatchResult]) -> int | None:
-    for index, selector in enumerate(selectors):
-        if any(selector.fires(result) for result in results):
-            return index
-    return None
 
 
 @dataclass
@@ -242,57 +323,6 @@ class AdHocQuery:
 
     def __exit__(self, *exc: object) -> None:
         self.matcher.remove_query(self.query_id)
-
-
-def collect(
-    session: Session,
-    matcher: Matcher,
-    tags: Mapping[str, tuple[str, ...]],
-    selectors: Sequence[Selector],
-    since: datetime,
-    until: datetime,
-    story_of: StoryOf = items_are_stories,
-) -> Digest:
-    """The digest of ``[since, until)`` for ``selectors`` (synchronous: the console)."""
-    read = read_period(session, matcher, selectors, since, until)
-    matched = match_rows(session, matcher, [read.rows[i] for i in read.again], tags)
-    return _build(session, since, until, read, matched, selectors, story_of, matcher)
-
-
-async def collect_async(
-    session: Session,
-    matcher: Matcher,
-    tags: Mapping[str, tuple[str, ...]],
-    selectors: Sequence[Selector],
-    since: datetime,
-    until: datetime,
-    story_of: StoryOf = items_are_stories,
-) -> Digest:
-    """The same as ``collect``, yielding to the event loop while matching (the bot)."""
-    read = read_period(session, matcher, selectors, since, until)
-    matched = await match_rows_async(session, matcher, [read.rows[i] for i in read.again], tags)
-    return _build(session, since, until, read, matched, selectors, story_of, matcher)
-
-
-def _build(
-    session: Session,
-    since: datetime,
-    until: datetime,
-    read: PeriodRead,
-    matched: Sequence[MatchResult],
-    selectors: Sequence[Selector],
-    story_of: StoryOf,
-    matcher: Matcher | None = None,
-) -> Digest:
-    """The digest of the rows read, with the queries of those matched again put in (rules and
-    entities stay what was stored at ingest, whichever rows were matched again)."""
-    results = list(read.results)
-    for index, result in zip(read.again, matched, strict=True):
-        results[index] = replace(results[index], queries=result.queries)
-    stories = story_of(session, [row.item for row in read.rows])
-    outlets = story_outlets(session, sorted(set(stories.values())))
-    severities = item_severities(session, matcher, read.rows) if matcher is not None else None
-    return build(since, until, read.rows, results, selectors, stories, outlets, severities)
 
 
 # -- the daily schedule --------------------------------------------------------------------
@@ -350,20 +380,83 @@ def story_line_html(story: StoryLine, tz: tzinfo, language: Language = Language.
     return f'{bullet} <a href="{url}">{title}</a> — {source}{more} · {when}'
 
 
+def approximate(n: int) -> int:
+    """An estimated count as it is said: two significant digits from 100 up (16,560 → 17,000),
+    no more precision than a sample gives."""
+    if n < 100:
+        return n
+    scale = int(10 ** (len(str(n)) - 2))
+    return round(n / scale) * scale
+
+
+def said_count(digest: Digest) -> int:
+    """The digest's count as a person is told it (rounded when estimated)."""
+    return digest.count if digest.exact else approximate(digest.count)
+
+
+def head_html(digest: Digest, since: str, language: Language = Language.EN) -> str:
+    """The digest's first line: since when, and how many stories (about how many, when the
+    count is estimated)."""
+    if digest.exact:
+        return tn(
+            language, "Digest since {since} ({n} story):", "Digest since {since} ({n} stories):",
+            digest.count, since=since,
+        )  # fmt: skip
+    return tn(
+        language,
+        "Digest since {since} (about {n} story):",
+        "Digest since {since} (about {n} stories):",
+        said_count(digest),
+        since=since,
+    )
+
+
+def preview_line(digest: Digest, language: Language = Language.EN) -> str:
+    """What a new subscription would have matched in the preview's 7 days."""
+    if digest.exact:
+        return tn(
+            language,
+            "It would have matched {n} story in the last 7 days.",
+            "It would have matched {n} stories in the last 7 days.",
+            digest.count,
+        )
+    return tn(
+        language,
+        "It would have matched about {n} story in the last 7 days.",
+        "It would have matched about {n} stories in the last 7 days.",
+        said_count(digest),
+    )
+
+
+def more_line(group: Group, language: Language = Language.EN) -> str | None:
+    """The line after a group's shown stories: how many more it counts (None when none)."""
+    if not group.more:
+        return None
+    if group.exact:
+        return tn(language, "… and {n} more story", "… and {n} more stories", group.more)
+    more = approximate(group.more)
+    return tn(language, "… and about {n} more story", "… and about {n} more stories", more)
+
+
 def render_html(digest: Digest, head: str, tz: tzinfo, language: Language = Language.EN) -> str:
-    """The digest as Telegram HTML: ``head``, then each group's bold label and its stories."""
+    """The digest as Telegram HTML: ``head``, then each group's bold label, its stories and
+    the count of those not shown."""
     lines = [f"<b>{_esc(head)}</b>"]
     for group in digest.groups:
         lines.append("")
         lines.append(f"<b>{_esc(group.label)}</b>")
         lines.extend(story_line_html(story, tz, language) for story in group.stories)
+        more = more_line(group, language)
+        if more is not None:
+            lines.append(_esc(more))
     return "\n".join(lines)
 
 
 def render_plain(digest: Digest, tz: tzinfo) -> Iterator[str]:
     """The digest as console lines."""
     since = digest.since.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    yield f"Digest since {since}: {digest.count} stories"
+    about = "" if digest.exact else "about "
+    yield f"Digest since {since}: {about}{said_count(digest)} stories"
     for group in digest.groups:
         yield ""
         yield f"== {group.label}"
@@ -373,3 +466,6 @@ def render_plain(digest: Digest, tz: tzinfo) -> Iterator[str]:
             yield f"  {when}  {story.source}{more}"
             yield f"    {displayable(story.title)}"
             yield f"    {story.url}"
+        more_text = more_line(group)
+        if more_text is not None:
+            yield f"  {more_text}"

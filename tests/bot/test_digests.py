@@ -96,13 +96,38 @@ def test_stories_grouped_under_their_first_subscription_ranked_by_outlets(world:
     assert '<a href="https://sahil.example/1">حموشي يستقبل سفير إسبانيا</a> — Sahil · +1' in html
 
 
+def test_a_digest_shows_the_best_ranked_stories_of_a_group_and_counts_the_rest(
+    world: World,
+) -> None:
+    for n in range(45):
+        world.add_item(f"حموشي يستقبل وفدا رقم {n}", ago=timedelta(minutes=200 - n))
+    world.add_item("حموشي يستقبل وفدا رقم 99", source="Wasit", ago=timedelta(minutes=300))
+    with world.session() as s:
+        found = digests.collect(
+            s, world.matcher, {}, [Selector("حموشي", Kind.ENTITY, "hammouchi")],
+            NOW - timedelta(hours=24), NOW,
+        )  # fmt: skip
+    [group] = found.groups
+    assert (group.total, group.exact, found.count, found.exact) == (46, True, 46, True)
+    # not a story of two outlets here (each item is its own story): the newest first
+    assert [line.title for line in group.stories] == [
+        f"حموشي يستقبل وفدا رقم {n}" for n in range(44, 44 - digests.SHOWN, -1)
+    ]
+    text = digests.render_html(found, "ملخص", CASABLANCA)
+    assert text.count("•") == digests.SHOWN
+    assert text.endswith("\n… and 26 more stories")
+    assert html_errors(text) is None
+    arabic = digests.render_html(found, "ملخص", CASABLANCA, Language.AR)
+    assert arabic.endswith("\n… و26 خبرا آخر")
+
+
 def test_a_long_digest_splits_at_line_boundaries_under_the_limit(world: World) -> None:
     for n in range(120):
         world.add_item(f"حموشي يستقبل وفدا رقم {n} & <شريك> في الرباط لبحث التعاون الأمني")
     with world.session() as s:
         found = digests.collect(
             s, world.matcher, {}, [Selector("حموشي", Kind.ENTITY, "hammouchi")],
-            NOW - timedelta(hours=24), NOW,
+            NOW - timedelta(hours=24), NOW, shown=None,
         )  # fmt: skip
     text = digests.render_html(found, "ملخص", CASABLANCA)
     parts = split_message(text, html=True)
@@ -255,9 +280,9 @@ def test_a_digest_read_from_the_stored_matches_equals_a_full_rescan(
                 for g in found.groups]  # fmt: skip
 
     read = []
-    real = digest_reads.load_rows
+    real = digest_reads.load_members
     monkeypatch.setattr(
-        digest_reads, "load_rows", lambda *a, **k: read.append(len(rows := real(*a, **k))) or rows
+        digest_reads, "load_members", lambda *a, **k: read.append(len(rows := real(*a, **k))) or rows
     )
     fast = collect()
     monkeypatch.setattr(digest_reads, "candidate_plan", lambda *_: digest_reads.EVERY)

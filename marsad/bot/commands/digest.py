@@ -20,12 +20,15 @@ from marsad.units import parse_duration
 HELP = "print the digest for a period on the console"
 DESCRIPTION = """\
 Print the stories of the last period (default 24h) stored in the database, grouped by rule
-(or by the given query), ranked by the number of outlets that reported them, with links.
+(or by the given query), ranked by the number of outlets that reported them, with links: the
+20 best-ranked of each group and how many more (about how many, when a query's count is
+estimated from a sample), or every one with --all.
 
   marsad digest                       every rule, last 24 hours
   marsad digest --since 7d            every rule, last 7 days
   marsad digest 'حموشي AND إسبانيا'    one query (the rule language), last 24 hours
   marsad digest --chat -1001234       what that Telegram chat's subscriptions would get
+  marsad digest --all --since 7d      every story, not only the 20 best-ranked of each group
 
 Times are shown in the configured timezone."""
 
@@ -48,6 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--chat", metavar="ID", type=int, default=None, help="use this chat's subscriptions"
     )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help=f"list every story (default: the {digests.SHOWN} best-ranked of each group, "
+        "and how many more)",
+    )
     parser.add_argument("query", nargs="*", help="a query in the rule language (default: rules)")
 
 
@@ -59,18 +68,21 @@ def run(args: argparse.Namespace) -> int:
     since = until - args.since
     query = " ".join(args.query).strip()
     tags = digests.source_tags(config)
+    shown = None if args.all else digests.SHOWN
     try:
         with session(engine) as s:
             if query:
                 try:
                     with digests.AdHocQuery(matcher, query) as selector:
-                        found = digests.collect(s, matcher, tags, [selector], since, until)
+                        found = digests.collect(
+                            s, matcher, tags, [selector], since, until, shown=shown
+                        )
                 except RuleError as error:
                     print(f"marsad digest: {error.show()}", file=sys.stderr)
                     return 2
             else:
                 selectors = _selectors(s, matcher, args.chat)
-                found = digests.collect(s, matcher, tags, selectors, since, until)
+                found = digests.collect(s, matcher, tags, selectors, since, until, shown=shown)
     finally:
         engine.dispose()
     for line in digests.render_plain(found, config.tz):

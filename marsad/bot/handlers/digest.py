@@ -102,10 +102,12 @@ async def build_for_chat(
     until: datetime,
     *,
     scheduled: bool = False,
+    shown: int | None = digests.SHOWN,
 ) -> digests.Digest | None:
     """The digest of a chat's (unmuted) subscriptions; None when it has none.  A ``scheduled``
     digest counts only story subscriptions: a chat that follows nothing but spikes gets no daily
-    "nothing new" (its spike alerts are its news)."""
+    "nothing new" (its spike alerts are its news).  At most ``shown`` stories a group, the rest
+    counted (None: every story, for an export)."""
     with services.session() as s:
         chat = get_chat(s, chat_id)
         rows = [row for row in subscriptions(s, chat) if not row.muted] if chat else []
@@ -122,6 +124,7 @@ async def build_for_chat(
             since,
             until,
             services.story_of,
+            shown=shown,
         )
 
 
@@ -129,7 +132,7 @@ def render(services: Services, digest: digests.Digest, language: Language) -> st
     since = when(digest.since, services, language)
     if not digest.count:
         return say(language, Say.DIGEST_EMPTY, since=since)
-    head = say(language, Say.DIGEST_HEAD, since=since, count=digest.count)
+    head = digests.head_html(digest, since, language)
     return digests.render_html(digest, head, services.config.tz, language)
 
 

@@ -60,7 +60,7 @@ async def export(services: Services, request: Request) -> Reply:
         target = Target(classified.kind, classified.target)
         rows = await _query_rows(services, target, since, now)
     else:
-        built = await digest.build_for_chat(services, request.chat_id, since, now)
+        built = await digest.build_for_chat(services, request.chat_id, since, now, shown=None)
         if built is None:
             return Reply.of(say(language, Say.DIGEST_NO_SUBS))
         lines = sorted(

@@ -158,12 +158,13 @@ async def subscribe(services: Services, request: Request) -> Reply:
             now - PREVIEW_PERIOD,
             now,
             services.story_of,
+            shown=0,  # the preview says only how many: a sample of the candidates estimates it
         )
     lines = [
         say(
             language, Say.SUBSCRIBED, number=row.number, what=label(row, language, services.matcher)
         ),
         "\n".join(sub_summary.summary(services.matcher, target.kind, target.target, language)),
-        say(language, Say.WOULD_HAVE, count=preview.count),
+        digests.preview_line(preview, language),
     ]
     return Reply.of("\n\n".join(lines), markup=sub_summary.details_markup(row.id or 0, language))
