@@ -18,7 +18,7 @@ from typing import Any
 
 from marsad.errors import Problem, RuleError
 from marsad.matching.entities import NEAR_DEFAULT, Entity, EntityKind
-from marsad.matching.query import ENTITY_ID, QueryError, entity_refs, parse
+from marsad.matching.query import ENTITY_ID, Node, QueryError, entity_refs, parse
 from marsad.matching.titles import Titles, read_titles
 from marsad.matching.tomlpos import TomlLines, decode_error
 
@@ -217,7 +217,8 @@ class _FileReader:
         self.problems: list[Problem] = []
         self.entities: list[Entity] = []
         self.rules: list[Rule] = []
-        self._parsed: list[tuple[Rule, int]] = []  # rule and its table index, for references
+        # each rule, its table index and its parsed query, for references
+        self._parsed: list[tuple[Rule, int, Node]] = []
         self.entity_ids: set[str] = set()
 
     def problem(
@@ -297,17 +298,24 @@ class _FileReader:
     def _strings(
         self, kind: str, index: int, label: str, table: Mapping[str, Any], key: str
     ) -> tuple[str, ...]:
-        value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        value = table.get(key)
+        if value is None:  # most keys of most entities are absent: 6 lookups per entity
+            return ()
+        cleaned = (
+            [" ".join(v.split()) for v in value if isinstance(v, str)]
+            if isinstance(value, list)
+            else None
+        )
+        if cleaned is None or len(cleaned) != len(value):
             self.problem(kind, index, label, key, "expected a list of strings")
             return ()
-        if len(value) > MAX_ALIASES:
+        if len(cleaned) > MAX_ALIASES:
             self.problem(kind, index, label, key, f"{len(value)} entries; at most {MAX_ALIASES}")
-            value = value[:MAX_ALIASES]
-        cleaned = tuple(" ".join(v.split()) for v in value)
-        if any(not v for v in cleaned):
+            cleaned = cleaned[:MAX_ALIASES]
+        if "" in cleaned:
             self.problem(kind, index, label, key, "contains an empty string")
-        return tuple(v for v in cleaned if v)
+            return tuple(v for v in cleaned if v)
+        return tuple(cleaned)
 
     def _titles(self, kind: str, index: int, label: str, table: Mapping[str, Any]) -> Titles:
         """``title``: one string, or a table of language codes (ar, en, fr) to strings."""
@@ -471,9 +479,10 @@ class _FileReader:
                     _choices(Severity),
                 )
         sources = self._strings("rule", index, label, table, "sources")
+        node: Node | None = None
         if query is not None:
             try:
-                parse(query)
+                node = parse(query)
             except QueryError as exc:
                 line, column = self.where.string_position(
                     self.where.key_line("rule", index, "query"), "query", exc.column
@@ -488,18 +497,18 @@ class _FileReader:
                     )
                 )
                 query = None
-        if ident is None or query is None:
+        if ident is None or query is None or node is None:
             return
         line = self.where.table_line("rule", index)
         rule = Rule(ident, title, query, severity, sources, self.file, line, titles)
         self.rules.append(rule)
-        self._parsed.append((rule, index))
+        self._parsed.append((rule, index, node))
 
     def check_references(self, known: set[str]) -> list[Problem]:
         """Unknown ``@entity`` references, once every file's entities are known."""
         problems: list[Problem] = []
-        for rule, index in self._parsed:
-            for ref in entity_refs(parse(rule.query)):
+        for rule, index, node in self._parsed:
+            for ref in entity_refs(node):
                 if ref.id not in known:
                     line, column = self.where.string_position(
                         self.where.key_line("rule", index, "query"), "query", ref.column

@@ -18,11 +18,25 @@ _DECODE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
 _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
 _PATH = rf"{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*"
 _FIRST = re.compile(_KEY_PART)
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
 _KEY = re.compile(rf"[ \t]*({_PATH})[ \t]*=")
 _HEADER = re.compile(rf"[ \t]*(\[\[?)[ \t]*({_PATH})[ \t]*\]")
 # What matters inside a value: strings, brackets, separators and comments.
 _SPECIAL = re.compile(r"\"\"\"|'''|[\"'\[\]{},#]")
 _BASIC_END = re.compile(r'(?:[^"\\]|\\.)*"')
+# A key line whose whole value opens nothing ("closed"): a one-line string, a boolean, an
+# integer or a one-line array of strings, then an optional comment.  Most lines of a rule file
+# are such, so one match reads them; for the others (a """, [ or { may stay open) the value is
+# followed token by token.
+_STRING = r"""(?:"(?:[^"\\]|\\.)*"|'[^']*')"""
+_CLOSED = (
+    rf"[ \t]*(?:{_STRING}|true|false|[-+]?[0-9][0-9_]*"
+    rf"|\[[ \t]*(?:{_STRING}[ \t]*(?:,[ \t]*{_STRING}[ \t]*)*,?[ \t]*)?\])"
+    r"[ \t]*(?:#.*)?$"
+)
+_KEY_LINE = re.compile(
+    rf"[ \t]*({_KEY_PART})(?:[ \t]*\.[ \t]*{_KEY_PART})*[ \t]*=(?P<closed>{_CLOSED})?"
+)
 _MULTI_BASIC = re.compile(r'\\.|"""')
 
 
@@ -40,10 +54,14 @@ def decode_error(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None, int | N
 def _first_key(path: str) -> str:
     """The first key of a dotted key path, unquoted (``"a b".c`` -> ``a b``)."""
     part = _FIRST.match(path)
-    text = part.group() if part else path
-    if text[:1] == '"':
-        return str(tomllib.loads(f"k = {text}")["k"])
-    return text[1:-1] if text[:1] == "'" else text
+    return _unquote(part.group() if part else path)
+
+
+def _unquote(part: str) -> str:
+    """One key part as TOML reads it: bare, "basic" (with escapes) or 'literal'."""
+    if part[:1] == '"':
+        return str(tomllib.loads(f"k = {part}")["k"])
+    return part[1:-1] if part[:1] == "'" else part
 
 
 @dataclass
@@ -127,26 +145,30 @@ class TomlLines:
         for number, line in enumerate(self.lines, start=1):
             if self._string is not None or self._stack:
                 self._value(line, 0, number)
-            elif header := _HEADER.match(line):
-                current = self._header(header.group(1) == "[[", header.group(2).strip(), number)
-            elif key := _KEY.match(line):
-                name = _first_key(key.group(1))
+            elif key := _KEY_LINE.match(line):
+                name = _unquote(key.group(1))
                 if current is None:
                     self._top.setdefault(name, number)
                     self._array_kind = name
                 else:
                     current.keys.setdefault(name, number)
-                self._value(line, key.end(), number)
+                if key.group("closed") is None:
+                    self._value(line, key.end(), number)
+            elif header := _HEADER.match(line):
+                current = self._header(header.group(1) == "[[", header.group(2).strip(), number)
             # anything else is blank, a comment, or not TOML (tomllib reports it)
             if self._string is None and not self._stack:
                 self._array_kind = self._inline = None
 
     def _header(self, array: bool, path: str, number: int) -> _Table:
         """Record a ``[table]`` or ``[[table]]`` header; the table whose keys follow it."""
-        name = _first_key(path)
+        if _BARE.fullmatch(path):  # [[entity]]: most headers
+            name, rest = path, ""
+        else:
+            name = _first_key(path)
+            first = _FIRST.match(path)
+            rest = path[first.end() :].lstrip(" \t.") if first else ""
         self._top.setdefault(name, number)
-        first = _FIRST.match(path)
-        rest = path[first.end() :].lstrip(" \t.") if first else ""
         if array and not rest:
             table = _Table(number)
             self._tables.setdefault(name, []).append(table)

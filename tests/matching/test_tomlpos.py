@@ -6,6 +6,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marsad.errors import RuleError
 from marsad.matching.rulefile import load_rules, parse_rules
@@ -145,3 +147,59 @@ def test_inline_entities_have_their_lines() -> None:
     assert [p.show() for p in caught.value.problems] == [
         "inline.toml:6: entity[b].kind: 'planet' is not a kind (one of person | org | place | topic)"
     ]
+
+
+# Pieces of values that are easy to mistake for keys, headers, comments or closing quotes.
+TRICKS = st.sampled_from(
+    ['id = "x"', "[[entity]]", "# c", "'", '"', "]", "[", "{", "}", ",", "=", "\\\\", " ", "ب"]
+)
+TEXT = st.lists(TRICKS, max_size=5).map("".join)
+
+
+def _basic(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# Each value is its lines; a key's line is the first of them.
+VALUES = st.one_of(
+    TEXT.map(lambda t: [_basic(t)]),
+    TEXT.filter(lambda t: "'" not in t).map(lambda t: [f"'{t}'"]),
+    st.sampled_from([["true"], ["42"], ["-7  # seven"]]),
+    st.lists(TEXT, max_size=3).map(lambda ts: ["[" + ", ".join(map(_basic, ts)) + "]"]),
+    st.lists(TEXT, max_size=3).map(  # an array over several lines, with comments
+        lambda ts: ["[", *(f"  {_basic(t)},  # {t}" for t in ts), "]"]
+    ),
+    st.lists(TEXT.filter(lambda t: '"' not in t and "\\" not in t), min_size=1, max_size=3).map(
+        lambda ts: ['"""', *ts, '"""']  # a multi-line string whose lines look like TOML
+    ),
+    st.lists(TEXT.filter(lambda t: "'" not in t), min_size=1, max_size=3).map(
+        lambda ts: ["'''" + ts[0], *ts[1:], "'''"]
+    ),
+)
+KEYS = st.sampled_from(["id", "kind", "name", "aliases", "forms", "note", "x-y", '"q k"'])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.dictionaries(KEYS, VALUES, max_size=5), min_size=1, max_size=4))
+def test_every_key_is_found_on_its_line_whatever_its_values_hold(
+    tables: list[dict[str, list[str]]],
+) -> None:
+    lines: list[str] = []
+    expected: list[tuple[int, dict[str, int]]] = []
+    for table in tables:
+        lines.append("[[entity]]")
+        header = len(lines)
+        keys = {}
+        for key, value in table.items():
+            keys[key.strip('"')] = len(lines) + 1
+            lines.append(f"{key} = {value[0]}")
+            lines.extend(value[1:])
+        expected.append((header, keys))
+    text = "\n".join(lines) + "\n"
+    parsed = tomllib.loads(text)  # the document is valid TOML with the keys written
+    assert [set(t) for t in parsed["entity"]] == [set(keys) for _, keys in expected]
+    where = TomlLines(text)
+    for index, (header, keys) in enumerate(expected):
+        assert where.table_line("entity", index) == header
+        assert where.key_lines("entity", index) == keys
+    assert where.table_line("entity", len(expected)) is None
