@@ -83,12 +83,15 @@ class Claims:
         stories: Sequence[StoryFacts],
         stored: Callable[[int], MatchResult],
         shown: int | None,
-        sample: int = SAMPLE_ITEMS,
-        walk: int = WALK_ITEMS,
+        sample: int | None = None,
+        walk: int | None = None,
     ) -> None:
         self.selectors = selectors
         self.shown = shown
-        self.budget = {True: walk, False: sample}
+        self.budget = {
+            True: WALK_ITEMS if walk is None else walk,
+            False: SAMPLE_ITEMS if sample is None else sample,
+        }
         query_at = [i for i, s in enumerate(selectors) if s.kind is SubscriptionKind.QUERY]
         exact_at = [i for i, s in enumerate(selectors) if s.kind is not SubscriptionKind.QUERY]
         for story in stories:
@@ -154,6 +157,7 @@ class Claims:
         for story in self._sampled:
             if story.claim is not None:
                 sampled[story.claim] += 1
+        lines = {index: self._placed(index) for index in self.lines}
         left = [s for s in self.ranked if not s.resolved]
         open_to = set().union(*(s.possible() for s in left)) if left else set()
         found = []
@@ -163,8 +167,22 @@ class Claims:
                 total += round(len(left) * sampled[index] / len(self._sampled))
             elif left and index in open_to:
                 total += len(left)  # nothing sampled: at most every story left
-            found.append(Outcome(tuple(self.lines[index]), total, index not in open_to))
+            found.append(Outcome(tuple(lines[index]), total, index not in open_to))
         return found
+
+    def _placed(self, index: int) -> list[int]:
+        """The group's shown stories: the walk's, then those the sample resolved where no
+        story before them could still join the group (a walk cut short by its budget)."""
+        lines = list(self.lines[index])
+        for story in self.ranked[self._walked :]:
+            if self.shown is not None and len(lines) >= self.shown:
+                break
+            if not story.resolved:
+                if index in story.possible():
+                    break
+            elif story.claim == index:
+                lines.append(story.key)
+        return lines
 
     # -- the walk in rank order ------------------------------------------------------------
 
