@@ -14,7 +14,7 @@ words an item brings to its story.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 DOC_WORDS = 80
 """About how many words a title and lead hold: turns a word's frequency in running text into
@@ -77,6 +77,19 @@ class Rarity:
         """The word's inverse story frequency (natural log), smoothed towards ``prior``."""
         seen = self._counts.get(word, 0)
         return -math.log((seen + PRIOR_ITEMS * prior) / (self.size + PRIOR_ITEMS))
+
+    def weights(
+        self, words: Iterable[int], priors: Iterable[float], known: Mapping[int, float]
+    ) -> dict[int, float]:
+        """Each word's ``weight``, or its value in ``known`` where it has one: the words of an
+        indexed item as weighed against a new one (the hot loop of story comparison)."""
+        seen = self._counts.get
+        total = self.size + PRIOR_ITEMS
+        log = math.log
+        return {
+            w: known[w] if w in known else -log((seen(w, 0) + PRIOR_ITEMS * p) / total)
+            for w, p in zip(words, priors, strict=True)
+        }
 
     def weight_with(self, word: int, prior: float) -> float:
         """The weight as if one more story (the new item being weighed) used the word: its
