@@ -120,29 +120,22 @@ def load_matcher(args: argparse.Namespace) -> Matcher:
 
 @contextmanager
 def uncollected() -> Iterator[None]:
-    """No garbage collection while the block builds objects that live until the process ends.
+    """No garbage collection while the block builds objects that live until the process ends,
+    and none over them afterwards.
 
     Compiling a rule set allocates millions of objects that all stay alive: the collector's
-    full passes over them find nothing and cost a fifth of compiling 20,000 entities.
+    passes over them find nothing and cost a fifth of compiling 20,000 entities, and the first
+    pass after it would still walk them all.  So they are frozen (``gc.freeze``) at the end:
+    later passes, which items' garbage keeps starting, skip them.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
-
-
-@contextmanager
-def frozen() -> Iterator[None]:
-    """Everything alive now (the compiled matcher) is left out of the collector's passes
-    during the block, which items' garbage keeps starting; given back at its end."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 class Progress:
@@ -191,6 +184,13 @@ def utf8_streams() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    finally:
+        gc.unfreeze()  # what load_matcher froze: a test's process gets it back
+
+
+def _run(args: argparse.Namespace) -> int:
     utf8_streams()
     matcher = load_matcher(args)
     labels = None
@@ -209,7 +209,6 @@ def run(args: argparse.Namespace) -> int:
     kept: dict[str, MatchInput] = {}
     results: list[MatchResult] = []
     with ExitStack() as stack:
-        stack.enter_context(frozen())
         if args.input == "-":
             source: IO[bytes] | IO[str] = binary_in(sys.stdin)
             total = None
