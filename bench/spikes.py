@@ -49,7 +49,7 @@ import random
 import statistics
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -67,6 +67,7 @@ from marsad.trends import (
     cells_of,
     cooled_down,
 )
+from marsad.trends.dispersion import Dispersion, pooled, tiles
 from marsad.trends.negbin import upper_tail
 
 HOUR = timedelta(hours=1)
@@ -163,8 +164,11 @@ def bursts(rng: random.Random, series: Series, first_hour: int) -> list[tuple[in
 
 
 # (count, baseline counts, their cells (weekday and hour offsets, or None: one flat level), the
-# true mean and variance of the window without a burst, window length) → spike?
-Detector = Callable[[int, Sequence[int], Sequence[Cell] | None, float, float, timedelta], bool]
+# true mean and variance of the window without a burst, window length, the pooled dispersion of
+# the past weeks' windows or None) → spike?
+Detector = Callable[
+    [int, Sequence[int], Sequence[Cell] | None, float, float, timedelta, Dispersion | None], bool
+]
 
 
 def nb_detector(params: SpikeParams) -> Detector:
@@ -175,8 +179,9 @@ def nb_detector(params: SpikeParams) -> Detector:
         _mean: float,
         _variance: float,
         length: timedelta,
+        dispersion: Dispersion | None,
     ) -> bool:
-        return assess(count, history, params, length, cells).spike
+        return assess(count, history, params, length, cells, dispersion).spike
 
     return spike
 
@@ -189,6 +194,7 @@ def z_detector(params: SpikeParams) -> Detector:
         _mean: float,
         _variance: float,
         _length: timedelta,
+        _dispersion: Dispersion | None,
     ) -> bool:
         mean = max(statistics.fmean(history) if history else 0.0, Z_MEAN_FLOOR)
         return (count - mean) / math.sqrt(mean) > Z_THRESHOLD
@@ -207,6 +213,7 @@ def oracle_detector(params: SpikeParams) -> Detector:
         mean: float,
         variance: float,
         length: timedelta,
+        _dispersion: Dispersion | None,
     ) -> bool:
         if count < params.min_ratio * max(mean, params.expected_floor):
             return False
@@ -226,16 +233,30 @@ class Baselines:
         self.windows: dict[tuple[int, int], list[int]] = {}
         # and their (weekday, hour) offsets from the assessed window
         self.cells: dict[tuple[int, int], list[Cell]] = {}
+        # and the past weeks' windows of its length (trends.dispersion.tiles), with their cells
+        self.tiles: dict[tuple[int, int], list[int]] = {}
+        self.tile_cells: dict[tuple[int, int], list[Cell]] = {}
+        pooled = params.pooled_dispersion
         for end in range(WARMUP_WEEKS * WEEK_HOURS + 1, hours + 1):
             for length in self.lengths:
                 start = ORIGIN + (end - length) * HOUR
                 windows = baseline_windows(start, length * HOUR, since, params)
                 self.windows[(length, end)] = [(begin - ORIGIN) // HOUR for begin, _ in windows]
                 self.cells[(length, end)] = cells_of(start, windows)
+                if pooled:
+                    self._tiles(params, length, end, since)
         for end in range(WARMUP_WEEKS * WEEK_HOURS + 24, hours + 1, 24):
             windows = baseline_windows(ORIGIN + (end - 24) * HOUR, DAY, since, params)
             self.windows[(24, end)] = [(begin - ORIGIN) // HOUR for begin, _ in windows]
             self.cells[(24, end)] = cells_of(ORIGIN + (end - 24) * HOUR, windows)
+            if pooled:
+                self._tiles(params, 24, end, since)
+
+    def _tiles(self, params: SpikeParams, length: int, end: int, since: datetime) -> None:
+        start = ORIGIN + (end - length) * HOUR
+        found = tiles(start, length * HOUR, since, params.weeks)
+        self.tiles[(length, end)] = [(begin - ORIGIN) // HOUR for begin, _ in found]
+        self.tile_cells[(length, end)] = cells_of(start, found)
 
 
 @dataclass(frozen=True)
@@ -282,7 +303,11 @@ def run(
             mean = means[end] - means[start]
             variance = variances[end] - variances[start]
             cells = baselines.cells[(length, end)]
-            if detector(count, history, cells, mean, variance, length * HOUR):
+            dispersion = None
+            if params.pooled_dispersion:
+                tiled = [int(total[b + length] - total[b]) for b in baselines.tiles[(length, end)]]
+                dispersion = pooled(tiled, baselines.tile_cells[(length, end)])
+            if detector(count, history, cells, mean, variance, length * HOUR, dispersion):
                 alarms.append(Alarm(start, end))
                 last_end = ORIGIN + end * HOUR
     return alarms
@@ -330,17 +355,21 @@ DETECTORS = {"nb": nb_detector, "z": z_detector, "oracle": oracle_detector}
 
 
 def measure(
-    args: argparse.Namespace, params: SpikeParams, index: int, size: float
+    args: argparse.Namespace,
+    params: SpikeParams,
+    index: int,
+    size: float,
+    detectors: Mapping[str, Callable[[SpikeParams], Detector]] = DETECTORS,
 ) -> dict[str, Tally]:
     hours = (WARMUP_WEEKS + args.weeks) * WEEK_HOURS
     first = WARMUP_WEEKS * WEEK_HOURS
     baselines = _baselines(params, hours, first)
-    tallies = {name: Tally() for name in DETECTORS}
+    tallies = {name: Tally() for name in detectors}
     for entity in range(args.entities):
         rng = random.Random(args.seed * 1_000_003 + index * 10_007 + entity)
         series = simulate(rng, size, hours, args.day_shape, args.hour_shape)
         injected = bursts(rng, series, first)
-        for name, make in DETECTORS.items():
+        for name, make in detectors.items():
             detector = make(params)
             alarms = run(series.counts, series, baselines, detector, params)
             tallies[name].false_alarms(alarms, first, hours)
@@ -380,20 +409,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="a SpikeParams field"
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:NAME=VALUE ...",
+        help="compare the NB model with these settings (space-separated) on the same series",
+    )
+    parser.add_argument(
+        "--bound",
+        action="store_true",
+        help="print what the true model can detect in a burst's first hour, and stop",
+    )
     args = parser.parse_args(argv)
 
-    params = DEFAULT_PARAMS
-    for setting in args.set:
-        name, _, value = setting.partition("=")
-        current = getattr(params, name)
-        parsed: Any = (
-            tuple(int(part) for part in value.split(","))
-            if isinstance(current, tuple)
-            else value.lower() in ("1", "true", "yes")
-            if isinstance(current, bool)
-            else type(current)(value)
-        )
-        params = replace(params, **{name: parsed})
+    params = _with(DEFAULT_PARAMS, args.set)
     print("params: " + ", ".join(f"{f.name}={getattr(params, f.name)}" for f in fields(params)))
     print(
         f"simulation: {args.entities} entities per size x {args.weeks} evaluation weeks "
@@ -401,6 +431,12 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.day_shape or 'none'}, hour factor gamma shape {args.hour_shape}; "
         f"bursts {BURST_FACTOR:g}x for {BURST_HOURS} h; z-score > {Z_THRESHOLD:g}"
     )
+    if args.bound:
+        bound(args, params)
+        return
+    if args.variant:
+        compare(args, params)
+        return
     results = [
         (f"{size:g}", measure(args, params, index, size)) for index, size in enumerate(SIZES)
     ]
@@ -455,6 +491,118 @@ def main(argv: list[str] | None = None) -> None:
         f"NB alarms on spike-free series by window length: {by_length or 'none'} over "
         f"{totals['nb'].entity_days} entity-days; per-test p thresholds: {thresholds}"
     )
+
+
+def _with(params: SpikeParams, settings: Sequence[str]) -> SpikeParams:
+    """``params`` with each ``NAME=VALUE`` setting applied (a tuple's VALUE is 1,3,6)."""
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        current = getattr(params, name)
+        parsed: Any = (
+            tuple(int(part) for part in value.split(","))
+            if isinstance(current, tuple)
+            else value.lower() in ("1", "true", "yes")
+            if isinstance(current, bool)
+            else type(current)(value)
+        )
+        params = replace(params, **{name: parsed})
+    return params
+
+
+def compare(args: argparse.Namespace, params: SpikeParams) -> None:
+    """The NB model with each ``--variant`` against ``params`` (the flat default unless
+    ``--set`` changes it), on the same series: one row each."""
+    variants = [("base", params)] + [
+        (label, _with(params, settings.split()))
+        for label, _, settings in (variant.partition(":") for variant in args.variant)
+    ]
+    print()
+    print(
+        "| variant | NB false alarms per entity-day | NB detected (all; 5 / 10 / 20 per h) "
+        "| within 1 h (all; 5 / 10 / 20 per h) | median delay h |"
+    )
+    print("|---|---|---|---|---|")
+    for label, variant in variants:
+        per_size = {
+            size: measure(args, variant, index, size, {"nb": nb_detector})["nb"]
+            for index, size in enumerate(SIZES)
+        }
+        total = Tally()
+        for tally in per_size.values():
+            total.add(tally)
+        big = [per_size[size] for size in (5.0, 10.0, 20.0)]
+        detected = " / ".join(f"{100 * t.detected / t.bursts:.1f}" for t in big)
+        within = " / ".join(f"{100 * t.within_hour / t.bursts:.1f}" for t in big)
+        delay = f"{statistics.median(total.delays):g}" if total.delays else "-"
+        print(
+            f"| {label} | {_share(total.alarm_days, total.entity_days, 2)} "
+            f"| {100 * total.detected / total.bursts:.1f} %; {detected} % "
+            f"| {100 * total.within_hour / total.bursts:.1f} %; {within} % | {delay} |",
+            flush=True,
+        )
+
+
+def _first_hour_tail(k: int, mean: float, shape: float, factor: float) -> float:
+    """``P(X >= k)`` for the first hour of a burst: ``X`` Poisson with rate ``mean · (E +
+    factor - 1)``, ``E`` the hour's gamma factor (mean 1, shape ``shape``), integrated over E
+    by the midpoint rule on its quantiles' range."""
+    steps = 400
+    top = 1.0 + 12.0 / math.sqrt(shape)
+    total = 0.0
+    log_norm = shape * math.log(shape) - math.lgamma(shape)
+    for step in range(steps):
+        e = (step + 0.5) * top / steps
+        density = math.exp(log_norm + (shape - 1) * math.log(e) - shape * e)
+        rate = mean * (e + factor - 1)
+        below = sum(math.exp(j * math.log(rate) - rate - math.lgamma(j + 1)) for j in range(k))
+        total += max(0.0, 1.0 - below) * density * top / steps
+    return min(1.0, total)
+
+
+def bound(args: argparse.Namespace, params: SpikeParams) -> None:
+    """The best any detector of the first hour's count can do when it knows the true model:
+    the hour judged alone at p < 1e-3 / 24 (the whole daily budget on its 24 tests), or at
+    its share as the service splits it (``params.threshold``), with ``min_stories`` and
+    ``min_ratio``; the burst's first hour detected with that probability, averaged over the
+    168 hours of the week a burst may start in."""
+    alone = params.daily_false_alarms / 24
+    share = params.threshold(HOUR)
+    sizes = sorted({*SIZES, 50.0, 100.0})
+    print()
+    print(
+        f"The first hour of a {BURST_FACTOR:g}x burst judged by the true model (hours NB, size "
+        f"{args.hour_shape:g}): detected within 1 h, on average over the hour of the week:"
+    )
+    print()
+    print(
+        f"| stories/hour | hour alone, p < {alone:.2e} | hour's share, p < {share:.2e} "
+        f"| first-hour stories (mean) | 10x burst, p < {alone:.2e} |"
+    )
+    print("|---|---|---|---|---|")
+    for size in sizes:
+        found = {alone: 0.0, share: 0.0}
+        tenfold = 0.0
+        for hour in range(WEEK_HOURS):
+            mean = size * season(hour)
+            for threshold in found:
+                k = _critical(mean, args.hour_shape, params, threshold)
+                found[threshold] += _first_hour_tail(k, mean, args.hour_shape, BURST_FACTOR)
+            k = _critical(mean, args.hour_shape, params, alone)
+            tenfold += _first_hour_tail(k, mean, args.hour_shape, 10.0)
+        print(
+            f"| {size:g} | {100 * found[alone] / WEEK_HOURS:.1f} % "
+            f"| {100 * found[share] / WEEK_HOURS:.1f} % | {BURST_FACTOR * size:g} "
+            f"| {100 * tenfold / WEEK_HOURS:.1f} % |",
+            flush=True,
+        )
+
+
+def _critical(mean: float, shape: float, params: SpikeParams, threshold: float) -> int:
+    """The least count a detector with the true model NB(mean, shape) calls a spike."""
+    k = max(params.min_stories, math.ceil(params.min_ratio * max(mean, params.expected_floor)))
+    while upper_tail(k, mean, shape) >= threshold:
+        k += 1
+    return k
 
 
 def _share(part: int, whole: int, digits: int = 1) -> str:

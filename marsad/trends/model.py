@@ -22,13 +22,15 @@ max(expected, expected_floor)``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from marsad.trends.dispersion import Dispersion
 from marsad.trends.negbin import upper_tail
-from marsad.trends.params import DEFAULT_PARAMS, HOUR, SpikeParams
+from marsad.trends.params import DEFAULT_PARAMS, HOUR, FactorSpread, SpikeParams
 from marsad.trends.windows import Cell, baseline_windows, cells_of
 
 __all__ = [
@@ -82,6 +84,7 @@ def fit(
     params: SpikeParams = DEFAULT_PARAMS,
     length: timedelta = HOUR,
     cells: Sequence[Cell] | None = None,
+    dispersion: Dispersion | None = None,
 ) -> Fit:
     """The negative binomial the next window's count of ``length`` is judged against; the
     dispersion floor is an hour's, so a window of ``h`` hours (the sum of ``h`` hours' counts)
@@ -97,17 +100,28 @@ def fit(
     floor = params.dispersion_floor / min(max(length / HOUR, 1.0), 24.0)
     level = (total + params.prior_stories) / (windows + params.prior_windows)
     seasonal = cells is not None and params.seasonal
-    factor, extra = _seasonal(history, cells, params) if cells and seasonal else (1.0, 0.0)
-    mean = level * factor
     if windows >= 2:
-        observed = (
-            _within(history, cells) if cells and seasonal else _scatter(history) / (windows - 1)
+        observed, freedom = (
+            _within(history, cells)
+            if cells and seasonal
+            else (_scatter(history) / (windows - 1), windows - 1)
         )
+        # the sample variance is itself uncertain (relative sd sqrt(2 / freedom)): raise it
+        observed *= 1.0 + params.spread_confidence * math.sqrt(2.0 / freedom)
         spread = max(observed, level)
-        # the spread's overdispersion (spread - level) / level², at the judged window's mean
-        spread = mean + (spread - level) / (level * level) * mean * mean
     else:
-        spread = mean
+        spread = level
+    factor, extra = (
+        _seasonal(history, cells, params, spread / (level * level))
+        if cells and seasonal
+        else (1.0, 0.0)
+    )
+    mean = level * factor
+    # the spread's overdispersion (spread - level) / level², at the judged window's mean
+    overdispersion = (spread - level) / (level * level)
+    if dispersion is not None and params.pooled_dispersion:
+        overdispersion = max(dispersion.k, overdispersion * params.local_dispersion)
+    spread = mean + overdispersion * mean * mean
     uncertainty = spread / (windows + params.prior_windows) + extra * mean * mean
     variance = max(spread, mean) + floor * mean * mean + uncertainty
     return Fit(mean=mean, size=mean * mean / (variance - mean))
@@ -119,26 +133,26 @@ def _scatter(counts: Sequence[int]) -> float:
     return sum(count * count for count in counts) - total * total / len(counts) if counts else 0.0
 
 
-def _within(history: Sequence[int], cells: Sequence[Cell]) -> float:
+def _within(history: Sequence[int], cells: Sequence[Cell]) -> tuple[float, int]:
     """The variance of the history within its cells (the same weekday and hour in different
-    weeks), pooled: the spread the weekly and daily rhythm leaves; the plain variance when no
-    cell has two windows."""
+    weeks), pooled, and its degrees of freedom: the spread the weekly and daily rhythm leaves;
+    the plain variance when no cell has two windows."""
     groups: dict[Cell, list[int]] = {}
     for count, cell in zip(history, cells, strict=True):
         groups.setdefault(cell, []).append(count)
     freedom = len(history) - len(groups)
     if freedom < 2:
-        return _scatter(history) / (len(history) - 1)
-    return sum(_scatter(counts) for counts in groups.values()) / freedom
+        return _scatter(history) / (len(history) - 1), len(history) - 1
+    return sum(_scatter(counts) for counts in groups.values()) / freedom, freedom
 
 
 def _seasonal(
-    history: Sequence[int], cells: Sequence[Cell], params: SpikeParams
+    history: Sequence[int], cells: Sequence[Cell], params: SpikeParams, relative: float
 ) -> tuple[float, float]:
     """The judged window's weekday factor times its hour factor (each the mean of the history
     windows on its weekday, or at its hour, over the mean of all, shrunk toward 1 by
     ``factor_prior_windows`` windows of the overall mean), and the relative variance those
-    estimates add."""
+    estimates add (``relative``: one window's variance over its squared mean)."""
     total = sum(history)
     if total == 0:
         return 1.0, 0.0
@@ -148,12 +162,25 @@ def _seasonal(
     factor = 1.0
     extra = 0.0
     for axis in (0, 1):
-        same = [count for count, cell in zip(history, cells, strict=True) if cell[axis] == 0]
+        chosen = [
+            (count, cell) for count, cell in zip(history, cells, strict=True) if cell[axis] == 0
+        ]
+        same = [count for count, _ in chosen]
         if len(same) == len(history):
             continue
         stories = sum(same) + weight
-        factor *= stories / (len(same) * overall + weight)
-        extra += 1.0 / stories
+        expected = len(same) * overall + weight
+        factor *= stories / expected
+        if params.factor_spread is FactorSpread.POISSON:
+            extra += 1.0 / stories
+            continue
+        units = len(same)
+        if params.factor_spread is FactorSpread.DAYS and axis == 0 and same:
+            # the windows of one weekday in one week share that day's news: one unit a day
+            units = max(1, round(len(same) / len({cell[1] for _, cell in chosen})))
+        # the variance of the shrunk factor: (len(same) · overall)² · relative / units over
+        # expected², relative to a factor of about 1
+        extra += (len(same) * overall) ** 2 * relative / units / (expected * expected)
     return factor, extra
 
 
@@ -163,12 +190,13 @@ def assess(
     params: SpikeParams = DEFAULT_PARAMS,
     length: timedelta = HOUR,
     cells: Sequence[Cell] | None = None,
+    dispersion: Dispersion | None = None,
 ) -> Verdict:
     """Is ``count`` distinct stories in a window of ``length`` a spike, given the counts of its
     baseline windows (``history``, in any order)?"""
     if count < 0:
         raise ValueError(f"a story count cannot be negative, not {count}")
-    model = fit(history, params, length, cells)
+    model = fit(history, params, length, cells, dispersion)
     p_value = upper_tail(count, model.mean, model.size)
     if count < params.min_stories:
         reason = Reason.FEW_STORIES

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+
+
+class FactorSpread(StrEnum):
+    """How the uncertainty of the seasonal fit's weekday and hour factors is estimated."""
+
+    POISSON = "poisson"  # as if the windows' counts were Poisson: 1 / stories
+    OBSERVED = "observed"  # from the windows' observed spread, each window independent
+    DAYS = "days"  # the same, counting a weekday's windows of one week as one (a news day)
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,13 @@ class SpikeParams:
     # worth at least factor_prior_stories stories (a sparse target's factors stay near 1)
     factor_prior_windows: float = 12.0
     factor_prior_stories: float = 4.0
+    factor_spread: FactorSpread = FactorSpread.POISSON
+    # the sample variance is raised by this many of its standard errors (sqrt(2 / freedom))
+    spread_confidence: float = 0.0
+    # the overdispersion from all of the past weeks' windows of the judged length
+    # (marsad.trends.dispersion), at least local_dispersion times the baseline windows' own
+    pooled_dispersion: bool = False
+    local_dispersion: float = 0.0
     expected_floor: float = 1.0  # the ratio is taken against at least this many stories
 
     def __post_init__(self) -> None:
