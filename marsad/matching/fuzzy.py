@@ -278,8 +278,14 @@ class FuzzyIndex:
             return set()  # shorter or longer than any form, give or take two edits
         if not word.isalpha() and any(c.isdigit() for c in word):
             return set()
-        found: set[int] = set()
-        if self._pieces and n >= 8:
+        # The cheap dict reads first: most words fail them all and need no set at all.
+        variants = self._variants.get(word)
+        near_end = n in self._heads.get(word[:3], ()) or n in self._tails.get(word[-3:], ())
+        pieces = n >= 8 and bool(self._pieces)
+        if variants is None and not near_end and not pieces:
+            return set()
+        found: set[int] = set(variants) if variants is not None else set()
+        if pieces:
             if self._piece_automaton is None:
                 self._piece_automaton = _automaton(self._pieces)
             # Two edits move a piece by two letters at most and change the length by two.
@@ -287,8 +293,7 @@ class FuzzyIndex:
                 for form_end, form_length, index in places:
                     if abs(end - form_end) <= 2 and abs(n - form_length) <= 2:
                         found.add(index)
-        found.update(self._variants.get(word, ()))
-        if n in self._heads.get(word[:3], ()) or n in self._tails.get(word[-3:], ()):
+        if near_end:
             one_off = [word[:i] + word[i + 1 :] for i in range(n)]
             one_off.append(word)
             by_deletion = self._by_deletion

@@ -160,6 +160,9 @@ class Recogniser:
     def _exact(self, joined: str) -> list[_Found]:
         found: list[_Found] = []
         for automaton in self._index.automata():
+            # Token numbers count the spaces before a hit: from the previous hit onwards, since
+            # hits come by end offset (and a later one rarely begins before an earlier one).
+            counted_to, tokens_before = 0, -1
             for end, (length, targets) in automaton.iter(joined):
                 start = end - length + 1
                 token_begin = joined.rfind(" ", max(0, start - _LONGEST_PREFIX - 1), start) + 1
@@ -169,7 +172,11 @@ class Recogniser:
                 accepted = [t for t in targets if prefix in t.prefixes]
                 if not accepted or (prefix and not _clitic_reading(joined, token_begin, start)):
                     continue
-                token = joined.count(" ", 0, token_begin) - 1
+                if token_begin < counted_to:
+                    counted_to, tokens_before = 0, -1
+                tokens_before += joined.count(" ", counted_to, token_begin)
+                counted_to = token_begin
+                token = tokens_before
                 found.extend(_Found(token, token + t.words, len(prefix), t, 0) for t in accepted)
         return found
 
