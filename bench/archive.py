@@ -2,21 +2,26 @@
 digest``) answered from the archive index, against asking the index alone and the full rescan.
 
     python3 bench/archive.py [--sizes 15000 50000 150000] [--database sqlite|postgresql]
-                             [--rescan-max 15000] [--reindex]
+                             [--rescan-max 15000] [--every-max 150000] [--reindex]
+                             [--keep DIR]
 
 Fills a store with N items of real Arabic news from ../shared/speed-corpus (whole articles: the
 title, the text, its first 300 characters as the summary; the 5,000 articles cycled, each copy
 a distinct item, published over the last week) through ``add_items``, so each item is indexed
 as ingest indexes it, with the rules and entities the shipped rule files match in it recorded
-(each article matched once, its copies recorded alike).  Then, per query of ``QUERIES``:
+(each article matched once, its copies recorded alike).  ``--keep DIR`` keeps the filled
+stores and reuses them for a day.  Then, per query of ``QUERIES``:
 
 - index only: the number of candidates of the period the index names and the time to count
   them (what an FTS-only search costs; no exact matching, no digest);
-- marsad: ``digests.collect`` as the bot runs it (candidates, matched again, grouped), wall and
-  CPU seconds, and the whole command ``marsad digest --since 8d QUERY`` in a child process: wall
-  seconds and its peak RSS (the notes give its base: the same command on an empty period,
-  i.e. start-up, rule files and one query, and on the rarest query, i.e. also the matcher's
-  structures built by the first item it matches);
+- marsad: ``digests.collect`` as the bot runs it (the ``SHOWN`` best-ranked stories found by
+  matching candidates again in rank order, the rest counted from a sample), wall and CPU
+  seconds, and the stories it counts (``≈``: estimated); the whole command ``marsad digest
+  --since 8d QUERY`` in a child process: wall seconds and its peak RSS (the notes give its
+  base: the same command on an empty period, i.e. start-up, rule files and one query);
+- every story (sizes up to ``--every-max``): ``collect`` with every candidate matched again
+  (``marsad digest --all``, ``/export``; what every query cost before), and the exact count;
+  the bench checks that the stories shown are its best-ranked and an exact count is its count;
 - full rescan (sizes up to ``--rescan-max``): ``collect`` with every item of the period matched
   again (what each query cost before the index).
 
@@ -159,13 +164,23 @@ def index_only(engine: Engine, matcher: Matcher, selector: digests.Selector) -> 
 
 
 def in_process(
-    engine: Engine, matcher: Matcher, selector: digests.Selector
-) -> tuple[float, float, int]:
-    """``digests.collect`` as the bot runs it: wall s, CPU s, stories."""
+    engine: Engine, matcher: Matcher, selector: digests.Selector, shown: int | None = digests.SHOWN
+) -> tuple[float, float, digests.Digest]:
+    """``digests.collect`` as the bot runs it (``shown`` None: every story, as ``--all`` and
+    ``/export`` ask): wall s, CPU s, the digest."""
     with session(engine) as s:
         wall, cpu = time.perf_counter(), time.process_time()
-        found = digests.collect(s, matcher, {}, [selector], SINCE, NOW, story_of_items)
-        return time.perf_counter() - wall, time.process_time() - cpu, found.count
+        found = digests.collect(s, matcher, {}, [selector], SINCE, NOW, story_of_items, shown=shown)
+        return time.perf_counter() - wall, time.process_time() - cpu, found
+
+
+def said(found: digests.Digest) -> str:
+    """A digest's count as the bench prints it (``≈`` when estimated)."""
+    return f"{found.count:,}" if found.exact else f"≈{found.count:,}"
+
+
+def shown_titles(found: digests.Digest) -> list[list[str]]:
+    return [[line.title for line in group.stories] for group in found.groups]
 
 
 def search_page(engine: Engine, matcher: Matcher, query: str) -> tuple[float, float, int, int]:
@@ -327,6 +342,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[15_000, 50_000, 150_000])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--rescan-max", type=int, default=15_000)
+    parser.add_argument("--every-max", type=int, default=150_000)
     parser.add_argument("--reindex", action="store_true")
     parser.add_argument("--ingest", action="store_true")
     parser.add_argument("--search", action="store_true")
@@ -344,10 +360,11 @@ def main() -> int:
         return 0
     print(
         f"| items in the week ({args.database}) | query | index only: candidates / ms "
-        "| marsad: wall s / CPU s | marsad digest: wall s / peak RSS MB "
-        "| full rescan: wall s | stories |"
+        f"| marsad ({digests.SHOWN} shown): wall s / CPU s | stories counted "
+        "| marsad digest: wall s / peak RSS MB | every story: wall s / CPU s, stories "
+        "| full rescan: wall s |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     notes: list[str] = []
     for size in args.sizes:
         with database(args.database, args.keep, size) as url:
@@ -361,18 +378,24 @@ def main() -> int:
                 for query in QUERIES:
                     with digests.AdHocQuery(matcher, query) as selector:
                         count, ms = index_only(engine, matcher, selector)
-                        wall, cpu, stories = in_process(engine, matcher, selector)
-                        rescan = "–"
-                        if size <= args.rescan_max:
+                        wall, cpu, found = in_process(engine, matcher, selector)
+                        every = rescan = "–"
+                        if size <= args.every_max:
+                            all_wall, all_cpu, whole = in_process(engine, matcher, selector, None)
+                            every = f"{all_wall:.2f} / {all_cpu:.2f}, {whole.count:,}"
+                            tops = [titles[: digests.SHOWN] for titles in shown_titles(whole)]
+                            assert shown_titles(found) == tops, query
+                            assert not found.exact or found.count == whole.count, query
+                        if size <= min(args.rescan_max, args.every_max):
                             with rescanning():
-                                again, _, same = in_process(engine, matcher, selector)
-                            assert same == stories, (query, same, stories)
+                                again, _, same = in_process(engine, matcher, selector, None)
+                            assert same.count == whole.count, (query, same.count, whole.count)
                             rescan = f"{again:.2f}"
                     cmd_wall, rss = command(config, "8d", query)
                     print(
                         f"| {size:,} | `{query}` | {count:,} / {ms * 1000:.1f} "
-                        f"| {wall:.2f} / {cpu:.2f} | {cmd_wall:.2f} / {rss:.0f} "
-                        f"| {rescan} | {stories} |",
+                        f"| {wall:.2f} / {cpu:.2f} | {said(found)} "
+                        f"| {cmd_wall:.2f} / {rss:.0f} | {every} | {rescan} |",
                         flush=True,
                     )
                 notes.append(f"{size:,}: marsad digest on an empty period: peak RSS {base:.0f} MB")
