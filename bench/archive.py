@@ -325,6 +325,15 @@ def _kept(kind: str, keep: Path, size: int) -> str:
 def filled(engine: Engine, size: int, articles: list[dict[str, str]], matcher: Matcher) -> str:
     """Fill the store unless it holds ``size`` items already (a kept store less than a day old:
     its items stay within the queries' 8 days); a note on what was done."""
+    try:
+        return _filled(engine, size, articles, matcher)
+    finally:
+        if engine.dialect.name == "postgresql":  # as autovacuum would after a bulk load
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("ANALYZE"))
+
+
+def _filled(engine: Engine, size: int, articles: list[dict[str, str]], matcher: Matcher) -> str:
     with session(engine) as s:
         held = s.exec(select(func.count()).select_from(Item)).one()
         newest = s.exec(select(func.max(Item.published_at))).one()
