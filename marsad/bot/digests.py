@@ -456,7 +456,7 @@ def render_plain(digest: Digest, tz: tzinfo) -> Iterator[str]:
     """The digest as console lines."""
     since = digest.since.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     about = "" if digest.exact else "about "
-    yield f"Digest since {since}: {about}{said_count(digest)} stories"
+    yield f"Digest since {since}: {about}{said_count(digest):,} stories"
     for group in digest.groups:
         yield ""
         yield f"== {group.label}"
