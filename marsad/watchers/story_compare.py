@@ -110,7 +110,7 @@ def _hash(token: str) -> int:
     return zlib.crc32(token.encode())
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 14)  # ~350 B an entry: 2**18 of them grew to ~90 MB in a service
 def _word_info(token: str) -> tuple[int, str, float] | None:
     """A folded token's content-word hash, stem and Zipf frequency; None: a function word."""
     word = stem(token)
