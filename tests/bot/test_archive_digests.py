@@ -78,7 +78,12 @@ QUERIES = [
 ]
 
 
-def fill(url: str, matcher: Matcher, sentences: list[tuple[str, str]] = SENTENCES) -> Engine:
+def fill(
+    url: str,
+    matcher: Matcher,
+    sentences: list[tuple[str, str]] = SENTENCES,
+    spacing: timedelta = timedelta(hours=1),
+) -> Engine:
     """The store: every sentence an item of one outlet or another, with what ingest records."""
     engine = open_store(url)
     from marsad.store.sources import sync_sources
@@ -90,7 +95,7 @@ def fill(url: str, matcher: Matcher, sentences: list[tuple[str, str]] = SENTENCE
         for n, (title, summary) in enumerate(sentences):
             draft = NewItem(
                 key=f"url:{n}", guid=None, url=f"https://x.example/{n}", canonical_url=None,
-                title=title, summary=summary, text="", published=NOW - timedelta(minutes=n + 1),
+                title=title, summary=summary, text="", published=NOW - spacing * (n + 1),
                 date_missing=False,
             )  # fmt: skip
             source = sources[names[n % 2]]
@@ -195,7 +200,7 @@ def test_a_frequent_query_shows_the_rescans_best_stories_and_counts_the_rest(
     for the walk and 6 for the sample: the stories shown are the full rescan's first three,
     and the count is the rescan's when exact, else an estimate within the candidates."""
     matcher = Matcher.compile(parse_rules(RULES))
-    engine = fill(store_url, matcher, FREQUENT)
+    engine = fill(store_url, matcher, FREQUENT, timedelta(minutes=1))
     with digests.AdHocQuery(matcher, query) as selector:
         with monkeypatch.context() as patch:
             patch.setattr(digest_reads, "candidate_plan", lambda *_: digest_reads.EVERY)
