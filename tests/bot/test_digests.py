@@ -282,7 +282,9 @@ def test_a_digest_read_from_the_stored_matches_equals_a_full_rescan(
     read = []
     real = digest_reads.load_members
     monkeypatch.setattr(
-        digest_reads, "load_members", lambda *a, **k: read.append(len(rows := real(*a, **k))) or rows
+        digest_reads,
+        "load_members",
+        lambda *a, **k: read.append(len(rows := real(*a, **k))) or rows,
     )
     fast = collect()
     monkeypatch.setattr(digest_reads, "candidate_plan", lambda *_: digest_reads.EVERY)
@@ -290,3 +292,24 @@ def test_a_digest_read_from_the_stored_matches_equals_a_full_rescan(
     assert fast and fast[0][1], "the digest found the stories"
     assert read[0] < 10 < read[1], "the stored matches and the index answered without every item"
     assert any(title == "افتتاح معرض الكتاب بالرباط" for _, lines in fast for _, title, _ in lines)
+
+
+def test_an_estimated_count_is_said_as_about_with_two_significant_digits() -> None:
+    estimated = digests.Digest(NOW, NOW, (digests.Group("الرياض", (), 16_560, exact=False),))
+    exact = digests.Digest(NOW, NOW, (digests.Group("زلزال", (), 390),))
+    assert digests.preview_line(estimated) == (
+        "It would have matched about 17,000 stories in the last 7 days."
+    )
+    assert digests.preview_line(exact) == "It would have matched 390 stories in the last 7 days."
+    assert digests.preview_line(estimated, Language.AR) == (
+        "كان سيطابق حوالي 17,000 خبر في الأيام السبعة الأخيرة."
+    )
+    assert digests.head_html(estimated, "1 Dec") == "Digest since 1 Dec (about 17,000 stories):"
+    assert digests.more_line(estimated.groups[0]) == "… and about 17,000 more stories"
+    assert [digests.approximate(n) for n in (7, 99, 123, 2469, 16_560)] == [
+        7,
+        99,
+        120,
+        2500,
+        17_000,
+    ]
