@@ -36,6 +36,7 @@ from marsad.store.spike_stories import earliest_publication
 from marsad.store.spikes import Spike, SpikeTarget, SpikeWindow, record_spike
 from marsad.store.story_counts import TargetCount, busy_targets, story_counts_in
 from marsad.trends import Cell, SpikeParams, assess, baseline_windows, cells_of, cooled_down
+from marsad.trends.dispersion import Dispersion, pooled, tiles
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +179,10 @@ class SpikeDetector:
             last = _last_before(s, kind, target.key, window.end)
             if not cooled_down(last.window_end if last else None, window.start, self.params):
                 return None
-            history, cells = _history(s, target, window, length, since or window.start, self.params)
-            verdict = assess(target.count, history, self.params, length, cells)
+            history, cells, dispersion = _history(
+                s, target, window, length, since or window.start, self.params
+            )
+            verdict = assess(target.count, history, self.params, length, cells, dispersion)
             log.debug(
                 "spikes: %s %s %s from %s: %d stories, expected %.2f, p=%.2g (%s)",
                 kind.value, target.key, window.length.value, window.start.isoformat(),
@@ -240,12 +243,16 @@ def _history(
     length: timedelta,
     since: datetime,
     params: SpikeParams,
-) -> tuple[list[int], list[Cell]]:
+) -> tuple[list[int], list[Cell], Dispersion | None]:
     """The target's counts in the baseline windows of ``window`` (one read of its items over
-    their span, counted per window) and each window's weekday and hour offset from it."""
+    their span, counted per window), each window's weekday and hour offset from it, and, with
+    ``params.pooled_dispersion``, the overdispersion of the past weeks' windows of its length
+    (counted from the same read)."""
     windows = baseline_windows(window.start, length, since, params)
-    counts = story_counts_in(session, MatchKind(target.kind.value), target.key, windows)
-    return counts, cells_of(window.start, windows)
+    tiled = tiles(window.start, length, since, params.weeks) if params.pooled_dispersion else []
+    counts = story_counts_in(session, MatchKind(target.kind.value), target.key, windows + tiled)
+    dispersion = pooled(counts[len(windows) :], cells_of(window.start, tiled)) if tiled else None
+    return counts[: len(windows)], cells_of(window.start, windows), dispersion
 
 
 async def watch_spikes(

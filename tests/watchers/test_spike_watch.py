@@ -166,6 +166,23 @@ async def test_a_burst_after_quiet_weeks_is_one_spike_and_the_cooldown_holds(
         assert SUNDAY + timedelta(hours=3) in held
 
 
+async def test_the_pooled_dispersion_candidate_still_finds_the_burst(
+    tmp_path: Path, http_server: HTTPTestServer
+) -> None:
+    # the candidate default of docs/spikes.md: the seasonal fit with the overdispersion pooled
+    # over the target's past weeks (counted from the same read of its items)
+    params = SpikeParams(
+        seasonal=True, dispersion_floor=0.06, pooled_dispersion=True, local_dispersion=1.0
+    )
+    async with desk(tmp_path, http_server) as d:
+        d.outlet.burst(BURST, SUNDAY)
+        await d.poll_at(SUNDAY + timedelta(minutes=50))
+        watch = SpikeDetector(d.engine, params, CASABLANCA)
+        [spike] = watch.check(SUNDAY + timedelta(minutes=70))
+        assert (spike.target, spike.window, spike.count) == ("hammouchi", "hour", len(BURST))
+        assert [s.target for s in d.spikes()] == ["hammouchi"]  # @spain's usual three: none
+
+
 def test_ended_windows_are_whole_utc_hours_and_local_days_within_the_catch_up() -> None:
     now = datetime(2026, 11, 22, 9, 5, tzinfo=UTC)  # 10:05 in Casablanca
     windows = ended_windows(now, CASABLANCA, grace=timedelta(minutes=10))
