@@ -4,9 +4,13 @@ talking to the fake Bot API server, and a clock the test moves."""
 from __future__ import annotations
 
 import asyncio
+import atexit
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +146,26 @@ time = "08:00"
     return parse_config(text, path)
 
 
+@cache
+def _migrated_store() -> Path:
+    """An empty SQLite store migrated to head, built once per test process: copying it costs
+    far less than running every migration again for each bot test (tests/store and the
+    command-line tests still migrate new databases themselves)."""
+    folder = Path(tempfile.mkdtemp(prefix="marsad-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "marsad.db"
+    engine = open_store(f"sqlite:///{path}")
+    with engine.connect() as connection:  # everything in the main file, none left in the WAL
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
 def make_world(tmp_path: Path, base_url: str, extra: str = "") -> World:
     config = make_config(tmp_path, base_url, extra)
+    database = tmp_path / "marsad.db"
+    if config.database.url == f"sqlite:///{database}" and not database.exists():
+        shutil.copyfile(_migrated_store(), database)
     engine = open_store(config.database.url)
     matcher = Matcher.compile(load_rules(list(config.rules)))
     world = World(config, engine, matcher, Clock())
