@@ -38,6 +38,7 @@ from match_entities import generate, generated_rules, harvest, rule_file
 from rapidfuzz import fuzz
 
 from marsad.bot.commands.match import read_item
+from marsad.matching import normalise
 from marsad.matching.engine import FIELDS, Matcher, MatchInput
 from marsad.matching.entities import Entity
 from marsad.matching.normalise import fold_same_length
@@ -109,6 +110,7 @@ class Row:
 
     config: Config
     first: FirstPass
+    python: FirstPass  # the same with the pure-Python tokeniser (as where no C compiler was)
     floor: Floor
     naive: Naive
     command: Command
@@ -302,9 +304,9 @@ def first_pass_table(rows: Sequence[Row]) -> str:
     """`Matcher.match` against its floor, one line per configuration."""
     lines = [
         "| configuration | entities | rules | automaton keys | compile CPU s | "
-        "Matcher.match art/s | one-pass floor art/s | matcher / floor | hits/article | "
-        "second pass art/s (warm) |",
-        "|" + "---|" * 10,
+        "Matcher.match art/s | pure-Python tokeniser art/s | one-pass floor art/s | "
+        "matcher / floor | hits/article | second pass art/s (warm) |",
+        "|" + "---|" * 11,
     ]
     for row in rows:
         first, floor = row.first, row.floor
@@ -312,7 +314,8 @@ def first_pass_table(rows: Sequence[Row]) -> str:
         floor_rate = per_s(floor.articles, floor.seconds)
         lines.append(
             f"| {row.config.name} | {first.entities:,} | {first.rules:,} | {floor.keys:,} | "
-            f"{first.compile_s:.2f} | {matcher_rate:,.0f} | {floor_rate:,.0f} | "
+            f"{first.compile_s:.2f} | {matcher_rate:,.0f} | "
+            f"{per_s(row.python.articles, row.python.match_s):,.0f} | {floor_rate:,.0f} | "
             f"{matcher_rate / floor_rate:.0%} | {first.hits / max(first.articles, 1):.1f} | "
             f"{per_s(first.articles, first.again_s):,.0f} |"
         )
@@ -349,6 +352,7 @@ def measure(
     """Every measurement of one configuration; the matcher and floor each in a fresh process."""
     count = len(lines)
     first = FirstPass(**fresh("first-pass", config.rule_paths, corpus, count))
+    python = FirstPass(**fresh("first-pass-python", config.rule_paths, corpus, count))
     floor = Floor(**fresh("floor", config.rule_paths, corpus, count))
     slow = naive(load_rules(list(config.rule_paths)).entities, lines, naive_s)
     source = corpus
@@ -359,14 +363,16 @@ def measure(
     empty.write_text("", encoding="utf-8")
     command = best_command(config.rule_paths, source, count, work, runs)
     startup = best_command(config.rule_paths, empty, 0, work, runs)
-    return Row(config, first, floor, slow, command, startup)
+    return Row(config, first, python, floor, slow, command, startup)
 
 
 def child(args: argparse.Namespace) -> None:
     """The fresh-process side of `fresh`: one measurement as a JSON line on stdout."""
     lines = read_lines(Path(args.corpus), args.articles)
     paths = [Path(p) for p in args.rules]
-    result = first_pass(paths, lines) if args.child == "first-pass" else floor_pass(paths, lines)
+    if args.child == "first-pass-python":
+        normalise._compiled_scan = None  # as installed without a C compiler
+    result = floor_pass(paths, lines) if args.child == "floor" else first_pass(paths, lines)
     print(json.dumps(asdict(result)))
 
 
@@ -378,7 +384,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--large", action="store_true", help="also 10,000 generated entities")
     parser.add_argument("--naive-seconds", type=float, default=4.0, help="CPU s per config")
     parser.add_argument("--quick", action="store_true", help="1,000 articles, one run each")
-    parser.add_argument("--child", choices=("first-pass", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=("first-pass", "first-pass-python", "floor"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--rules", action="append", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     corpus = Path(args.corpus) if Path(args.corpus).is_absolute() else ROOT / args.corpus

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from marsad.matching.forms import ALL_PREFIXES
 from marsad.matching.fuzzy import FuzzyIndex
+from marsad.matching.normalise import LONG_WORD, Scanned
 from marsad.matching.patterns import Target
 from marsad.matching.vetoes import fuzzy_vetoed, too_common_for_fuzzy
 
 # Neither the name form nor the candidate may be shorter than this for a fuzzy hit.
-FUZZY_MIN_LENGTH = 5
+FUZZY_MIN_LENGTH = LONG_WORD
 _CACHE_LIMIT = 200_000
 # Proclitic runs by first letter, shortest first ("" first: whole-token analysis first).
 _NO_PREFIX = ("",)
@@ -76,25 +77,25 @@ class FuzzyReader:
             self._seen.clear()
         self._readings.clear()
 
-    def place(self, words: list[str], covered: set[int]) -> list[Placed]:
-        """Fuzzy hits in a token list, skipping tokens already covered by exact hits."""
+    def place(self, scanned: Scanned, covered: set[int]) -> list[Placed]:
+        """Fuzzy hits in a scanned text, skipping tokens already covered by exact hits."""
         if not len(self.index):
             return []
-        vocabulary = set(words)
+        vocabulary = scanned.long_words  # only words this long are ever read
         unseen = vocabulary - self._seen
         if unseen:
             if len(self._seen) > _CACHE_LIMIT:
                 self.forget()
                 unseen = vocabulary  # this text's words read before were forgotten too
             for word in unseen:
-                if len(word) >= FUZZY_MIN_LENGTH:
-                    readings = self._read(word)
-                    if readings:
-                        self._readings[word] = readings
+                readings = self._read(word)
+                if readings:
+                    self._readings[word] = readings
             self._seen |= unseen
         positive = vocabulary & self._readings.keys()
         if not positive:
             return []
+        words = scanned.words
         out: list[Placed] = []
         for i, word in enumerate(words):
             if word in positive and i not in covered:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from itertools import accumulate
 
@@ -187,38 +188,79 @@ _TOKEN_RE = re.compile(_TOKEN)
 _SPLIT_RE = re.compile(f"({_TOKEN})")
 
 
+CompiledScan = Callable[[str, int], tuple[str, bytes, set[str]]]
+
+
+def _compiled() -> CompiledScan | None:
+    """The compiled scanner, or None where it was not built (no C compiler at install)."""
+    try:
+        from marsad.matching._scan import scan
+    except ImportError:
+        return None
+    return scan
+
+
+_compiled_scan = _compiled()
+
+COMPILED = _compiled_scan is not None
+# The fewest letters of a word fuzzy matching reads (fuzzymatch.FUZZY_MIN_LENGTH).
+LONG_WORD = 5
+_NO_LONG_WORDS = 1 << 62
+
+
 class Scanned:
     """A text's folded tokens, with their original offsets worked out only when asked for.
 
-    The whole text is folded at C speed (same length, so offsets survive) and cut into
-    separators and tokens by one regular-expression pass; nothing is cached between texts, so
-    a long stream cannot grow or break anything.  `joined` is the folded tokens joined by
-    single spaces.
+    The whole text is folded at C speed (same length, so offsets survive) and cut into tokens
+    in one pass: by the compiled scanner (`_scan.c`) when it was built, else by one
+    regular-expression split.  Nothing is cached between texts, so a long stream cannot grow
+    or break anything.  `joined` is the folded tokens joined by single spaces; with
+    `long_words`, `long_words` is the set of distinct tokens of `LONG_WORD` letters or more,
+    gathered in the same pass.  `compiled=False` forces the pure-Python path (for tests).
     """
 
-    __slots__ = ("_ends", "_parts", "_starts", "joined", "text")
+    __slots__ = ("_bounds", "_ends", "_long", "_parts", "_starts", "_words", "joined", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, long_words: bool = False, compiled: bool = True) -> None:
         self.text = text
         self._starts: list[int] | None = None
         self._ends: list[int] | None = None
+        self._bounds: memoryview | None = None
+        self._long: set[str] | None = None
+        self._words: list[str] | None = None
+        self._parts: list[str] = []
         folded = fold_same_length(text)
         if EXPANDS in folded:
             words, self._starts, self._ends = scan_slow(text)
-            self._parts: list[str] = []
             self.joined = " ".join(words)
-            return
-        self._parts = _SPLIT_RE.split(folded)
-        joined = " ".join(self._parts[1::2])
-        self.joined = joined.replace(IGNORED, "") if IGNORED in joined else joined
+        elif compiled and _compiled_scan is not None:
+            minimum = LONG_WORD if long_words else _NO_LONG_WORDS
+            self.joined, bounds, found = _compiled_scan(folded, minimum)
+            self._bounds = memoryview(bounds).cast("i")
+            self._long = found if long_words else None
+        else:
+            self._parts = _SPLIT_RE.split(folded)
+            joined = " ".join(self._parts[1::2])
+            self.joined = joined.replace(IGNORED, "") if IGNORED in joined else joined
 
     @property
     def words(self) -> list[str]:
         """The folded tokens, in order."""
-        return self.joined.split(" ") if self.joined else []
+        if self._words is None:
+            self._words = self.joined.split(" ") if self.joined else []
+        return self._words
+
+    @property
+    def long_words(self) -> set[str]:
+        """The distinct tokens of `LONG_WORD` letters or more."""
+        if self._long is None:
+            self._long = {w for w in set(self.words) if len(w) >= LONG_WORD}
+        return self._long
 
     def span(self, index: int) -> tuple[int, int]:
         """The [start, end) offsets in the original text of token `index`."""
+        if self._bounds is not None:
+            return self._bounds[2 * index], self._bounds[2 * index + 1]
         if self._starts is None or self._ends is None:
             bounds = list(accumulate(map(len, self._parts)))
             self._starts = bounds[0::2]

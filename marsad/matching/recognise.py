@@ -114,10 +114,9 @@ class Recogniser:
 
     def find(self, text: str, field: str = "text") -> list[Hit]:
         """Every entity and term hit in `text`, sorted by start offset."""
-        scanned = Scanned(text)
+        scanned = Scanned(text, long_words=True)
         if not scanned.joined:
             return []
-        words = scanned.words
         joined = " " + scanned.joined + " "
         found = _prefer_whole_tokens(self._exact(joined))
         covered = {
@@ -128,11 +127,12 @@ class Recogniser:
         }
         found.extend(
             _Found(p.token_start, p.token_end, p.prefix, p.target, p.distance)
-            for p in self._fuzzy.place(words, covered)
+            for p in self._fuzzy.place(scanned, covered)
         )
         if any(f.target.cased for f in found):
             found = [f for f in found if not f.target.cased or _upper_case(scanned, f)]
         if any(f.target.family_name and f.token_start for f in found):
+            words = scanned.words
             found = [f for f in found if not _in_a_persons_name(words, f)]
         hits = []
         for f in _one_per_span(_apply_excludes(found)):

@@ -1,0 +1,311 @@
+/* The tokeniser of folded text in one pass: the compiled fast path of normalise.Scanned.
+ *
+ * scan(folded, min_long) -> (joined, bounds, long_words)
+ *   joined      the tokens, IGNORED characters removed, joined by single spaces;
+ *   bounds      bytes of native int32 pairs: each token's [start, end) offsets in `folded`;
+ *   long_words  the set of distinct tokens of at least `min_long` characters.
+ *
+ * A token is what normalise._TOKEN_RE matches: a run of Arabic letters, of ASCII digits, or of
+ * other word characters (re's \w less \d, "_" and the Arabic blocks), IGNORED (\x02) allowed
+ * after its first character.  Classes never mix: a change of class ends a token and may start
+ * the next one at once.  The pure-Python path in normalise.py gives the same result for every
+ * text (tests/matching/test_scan_compiled.py checks it on generated texts).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+enum { SEP = 0, ARABIC = 1, DIGIT = 2, OTHER = 3, IGNORED = 4 };
+
+static int
+char_class(Py_UCS4 c)
+{
+    if (c == 0x02) {
+        return IGNORED;
+    }
+    if (c < 0x80) {
+        if (c >= '0' && c <= '9') {
+            return DIGIT;
+        }
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            return OTHER;
+        }
+        return SEP;
+    }
+    /* normalise._ARABIC */
+    if ((c >= 0x0621 && c <= 0x063a) || (c >= 0x0641 && c <= 0x064a) || c == 0x066e ||
+        c == 0x066f || (c >= 0x0671 && c <= 0x06d3) || c == 0x06d5 || c == 0x06ee ||
+        c == 0x06ef || (c >= 0x06fa && c <= 0x06fc) || c == 0x06ff ||
+        (c >= 0x0750 && c <= 0x077f) || (c >= 0x08a0 && c <= 0x08c8)) {
+        return ARABIC;
+    }
+    /* normalise._ARABIC_BLOCKS: never "other" */
+    if ((c >= 0x0600 && c <= 0x06ff) || (c >= 0x0750 && c <= 0x077f) ||
+        (c >= 0x08a0 && c <= 0x08ff) || (c >= 0xfb50 && c <= 0xfdff) ||
+        (c >= 0xfe70 && c <= 0xfeff)) {
+        return SEP;
+    }
+    /* re's \w is str.isalnum() or "_"; \d is str.isdecimal() */
+    if (Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c)) {
+        return OTHER;
+    }
+    return SEP;
+}
+
+/* char_class of every BMP character, filled when the module is imported */
+static uint8_t bmp_class[0x10000];
+
+static inline int
+class_of(Py_UCS4 c)
+{
+    return c < 0x10000 ? bmp_class[c] : char_class(c);
+}
+
+/* The long words of one text, deduplicated before any string is made: open addressing over
+ * (offset, length) spans of the output buffer. */
+typedef struct {
+    Py_ssize_t offset;
+    Py_ssize_t length;
+    uint64_t hash;
+} Span;
+
+typedef struct {
+    Span *slots;
+    size_t mask;
+    size_t used;
+} SpanSet;
+
+typedef struct {
+    int32_t *items;
+    Py_ssize_t size;
+    Py_ssize_t capacity;
+} Bounds;
+
+static int
+bounds_push(Bounds *b, Py_ssize_t start, Py_ssize_t end)
+{
+    if (b->size + 2 > b->capacity) {
+        Py_ssize_t capacity = b->capacity ? b->capacity * 2 : 256;
+        int32_t *grown = PyMem_Realloc(b->items, (size_t)capacity * sizeof(int32_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->items = grown;
+        b->capacity = capacity;
+    }
+    b->items[b->size++] = (int32_t)start;
+    b->items[b->size++] = (int32_t)end;
+    return 0;
+}
+
+static int
+span_set_grow(SpanSet *set)
+{
+    size_t capacity = set->slots ? (set->mask + 1) * 2 : 64;
+    Span *slots = PyMem_Calloc(capacity, sizeof(Span));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; set->slots && i <= set->mask; i++) {
+        Span *old = &set->slots[i];
+        if (old->length) {
+            size_t j = (size_t)old->hash & (capacity - 1);
+            while (slots[j].length) {
+                j = (j + 1) & (capacity - 1);
+            }
+            slots[j] = *old;
+        }
+    }
+    PyMem_Free(set->slots);
+    set->slots = slots;
+    set->mask = capacity - 1;
+    return 0;
+}
+
+/* Whether the span is new to the set (then it is added); -1 on error. */
+static int
+span_set_add(SpanSet *set, const char *out, int kind, Py_ssize_t offset, Py_ssize_t length)
+{
+    if (set->slots == NULL || (set->used + 1) * 2 > set->mask + 1) {
+        if (span_set_grow(set) < 0) {
+            return -1;
+        }
+    }
+    const char *bytes = out + offset * kind;
+    size_t size = (size_t)length * (size_t)kind;
+    uint64_t hash = (uint64_t)length;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        hash = (hash ^ PyUnicode_READ(kind, out, offset + i)) * 0x9E3779B97F4A7C15ULL;
+    }
+    hash ^= hash >> 29;
+    size_t j = (size_t)hash & set->mask;
+    while (set->slots[j].length) {
+        Span *s = &set->slots[j];
+        if (s->hash == hash && s->length == length &&
+            memcmp(out + s->offset * kind, bytes, size) == 0) {
+            return 0;
+        }
+        j = (j + 1) & set->mask;
+    }
+    set->slots[j] = (Span){offset, length, hash};
+    set->used++;
+    return 1;
+}
+
+/* Close the token written at out[token_out, out_len): its bounds, and the long-word set. */
+static int
+close_token(Bounds *bounds, SpanSet *seen, PyObject *long_words, int kind, void *out,
+            Py_ssize_t token_out, Py_ssize_t out_len, Py_ssize_t start, Py_ssize_t end,
+            Py_ssize_t min_long)
+{
+    if (bounds_push(bounds, start, end) < 0) {
+        return -1;
+    }
+    Py_ssize_t length = out_len - token_out;
+    if (length >= min_long) {
+        int fresh = span_set_add(seen, out, kind, token_out, length);
+        if (fresh <= 0) {
+            return fresh;
+        }
+        PyObject *word = PyUnicode_FromKindAndData(kind, (char *)out + token_out * kind, length);
+        if (word == NULL) {
+            return -1;
+        }
+        int added = PySet_Add(long_words, word);
+        Py_DECREF(word);
+        if (added < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+scan(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *text;
+    Py_ssize_t min_long;
+    if (!PyArg_ParseTuple(args, "Un:scan", &text, &min_long)) {
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (length > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "text too long for the compiled scanner");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+
+    /* joined is never longer than the text plus one space per token, at most twice it */
+    void *out = PyMem_Malloc((size_t)(2 * length + 1) * (size_t)kind);
+    Bounds bounds = {NULL, 0, 0};
+    SpanSet seen = {NULL, 0, 0};
+    PyObject *long_words = PySet_New(NULL);
+    if (out == NULL || long_words == NULL) {
+        PyMem_Free(out);
+        Py_XDECREF(long_words);
+        return PyErr_NoMemory();
+    }
+
+    Py_ssize_t out_len = 0, token_out = 0, start = 0;
+    int current = SEP; /* class of the token being read, SEP when between tokens */
+    /* one loop per string kind, so that reading and writing a character is one load */
+#define SCAN_LOOP(TYPE) \
+    for (Py_ssize_t i = 0; i < length; i++) { \
+        Py_UCS4 c = ((const TYPE *)data)[i]; \
+        int k = class_of(c); \
+        if (current != SEP) { \
+            if (k == IGNORED) { \
+                continue; \
+            } \
+            if (k == current) { \
+                ((TYPE *)out)[out_len++] = (TYPE)c; \
+                continue; \
+            } \
+            if (close_token(&bounds, &seen, long_words, kind, out, token_out, out_len, start, i, \
+                            min_long) < 0) { \
+                goto error; \
+            } \
+            current = SEP; \
+        } \
+        if (k == ARABIC || k == DIGIT || k == OTHER) { \
+            if (out_len) { \
+                ((TYPE *)out)[out_len++] = (TYPE)' '; \
+            } \
+            token_out = out_len; \
+            start = i; \
+            current = k; \
+            ((TYPE *)out)[out_len++] = (TYPE)c; \
+        } \
+    }
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        SCAN_LOOP(Py_UCS1)
+        break;
+    case PyUnicode_2BYTE_KIND:
+        SCAN_LOOP(Py_UCS2)
+        break;
+    default:
+        SCAN_LOOP(Py_UCS4)
+        break;
+    }
+#undef SCAN_LOOP
+    if (current != SEP) {
+        /* a token runs to the end of the text, trailing IGNORED characters included */
+        if (close_token(&bounds, &seen, long_words, kind, out, token_out, out_len, start, length,
+                        min_long) < 0) {
+            goto error;
+        }
+    }
+
+    PyObject *joined = PyUnicode_FromKindAndData(kind, out, out_len);
+    PyObject *packed = PyBytes_FromStringAndSize(
+        (const char *)bounds.items, bounds.size * (Py_ssize_t)sizeof(int32_t));
+    PyMem_Free(out);
+    PyMem_Free(bounds.items);
+    PyMem_Free(seen.slots);
+    if (joined == NULL || packed == NULL) {
+        Py_XDECREF(joined);
+        Py_XDECREF(packed);
+        Py_DECREF(long_words);
+        return NULL;
+    }
+    PyObject *result = PyTuple_Pack(3, joined, packed, long_words);
+    Py_DECREF(joined);
+    Py_DECREF(packed);
+    Py_DECREF(long_words);
+    return result;
+
+error:
+    PyMem_Free(out);
+    PyMem_Free(bounds.items);
+    PyMem_Free(seen.slots);
+    Py_DECREF(long_words);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS,
+     "scan(folded, min_long) -> (joined, bounds, long_words): tokens of folded text."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "marsad.matching._scan",
+    .m_doc = "The compiled tokeniser of folded text (see normalise.Scanned).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__scan(void)
+{
+    for (Py_UCS4 c = 0; c < 0x10000; c++) {
+        bmp_class[c] = (uint8_t)char_class(c);
+    }
+    return PyModule_Create(&module);
+}
