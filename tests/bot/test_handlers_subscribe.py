@@ -89,6 +89,17 @@ async def test_an_invalid_query_gets_the_problem_and_its_place_not_a_traceback(
         assert s.exec(select(Subscription)).all() == []
 
 
+async def test_a_long_bad_query_is_shown_around_its_problem_in_one_short_reply(bot: Bot) -> None:
+    query = " ".join(["حموشي"] * 40) + " AND (إسبانيا " + " ".join(["المغرب"] * 40)
+    [reply] = await bot.say(PRIVATE, f"/subscribe {query}", language_code="en")
+    assert "'(' is never closed" in reply
+    assert len(reply) < 400  # an excerpt, not the 500-character query twice
+    code, marked = reply.splitlines()[-2:]
+    assert code.startswith("…") and code.endswith("…")
+    assert "(إسبانيا" in code
+    assert marked.replace("⟵", "") == code
+
+
 async def test_subscribe_to_a_rule_list_unsubscribe_and_numbers_stay_stable(bot: Bot) -> None:
     await bot.say(PRIVATE, "/subscribe ma-es-security")
     await bot.say(PRIVATE, "/subscribe @spain")

@@ -58,14 +58,28 @@ def classify(matcher: Matcher, text: str) -> Target:
     return Target(SubscriptionKind.QUERY, text)
 
 
+# Characters of a faulty query shown either side of the problem: a 4,000-character query echoed
+# whole (twice: as written and marked) filled two Telegram messages with noise.
+_CONTEXT = 60
+
+
+def _around(query: str, column: int) -> tuple[str, int]:
+    """The part of ``query`` around ``column`` (… where cut) and the column within it."""
+    start = max(0, column - _CONTEXT)
+    end = min(len(query), column + _CONTEXT)
+    head = "…" if start else ""
+    tail = "…" if end < len(query) else ""
+    return head + query[start:end] + tail, column - start + len(head)
+
+
 def query_error_html(error: RuleError, query: str, language: Language = Language.EN) -> str:
     """The problem in ``language``, and the query with a marker at the faulty column."""
     if isinstance(error, QueryError):
-        column = max(error.column, 1) - 1
-        marked = f"{esc(query[:column])}<b>⟵{esc(query[column:] or ' ')}</b>"
+        shown, column = _around(query, max(error.column, 1) - 1)
+        marked = f"{esc(shown[:column])}<b>⟵{esc(shown[column:] or ' ')}</b>"
         problem = esc(problem_text(language, error.message))
         where = column_text(language, error.column)
-        return f"{problem} {where}\n<code>{esc(query)}</code>\n{marked}"
+        return f"{problem} {where}\n<code>{esc(shown)}</code>\n{marked}"
     return "\n".join(
         esc(problem_text(language, problem.message))
         + (f" — {esc(problem.hint)}" if problem.hint else "")
