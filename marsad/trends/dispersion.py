@@ -8,6 +8,11 @@ target, not of the hour: it can be measured on all of its past windows of the sa
 (``tiles``: the weeks before the judged window cut into windows of its length, 672 hours, 224
 3-hour windows, 28 days), each against a mean of the target's level times its weekday's and
 its hour-of-day's factor (from the same tiles).
+
+The target's own past spikes and the cooldowns after them are left out of the tiles: they are
+the surges the service already reported, not the target's calm clustering, and one of them in
+a sparse target's 672 hours would otherwise widen every later window's spread for 4 weeks and
+silence its next burst after the cooldown (docs/spikes.md).
 """
 
 from __future__ import annotations
@@ -29,15 +34,23 @@ class Dispersion:
 
 
 def tiles(
-    start: datetime, length: timedelta, history_since: datetime, weeks: int
+    start: datetime,
+    length: timedelta,
+    history_since: datetime,
+    weeks: int,
+    held: Sequence[tuple[datetime, datetime]] = (),
 ) -> list[tuple[datetime, datetime]]:
     """The windows of ``length`` before ``start``, back to ``weeks`` weeks or to
-    ``history_since``, newest first: the history the dispersion is measured on."""
+    ``history_since``, newest first, but those overlapping a span of ``held`` (the target's past
+    spikes, each from its window's start to the end of its cooldown): the history the
+    dispersion is measured on."""
     span = timedelta(weeks=weeks)
     found: list[tuple[datetime, datetime]] = []
     begin = start - length
     while begin >= history_since and start - begin <= span:
-        found.append((begin, begin + length))
+        end = begin + length
+        if not any(begin < held_end and held_start < end for held_start, held_end in held):
+            found.append((begin, end))
         begin -= length
     return found
 

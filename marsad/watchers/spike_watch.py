@@ -33,7 +33,7 @@ from marsad.config import SpikesConfig
 from marsad.store.engine import session as open_session
 from marsad.store.matches import MatchKind
 from marsad.store.spike_stories import earliest_publication
-from marsad.store.spikes import Spike, SpikeTarget, SpikeWindow, record_spike
+from marsad.store.spikes import Spike, SpikeTarget, SpikeWindow, record_spike, spikes_between
 from marsad.store.story_counts import TargetCount, busy_targets, story_counts_in
 from marsad.trends import Cell, SpikeParams, assess, baseline_windows, cells_of, cooled_down
 from marsad.trends.dispersion import Dispersion, pooled, tiles
@@ -180,7 +180,7 @@ class SpikeDetector:
             if not cooled_down(last.window_end if last else None, window.start, self.params):
                 return None
             history, cells, dispersion = _history(
-                s, target, window, length, since or window.start, self.params
+                s, kind, target, window, length, since or window.start, self.params
             )
             verdict = assess(target.count, history, self.params, length, cells, dispersion)
             log.debug(
@@ -238,6 +238,7 @@ def _last_before(session: Session, kind: SpikeTarget, target: str, end: datetime
 
 def _history(
     session: Session,
+    kind: SpikeTarget,
     target: TargetCount,
     window: Window,
     length: timedelta,
@@ -247,12 +248,32 @@ def _history(
     """The target's counts in the baseline windows of ``window`` (one read of its items over
     their span, counted per window), each window's weekday and hour offset from it, and, with
     ``params.pooled_dispersion``, the overdispersion of the past weeks' windows of its length
-    (counted from the same read)."""
+    (counted from the same read), without its past spikes and their cooldowns."""
     windows = baseline_windows(window.start, length, since, params)
-    tiled = tiles(window.start, length, since, params.weeks) if params.pooled_dispersion else []
+    tiled = (
+        tiles(
+            window.start, length, since, params.weeks, _held(session, kind, target, window, params)
+        )
+        if params.pooled_dispersion
+        else []
+    )
     counts = story_counts_in(session, MatchKind(target.kind.value), target.key, windows + tiled)
     dispersion = pooled(counts[len(windows) :], cells_of(window.start, tiled)) if tiled else None
     return counts[: len(windows)], cells_of(window.start, windows), dispersion
+
+
+def _held(
+    session: Session, kind: SpikeTarget, target: TargetCount, window: Window, params: SpikeParams
+) -> list[tuple[datetime, datetime]]:
+    """The target's spikes that may overlap the pooled dispersion's weeks before ``window``,
+    each from its window's start to the end of its cooldown."""
+    oldest = (
+        window.start - timedelta(weeks=params.weeks) - LENGTHS[SpikeWindow.DAY] - params.cooldown
+    )
+    return [
+        (spike.window_start, spike.window_end + params.cooldown)
+        for spike in spikes_between(session, oldest, window.start, kind, target.key)
+    ]
 
 
 async def watch_spikes(

@@ -61,3 +61,34 @@ def test_a_clustered_target_s_pooled_spread_widens_the_fit() -> None:
     narrow, wide = fit(history, params), fit(history, params, dispersion=Dispersion(0.5, 672))
     assert wide.mean == narrow.mean
     assert wide.variance > narrow.variance + 0.4 * 5 * 5
+
+
+def test_the_target_s_past_spikes_and_their_cooldowns_are_left_out_of_the_tiles() -> None:
+    since = NOW - 60 * 24 * HOUR
+    spike = (NOW - 30 * HOUR, NOW - 29 * HOUR)  # yesterday's spike, held for 24 h after it
+    held = [(spike[0], spike[1] + 24 * HOUR)]
+    kept = tiles(NOW, 3 * HOUR, since, weeks=4, held=held)
+    every = tiles(NOW, 3 * HOUR, since, weeks=4)
+    # a tile touching the spike or its cooldown is out; one ending where it starts is in
+    assert all(end <= held[0][0] or start >= held[0][1] for start, end in kept)
+    assert [t for t in every if t not in kept] == [
+        t for t in every if t[0] < held[0][1] and held[0][0] < t[1]
+    ]
+    assert (NOW - 33 * HOUR, NOW - 30 * HOUR) in kept and len(every) - len(kept) == 9
+
+
+def test_one_reported_burst_does_not_make_a_quiet_target_look_clustered() -> None:
+    # a target with one story at the same hour each week, then a 7-story spike yesterday
+    since = NOW - 60 * 24 * HOUR
+    burst = NOW - 26 * HOUR
+    weekly = {NOW - week * 168 * HOUR + 4 * HOUR for week in range(1, 5)}
+
+    def counts(windows: list[tuple[datetime, datetime]]) -> list[int]:
+        return [(7 if start == burst else 0) + (start in weekly) for start, _ in windows]
+
+    every = tiles(NOW, HOUR, since, weeks=4)
+    found = pooled(counts(every), cells_of(NOW, every))
+    assert found is not None and found.k > 1  # the burst alone makes it look swamped
+    kept = tiles(NOW, HOUR, since, weeks=4, held=[(burst, burst + 25 * HOUR)])
+    calm = pooled(counts(kept), cells_of(NOW, kept))
+    assert calm is not None and calm.k == 0.0 and calm.tiles == 672 - 25
