@@ -40,10 +40,11 @@ class SpikeParams:
     # The fit's guards (see marsad.trends.model).
     prior_stories: float = 0.5
     prior_windows: float = 1.0
-    dispersion_floor: float = 0.05
-    # Fit the judged window's weekday and hour-of-day factors from the history's cells (off
-    # until the service's spike fixtures are updated: measured with dispersion_floor=0.06)
-    seasonal: bool = False
+    dispersion_floor: float = 0.06
+    # Fit the judged window's weekday and hour-of-day factors from the history's cells (the
+    # default since 2026-12-05, with dispersion_floor 0.06 and the pooled dispersion, see
+    # docs/spikes.md)
+    seasonal: bool = True
     # the weekday and hour factors shrink toward 1 by this many windows of the overall mean,
     # worth at least factor_prior_stories stories (a sparse target's factors stay near 1)
     factor_prior_windows: float = 12.0
@@ -52,9 +53,10 @@ class SpikeParams:
     # the sample variance is raised by this many of its standard errors (sqrt(2 / freedom))
     spread_confidence: float = 0.0
     # the overdispersion from all of the past weeks' windows of the judged length
-    # (marsad.trends.dispersion), at least local_dispersion times the baseline windows' own
-    pooled_dispersion: bool = False
-    local_dispersion: float = 0.0
+    # (marsad.trends.dispersion, without the target's past spikes and their cooldowns), at
+    # least local_dispersion times the baseline windows' own
+    pooled_dispersion: bool = True
+    local_dispersion: float = 1.0
     expected_floor: float = 1.0  # the ratio is taken against at least this many stories
 
     def __post_init__(self) -> None:

@@ -44,12 +44,14 @@ CLUSTERED = [0, 0, 9, 0, 1, 0, 0, 12, 0, 0, 1, 0]  # a target that is either sil
         (3, [], False, Reason.LIKELY),
         (3, [0], False, Reason.LIKELY),
         (3, [0, 0], False, Reason.LIKELY),
-        # a steady ~2 an hour: 4 is not twice that, 6 is but is common, 10 is rare (p ~4e-4)
-        # but happens once in ~100 days of 24 hours; 13 is not
+        # a steady ~2 an hour: 4 is not twice that, 6 is but is common, 10 is rare (p ~5e-4)
+        # but happens once in ~100 days of 24 hours; 13 is just short of an hour's share of
+        # the budget with the hour's dispersion floor of 0.06 (p 1.3e-5 > 1.04e-5); 14 is not
         (4, STEADY_TWO, False, Reason.LOW_RATIO),
         (6, STEADY_TWO, False, Reason.LIKELY),
         (10, STEADY_TWO, False, Reason.LIKELY),
-        (13, STEADY_TWO, True, Reason.SPIKE),
+        (13, STEADY_TWO, False, Reason.LIKELY),
+        (14, STEADY_TWO, True, Reason.SPIKE),
         # a busy target: 40 is less than twice 22.9, 70 is a spike
         (40, BUSY, False, Reason.LOW_RATIO),
         (70, BUSY, True, Reason.SPIKE),
@@ -71,7 +73,7 @@ def test_verdicts(count: int, history: list[int], spike: bool, reason: Reason) -
 
 
 def test_the_verdict_reports_the_baseline_mean_and_tail() -> None:
-    verdict = assess(13, STEADY_TWO)
+    verdict = assess(14, STEADY_TWO)
     # (27 stories + 0.5 prior) / (12 windows + 1 prior window)
     assert verdict.expected == pytest.approx(27.5 / 13)
     assert verdict.p_value < DEFAULT_PARAMS.threshold(HOUR)
@@ -79,10 +81,12 @@ def test_the_verdict_reports_the_baseline_mean_and_tail() -> None:
 
 
 def test_thresholds_are_the_params() -> None:
-    strict = SpikeParams(min_stories=14)
-    assert assess(13, STEADY_TWO, strict).reason is Reason.FEW_STORIES
-    assert assess(13, STEADY_TWO, SpikeParams(min_ratio=7.0)).reason is Reason.LOW_RATIO
-    assert assess(13, STEADY_TWO, SpikeParams(p_threshold=1e-7)).reason is Reason.LIKELY
+    strict = SpikeParams(min_stories=15)
+    assert assess(14, STEADY_TWO, strict).reason is Reason.FEW_STORIES
+    assert assess(14, STEADY_TWO, SpikeParams(min_ratio=7.0)).reason is Reason.LOW_RATIO
+    assert assess(14, STEADY_TWO, SpikeParams(p_threshold=1e-7)).reason is Reason.LIKELY
+    # the floor under the spread is a parameter: at the flat model's 0.05, 13 passes
+    assert assess(13, STEADY_TWO, SpikeParams(dispersion_floor=0.05)).reason is Reason.SPIKE
     # a looser daily budget lets the hour of 10 through
     loose = SpikeParams(daily_false_alarms=0.05)
     assert assess(10, STEADY_TWO, loose).reason is Reason.SPIKE

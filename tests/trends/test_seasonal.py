@@ -30,8 +30,9 @@ LONG_AGO = NOW - 60 * DAY
 
 WINDOWS = baseline_windows(NOW, HOUR, LONG_AGO)
 CELLS = cells_of(NOW, WINDOWS)
-# the seasonal fit as bench/spikes.py measures it (SpikeParams.seasonal is off by default)
+# the seasonal fit (the default since 2026-12-05; spelt out so these tests say what they test)
 SEASONAL = SpikeParams(seasonal=True, dispersion_floor=0.06)
+FLAT = replace(SEASONAL, seasonal=False)
 
 
 def _rhythm(same_day: int, other_days: int, same_hour: int = 0) -> list[int]:
@@ -77,8 +78,10 @@ def test_a_burst_on_a_quiet_weekday_is_measured_against_that_weekday() -> None:
     flat = assess(31, history, SEASONAL)
     assert seasonal.spike, seasonal
     assert (flat.spike, flat.reason) == (False, Reason.LIKELY)
-    # off (the default), the cells are ignored
-    assert assess(31, history, cells=CELLS) == assess(31, history)
+    # off, the cells are ignored
+    assert assess(31, history, FLAT, cells=CELLS) == assess(31, history, FLAT)
+    # on by default
+    assert assess(31, history, cells=CELLS) == seasonal
     # shrunk toward the flat level: between the weekday's 7 and the mean of all windows
     assert 7 < seasonal.expected < flat.expected
 

@@ -2,8 +2,10 @@
 @hammouchi and a steady @spain, and bursts of distinct @hammouchi stories to publish; stored by
 the real poller (matching, stories) with the test's clock.
 
-History: @hammouchi has one story on each of the five Sundays before 22 Nov 2026 at 08:20 UTC;
-@spain has the same three stories every Sunday at 08:xx, and three again on 22 Nov (usual for
+History: @hammouchi has one story on each of the five Sundays before 22 Nov 2026 at 14:20 UTC,
+an hour no test bursts in (a seasonal baseline rightly expects more in a target's regular hour),
+but one in the baseline of the day after (Monday 14:00: ~0.14 stories expected there, not
+~0.01, so a spread widened by an earlier spike would hide a burst in it); @spain has the same three stories every Sunday at 08:xx, and three again on 22 Nov (usual for
 it, never a spike).  Each burst is a list of distinct events, all naming Hammouchi.
 """
 
@@ -102,7 +104,7 @@ class Outlet:
         """The quiet weeks before ``SUNDAY`` (and @spain's usual three on ``SUNDAY`` itself)."""
         for week in range(weeks, 0, -1):
             sunday = SUNDAY - timedelta(weeks=week)
-            self.publish(HAMMOUCHI_WEEKLY, sunday + timedelta(minutes=20))
+            self.publish(HAMMOUCHI_WEEKLY, sunday + timedelta(hours=6, minutes=20))
             for index, title in enumerate(SPAIN_WEEKLY):
                 self.publish(title, sunday + timedelta(minutes=10 + 15 * index))
         for index, title in enumerate(SPAIN_WEEKLY):
