@@ -280,13 +280,17 @@ def run(
     params: SpikeParams,
     span: range | None = None,
     last_end: datetime | None = None,
+    past: Sequence[Alarm] = (),
 ) -> list[Alarm]:
     """Detection as the service runs it, over the evaluation weeks (or the hours of ``span``,
     after a spike that ended at ``last_end``): when each hour ends, the windows of each length
     in ``params.scales`` ending then, shortest first, and at midnight the day; a window is held
     while it starts within the cooldown of the last spike's end (so windows overlapping a spike
-    are held too: one surge, one alarm)."""
+    are held too: one surge, one alarm).  The pooled dispersion leaves out the tiles of earlier
+    spikes (``past`` and this run's) and their cooldowns, as the watcher does."""
     total = _prefix(counts)
+    cooldown = params.cooldown // HOUR
+    held = [(alarm.window_start, alarm.window_end + cooldown) for alarm in past]
     means, variances = series.mean_sums, series.variance_sums
     alarms: list[Alarm] = []
     for hour in span or range(WARMUP_WEEKS * WEEK_HOURS, len(counts)):
@@ -305,10 +309,22 @@ def run(
             cells = baselines.cells[(length, end)]
             dispersion = None
             if params.pooled_dispersion:
-                tiled = [int(total[b + length] - total[b]) for b in baselines.tiles[(length, end)]]
-                dispersion = pooled(tiled, baselines.tile_cells[(length, end)])
+                starts, tile_cells = (
+                    baselines.tiles[(length, end)],
+                    baselines.tile_cells[(length, end)],
+                )
+                if held:
+                    kept = [
+                        i
+                        for i, b in enumerate(starts)
+                        if not any(b < e and s < b + length for s, e in held)
+                    ]
+                    starts, tile_cells = [starts[i] for i in kept], [tile_cells[i] for i in kept]
+                tiled = [int(total[b + length] - total[b]) for b in starts]
+                dispersion = pooled(tiled, tile_cells)
             if detector(count, history, cells, mean, variance, length * HOUR, dispersion):
                 alarms.append(Alarm(start, end))
+                held.append((start, end + cooldown))
                 last_end = ORIGIN + end * HOUR
     return alarms
 
@@ -379,10 +395,10 @@ def measure(
                 counts = list(series.counts)
                 for offset, added in enumerate(extra):
                     counts[start + offset] += added
-                before = [alarm.window_end for alarm in alarms if alarm.window_end <= start]
-                last_end = ORIGIN + max(before) * HOUR if before else None
+                past = [alarm for alarm in alarms if alarm.window_end <= start]
+                last_end = ORIGIN + max(a.window_end for a in past) * HOUR if past else None
                 span = range(start, start + BURST_HOURS + 1)
-                found = run(counts, series, baselines, detector, params, span, last_end)
+                found = run(counts, series, baselines, detector, params, span, last_end, past)
                 tallies[name].detections(found, [start])
     return tallies
 
@@ -510,7 +526,7 @@ def _with(params: SpikeParams, settings: Sequence[str]) -> SpikeParams:
 
 
 def compare(args: argparse.Namespace, params: SpikeParams) -> None:
-    """The NB model with each ``--variant`` against ``params`` (the flat default unless
+    """The NB model with each ``--variant`` against ``params`` (the default unless
     ``--set`` changes it), on the same series: one row each."""
     variants = [("base", params)] + [
         (label, _with(params, settings.split()))
