@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
+from marsad.watchers.story_bound import cannot_join
 from marsad.watchers.story_compare import (
     Fingerprint,
     Newcomer,
@@ -49,6 +50,11 @@ class Assignment:
     reason: Reason | None = None
     score: float = 0.0
     merged: tuple[int, ...] = ()
+
+
+def _best_first(pair: tuple[Stored, Verdict]) -> tuple[float, int]:
+    """The order candidates are read in: best score first, then the oldest id."""
+    return (-pair[1].score, pair[0].id)
 
 
 def _guid_key(guid: str | None) -> str | None:
@@ -99,6 +105,9 @@ class StoryIndex:
     _merged: dict[int, int] = field(default_factory=dict)
     _members: dict[int, list[int]] = field(default_factory=dict)
     """Story -> its latest indexed items (a few), whose words are already counted."""
+    prune: bool = True
+    """Skip weighing candidates that cannot join (``story_bound``): the same decisions, less
+    work; off only to check that claim."""
 
     def __len__(self) -> int:
         return len(self._items)
@@ -173,6 +182,26 @@ class StoryIndex:
         found.sort(key=lambda pair: (-pair[1].score, pair[0].id))
         return found
 
+    def _weigh_candidates(
+        self, item: StoryItem, print_: Fingerprint, newcomer: Newcomer
+    ) -> tuple[dict[int, list[tuple[Stored, Verdict]]], dict[int, list[Stored]]]:
+        """The candidates by story: those weighed in full with their verdicts, and those left
+        unweighed because they cannot join (``story_bound``; weighed later only if their
+        story's average is read)."""
+        weighed: dict[int, list[tuple[Stored, Verdict]]] = {}
+        deferred: dict[int, list[Stored]] = {}
+        for candidate in self.candidates(item, print_):
+            old = self._items.get(candidate)
+            if old is None or old.id == item.id:
+                continue
+            story = self.resolve(old.story)
+            if self.prune and cannot_join(item, print_, old, newcomer, self.weights):
+                deferred.setdefault(story, []).append(old)
+                continue
+            verdict = compare(item, print_, old, self.rarity, self.weights, newcomer)
+            weighed.setdefault(story, []).append((old, verdict))
+        return weighed, deferred
+
     def find(self, item: StoryItem, print_: Fingerprint | None = None) -> Assignment:
         """The story ``item`` belongs to among the indexed items (``story`` None: a new one)."""
         print_ = print_ or fingerprint(item.title, item.lead)
@@ -180,14 +209,23 @@ class StoryIndex:
             found = self._exact.get(key)
             if found is not None and found in self._items:
                 return Assignment(self.story_of(found), found, reason, 1.0)
-        best: dict[int, tuple[Stored, Verdict]] = {}
-        scores: dict[int, dict[int, float]] = {}
         newcomer = Newcomer.of(print_, self.rarity)
-        for old, verdict in self.verdicts(item, print_, newcomer):
-            story = self.resolve(old.story)
-            scores.setdefault(story, {})[old.id] = verdict.score
+        weighed_by_story, deferred = self._weigh_candidates(item, print_, newcomer)
+        ranked_pairs = sorted(
+            (pair for pairs in weighed_by_story.values() for pair in pairs), key=_best_first
+        )
+        best: dict[int, tuple[Stored, Verdict]] = {}
+        for old, verdict in ranked_pairs:
             if verdict.same:
-                best.setdefault(story, (old, verdict))
+                best.setdefault(self.resolve(old.story), (old, verdict))
+        scores: dict[int, dict[int, float]] = {}
+        for story in best:
+            pairs = weighed_by_story[story] + [
+                (old, compare(item, print_, old, self.rarity, self.weights, newcomer))
+                for old in deferred.get(story, ())
+            ]
+            pairs.sort(key=_best_first)
+            scores[story] = {old.id: verdict.score for old, verdict in pairs}
         # Consistent with the story as a whole: its latest items must agree on average, so
         # that a report of another event does not join through one loosely worded member (a
         # chain: a weather report of Friday, one of Friday and Saturday, one of Saturday).
