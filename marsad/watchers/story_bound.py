@@ -56,8 +56,8 @@ def upper_score(
     """An upper bound of the score ``compare`` gives a pair of one script, for weights of the
     usual signs (``cosine`` and ``title_cover`` >= 0; see the module's docstring)."""
     mine = newcomer.weights
-    theirs = frozenset(old.words)
-    shared = [w for w in mine if w in theirs]
+    shared = [w for w in old.words if w in mine]
+    theirs = set(shared)  # of the new item's words, those the candidate has
     overlap = sum([mine[w] * mine[w] for w in shared])
     norm2 = newcomer.norm2
     cosine = math.sqrt(overlap / norm2) if norm2 > 0 and overlap > 0 else 0.0
