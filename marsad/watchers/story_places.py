@@ -115,16 +115,27 @@ def _readings(token: str) -> tuple[str, ...]:
     return (token,)
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    """The first words of the gazetteer's two-word names: only after one of these is a pair
+    of tokens looked up."""
+    return frozenset(name.split()[0] for name in gazetteer() if " " in name)
+
+
 def places_in(tokens: list[str]) -> frozenset[str]:
     """The places named by folded ``tokens`` (two-word names and single words)."""
-    names = gazetteer()
+    names, firsts = gazetteer(), _first_words()
     found: set[str] = set()
+    last = len(tokens) - 1
     for index, token in enumerate(tokens):
-        readings = _readings(token)
-        found.update(r for r in readings if r in names)
-        if index + 1 < len(tokens):
-            found.update(f"{r} {tokens[index + 1]}" for r in readings)
-    found &= names
+        readings = _readings(token) if token[:1] in _CLITICS else (token,)
+        for reading in readings:
+            if reading in names:
+                found.add(reading)
+            if index < last and reading in firsts:
+                pair = f"{reading} {tokens[index + 1]}"
+                if pair in names:
+                    found.add(pair)
     # الدار البيضاء is Casablanca, not also البيضاء (a Libyan town).
     parts = {word for name in found if " " in name for word in name.split()}
     return frozenset(name for name in found if name not in parts)
