@@ -3,15 +3,15 @@ never below the exact score, and the index decides the same with and without it.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import timedelta
 
 import pytest
 
 from marsad.watchers.stories import Assignment, StoryIndex, StoryItem
-from marsad.watchers.story_bound import cannot_join, upper_score
+from marsad.watchers.story_bound import SIGNALS, cannot_join, upper_score
 from marsad.watchers.story_compare import Newcomer, compare, fingerprint
-from marsad.watchers.story_evidence import DEFAULT_WEIGHTS, Weights
+from marsad.watchers.story_evidence import DEFAULT_WEIGHTS, Evidence, Weights
 from tests.watchers.story_beat import beat
 from tests.watchers.test_stories import (
     ARRESTS_NADOR,
@@ -152,3 +152,9 @@ def test_the_index_decides_the_same_with_and_without_the_bound(weights: Weights)
     cases = {item.id for item in case_items()}
     joined = [a for item, a in zip(items, plain, strict=True) if item.id in cases and a.story]
     assert len(joined) >= 8  # the rewrites and copies did join: the equality is not vacuous
+
+
+def test_the_bound_follows_every_signal_of_the_evidence() -> None:
+    """A signal added to ``Evidence`` must be added to the bound too (or the bound may fall
+    under the score it bounds)."""
+    assert {f.name for f in fields(Evidence)} == SIGNALS
