@@ -135,17 +135,22 @@ def _synced(ingest: IngestHook, sync: QuerySync) -> IngestHook:
 
 
 def open_configured_store(
-    config: Config, *, allow_new_database: bool = False, integrity: bool = False
+    config: Config,
+    *,
+    allow_new_database: bool = False,
+    integrity: bool = False,
+    migrate_apart: bool = False,
 ) -> Engine:
     """The configured store; a SQLite file that was used here before must still be there
     (``sqlite_guard``) unless ``allow_new_database``, sound when ``integrity`` (the service's
-    start), and a new one is marked as used."""
+    start), and a new one is marked as used. ``migrate_apart``: migrate in a child process, so
+    the service never holds Alembic's code."""
     database = sqlite_path(config.database.url)
     if database is not None:
         check_before_open(database, allow_new=allow_new_database, integrity=integrity)
     from marsad.store.engine import open_store
 
-    engine = open_store(config.database.url)
+    engine = open_store(config.database.url, migrate_apart=migrate_apart)
     if database is not None:
         write_marker(database)
     return engine

@@ -53,12 +53,13 @@ def create_store_engine(url: str) -> Engine:
     )
 
 
-def open_store(url: str) -> Engine:
+def open_store(url: str, *, migrate_apart: bool = False) -> Engine:
     """Create the engine and migrate the schema to the newest version (old databases still work);
-    an archive index made under another scheme is rebuilt (``archive.refresh``)."""
+    an archive index made under another scheme is rebuilt (``archive.refresh``).
+    ``migrate_apart``: migrations run in a child process (the service: ``migrate_apart``)."""
     engine = create_store_engine(url)
     try:
-        upgrade_to_head(engine)
+        upgrade_to_head(engine, apart=migrate_apart)
         refresh(engine)
     except OperationalError as exc:
         safe = make_url(url).render_as_string(hide_password=True)

@@ -35,8 +35,9 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Apply every migration the database does not have yet.
+def upgrade_to_head(engine: Engine, *, apart: bool = False) -> None:
+    """Apply every migration the database does not have yet; ``apart``: in a child process
+    (``migrate_apart``), so a long-running process never loads Alembic.
 
     Independent features may add migrations on separate branches off the same parent; all
     heads are applied (``upgrade heads``), so a database from any older version catches up.
@@ -44,7 +45,7 @@ def upgrade_to_head(engine: Engine) -> None:
     if current_revisions(engine) == head_revisions():
         return
     if engine.dialect.name != "postgresql":
-        _upgrade(engine)
+        _upgrade(engine, apart)
         return
     # Several processes may start at once on a new PostgreSQL database: one migrates, the
     # others wait for it and then find nothing to do.
@@ -52,18 +53,33 @@ def upgrade_to_head(engine: Engine) -> None:
         holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": int(Lock.MIGRATION)})
         try:
             if current_revisions(engine) != head_revisions():
-                _upgrade(engine)
+                _upgrade(engine, apart)
         finally:
             holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": int(Lock.MIGRATION)})
             holder.commit()
 
 
-def _upgrade(engine: Engine) -> None:
+def _upgrade(engine: Engine, apart: bool) -> None:
+    from marsad.store.migrate_apart import can_migrate_apart, upgrade_apart
+
+    if apart and can_migrate_apart(engine):
+        upgrade_apart(engine)
+        _forget(engine)
+    else:
+        apply_migrations(engine)
+
+
+def apply_migrations(engine: Engine) -> None:
+    """Upgrade to every head with Alembic, in this process."""
     from alembic import command
 
+    command.upgrade(alembic_config(engine), "heads")
+    _forget(engine)
+
+
+def _forget(engine: Engine) -> None:
     from marsad.store.archive import forget
 
-    command.upgrade(alembic_config(engine), "heads")
     forget(engine)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 from sqlmodel import select
 
 from marsad.config import SourceConfig
@@ -185,3 +185,63 @@ def test_a_store_at_head_opens_without_loading_alembic(tmp_path: Path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_service_migrates_a_new_database_in_a_child_and_never_loads_alembic(
+    store_url: str,
+) -> None:
+    """``marsad run`` migrates apart: Alembic (with Mako and Pygments, ~10 MB) stays out of
+    the long-running process, and the schema is the same as migrated in-process."""
+    probe = (
+        "import sys; from marsad.store.engine import open_store; "
+        f"open_store({store_url!r}, migrate_apart=True).dispose(); "
+        "print(sorted({'alembic', 'mako', 'pygments'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+    engine = open_store(store_url)
+    assert current_revisions(engine) == head_revisions()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        assert compare_metadata(context, METADATA) == []
+
+
+def test_an_old_database_upgraded_apart_keeps_its_data(store_url: str) -> None:
+    from alembic import command
+
+    from marsad.store.engine import create_store_engine
+    from marsad.store.migrate import alembic_config
+
+    old = create_store_engine(store_url)
+    command.upgrade(alembic_config(old), "0001")
+    with old.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sources (name, config_url, url, kind, consecutive_failures, items_seen)"
+                " VALUES ('Old', 'https://old.example/feed', 'https://old.example/feed', 'feed', 0, 1)"
+            )
+        )
+    old.dispose()
+    engine = open_store(store_url, migrate_apart=True)
+    assert current_revisions(engine) == head_revisions()
+    with session(engine) as s:
+        source = sync_sources(s, [SourceConfig(name="Old", url="https://old.example/feed")])
+        add_items(s, source["Old"].id or 0, [draft("a")], fetched_at=NOW, backlog=True)
+        s.commit()
+        assert [item.key for item in s.exec(select(Item)).all()] == ["a"]
+
+
+def test_an_in_memory_database_is_migrated_in_process_even_when_asked_apart() -> None:
+    engine = open_store("sqlite://", migrate_apart=True)
+    assert current_revisions(engine) == head_revisions()
+
+
+def test_a_child_that_cannot_migrate_is_a_store_error_with_its_reason(tmp_path: Path) -> None:
+    from marsad.store.migrate_apart import upgrade_apart
+
+    (tmp_path / "plain-file").write_text("not a folder")
+    engine = create_engine(f"sqlite:///{tmp_path / 'plain-file' / 'marsad.db'}")
+    with pytest.raises(StoreError, match=r"migrating the database failed: .*FileExistsError"):
+        upgrade_apart(engine)

@@ -150,7 +150,9 @@ async def _serve(
     roles: frozenset[Role],
     database: Path | None,
 ) -> None:
-    engine = open_configured_store(config, allow_new_database=allow_new_database, integrity=True)
+    engine = open_configured_store(
+        config, allow_new_database=allow_new_database, integrity=True, migrate_apart=True
+    )
     lost: list[str] = []
     tasks: list[asyncio.Task[None]] = []
     if database is not None:
