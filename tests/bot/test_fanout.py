@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from marsad.bot.delivery.sender import Sender
-from marsad.bot.fanout import Arrival, fan_out, with_extra_sources
+from marsad.bot.fanout import Arrival, FanOut, fan_out, with_extra_sources
 from marsad.bot.handlers.access import AccessPolicy
 from marsad.config import Access
 from marsad.matching.engine import MatchInput
@@ -21,7 +21,8 @@ from marsad.store.chats import (
     register_chat,
 )
 from marsad.store.delivery import OutboxKind, OutboxRow
-from marsad.store.tables import Item
+from marsad.store.tables import Item, Source
+from marsad.watchers.ingest import Ingested
 from tests.bot.conftest import Bot, World, until
 
 ANALYST, PRESS, GROUP = 601, 602, -300
@@ -127,6 +128,41 @@ def test_backlog_muted_and_not_allowed_get_nothing(world: World) -> None:
     assert outbox(world) == []
     run_fan_out(world, [arrive(world, fresh, 2, 1)])  # open access: the group gets it
     assert outbox(world) == [(GROUP, "alert", 2)]
+
+
+def ingested(world: World, item: Item, story: int, source: str = "Sahil") -> Ingested:
+    item.story_id = story
+    with world.session() as s:
+        row = s.get(Source, world.source_ids[source])
+        assert row is not None
+    return Ingested(item, row, arrive(world, item, story, 1, source).result)
+
+
+def test_the_stage_passes_over_a_backlog_and_alerts_what_comes_with_it(world: World) -> None:
+    """The ingest stage does nothing for a poll that is all backlog (a first poll), not even
+    the "+N sources" edit of an alerted story a backlog item joins; a fresh item in the same
+    transaction as a backlog one is alerted as ``fan_out`` alone would."""
+    subscribe(world, ANALYST, SubscriptionKind.ENTITY, "hammouchi")
+    stage = FanOut(world.config, world.matcher, lambda: world.clock.now)
+    first = world.add_item(TITLE, summary=SUMMARY)
+    with world.session() as s:
+        stage(s, [ingested(world, first, 7)])
+        s.commit()
+    assert outbox(world) == [(ANALYST, "alert", 7)]
+    with world.session() as s:
+        before = s.exec(select(OutboxRow.text_plain)).one()
+    backlog = world.add_item("المدير العام حموشي يلتقي نظيره الإسباني", backlog=True)
+    with world.session() as s:
+        stage(s, [ingested(world, backlog, 7)])
+        s.commit()
+    with world.session() as s:
+        assert s.exec(select(OutboxRow.text_plain)).one() == before
+    old = world.add_item(TITLE + " من جديد", backlog=True)
+    fresh = world.add_item("حموشي يستقبل وفدا أمنيا من إسبانيا", summary=SUMMARY)
+    with world.session() as s:
+        stage(s, [ingested(world, old, 8), ingested(world, fresh, 9)])
+        s.commit()
+    assert outbox(world) == [(ANALYST, "alert", 7), (ANALYST, "alert", 9)]
 
 
 def test_extra_sources_replaces_the_count_on_the_outlet_line() -> None:
