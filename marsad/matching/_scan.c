@@ -14,7 +14,6 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
-#include <string.h>
 
 enum { SEP = 0, ARABIC = 1, DIGIT = 2, OTHER = 3, IGNORED = 4 };
 
@@ -62,20 +61,6 @@ class_of(Py_UCS4 c)
     return c < 0x10000 ? bmp_class[c] : char_class(c);
 }
 
-/* The long words of one text, deduplicated before any string is made: open addressing over
- * (offset, length) spans of the output buffer. */
-typedef struct {
-    Py_ssize_t offset;
-    Py_ssize_t length;
-    uint64_t hash;
-} Span;
-
-typedef struct {
-    Span *slots;
-    size_t mask;
-    size_t used;
-} SpanSet;
-
 typedef struct {
     int32_t *items;
     Py_ssize_t size;
@@ -100,64 +85,9 @@ bounds_push(Bounds *b, Py_ssize_t start, Py_ssize_t end)
     return 0;
 }
 
-static int
-span_set_grow(SpanSet *set)
-{
-    size_t capacity = set->slots ? (set->mask + 1) * 2 : 64;
-    Span *slots = PyMem_Calloc(capacity, sizeof(Span));
-    if (slots == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (size_t i = 0; set->slots && i <= set->mask; i++) {
-        Span *old = &set->slots[i];
-        if (old->length) {
-            size_t j = (size_t)old->hash & (capacity - 1);
-            while (slots[j].length) {
-                j = (j + 1) & (capacity - 1);
-            }
-            slots[j] = *old;
-        }
-    }
-    PyMem_Free(set->slots);
-    set->slots = slots;
-    set->mask = capacity - 1;
-    return 0;
-}
-
-/* Whether the span is new to the set (then it is added); -1 on error. */
-static int
-span_set_add(SpanSet *set, const char *out, int kind, Py_ssize_t offset, Py_ssize_t length)
-{
-    if (set->slots == NULL || (set->used + 1) * 2 > set->mask + 1) {
-        if (span_set_grow(set) < 0) {
-            return -1;
-        }
-    }
-    const char *bytes = out + offset * kind;
-    size_t size = (size_t)length * (size_t)kind;
-    uint64_t hash = (uint64_t)length;
-    for (Py_ssize_t i = 0; i < length; i++) {
-        hash = (hash ^ PyUnicode_READ(kind, out, offset + i)) * 0x9E3779B97F4A7C15ULL;
-    }
-    hash ^= hash >> 29;
-    size_t j = (size_t)hash & set->mask;
-    while (set->slots[j].length) {
-        Span *s = &set->slots[j];
-        if (s->hash == hash && s->length == length &&
-            memcmp(out + s->offset * kind, bytes, size) == 0) {
-            return 0;
-        }
-        j = (j + 1) & set->mask;
-    }
-    set->slots[j] = (Span){offset, length, hash};
-    set->used++;
-    return 1;
-}
-
 /* Close the token written at out[token_out, out_len): its bounds, and the long-word set. */
 static int
-close_token(Bounds *bounds, SpanSet *seen, PyObject *long_words, int kind, void *out,
+close_token(Bounds *bounds, PyObject *long_words, int kind, void *out,
             Py_ssize_t token_out, Py_ssize_t out_len, Py_ssize_t start, Py_ssize_t end,
             Py_ssize_t min_long)
 {
@@ -166,10 +96,6 @@ close_token(Bounds *bounds, SpanSet *seen, PyObject *long_words, int kind, void 
     }
     Py_ssize_t length = out_len - token_out;
     if (length >= min_long) {
-        int fresh = span_set_add(seen, out, kind, token_out, length);
-        if (fresh <= 0) {
-            return fresh;
-        }
         PyObject *word = PyUnicode_FromKindAndData(kind, (char *)out + token_out * kind, length);
         if (word == NULL) {
             return -1;
@@ -202,7 +128,6 @@ scan(PyObject *Py_UNUSED(module), PyObject *args)
     /* joined is never longer than the text plus one space per token, at most twice it */
     void *out = PyMem_Malloc((size_t)(2 * length + 1) * (size_t)kind);
     Bounds bounds = {NULL, 0, 0};
-    SpanSet seen = {NULL, 0, 0};
     PyObject *long_words = PySet_New(NULL);
     if (out == NULL || long_words == NULL) {
         PyMem_Free(out);
@@ -225,7 +150,7 @@ scan(PyObject *Py_UNUSED(module), PyObject *args)
                 ((TYPE *)out)[out_len++] = (TYPE)c; \
                 continue; \
             } \
-            if (close_token(&bounds, &seen, long_words, kind, out, token_out, out_len, start, i, \
+            if (close_token(&bounds, long_words, kind, out, token_out, out_len, start, i, \
                             min_long) < 0) { \
                 goto error; \
             } \
@@ -255,7 +180,7 @@ scan(PyObject *Py_UNUSED(module), PyObject *args)
 #undef SCAN_LOOP
     if (current != SEP) {
         /* a token runs to the end of the text, trailing IGNORED characters included */
-        if (close_token(&bounds, &seen, long_words, kind, out, token_out, out_len, start, length,
+        if (close_token(&bounds, long_words, kind, out, token_out, out_len, start, length,
                         min_long) < 0) {
             goto error;
         }
@@ -266,7 +191,6 @@ scan(PyObject *Py_UNUSED(module), PyObject *args)
         (const char *)bounds.items, bounds.size * (Py_ssize_t)sizeof(int32_t));
     PyMem_Free(out);
     PyMem_Free(bounds.items);
-    PyMem_Free(seen.slots);
     if (joined == NULL || packed == NULL) {
         Py_XDECREF(joined);
         Py_XDECREF(packed);
@@ -282,7 +206,6 @@ scan(PyObject *Py_UNUSED(module), PyObject *args)
 error:
     PyMem_Free(out);
     PyMem_Free(bounds.items);
-    PyMem_Free(seen.slots);
     Py_DECREF(long_words);
     return NULL;
 }
