@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marsad.matching import normalise
-from marsad.matching.engine import Matcher, MatchInput, parse_rules
+from marsad.matching.engine import Matcher, MatchInput, Rule, RuleSet
 from marsad.matching.normalise import LONG_WORD, Scanned
+from tests.matching._entities import ENTITIES
 
 needs_compiled = pytest.mark.skipif(
     not normalise.COMPILED,
@@ -102,23 +103,11 @@ def test_the_compiled_scanner_is_built_where_ci_installs_the_project() -> None:
     assert normalise.COMPILED, "hatch_build.py did not build marsad/matching/_scan.c"
 
 
-RULES = """
-[[entity]]
-id = "hammouchi"
-kind = "person"
-name = "عبد اللطيف حموشي"
-aliases = ["حموشي", "عبد اللطيف حموشي"]
-
-[[entity]]
-id = "spain"
-kind = "place"
-name = "إسبانيا"
-aliases = ["إسبانيا"]
-
-[[rule]]
-id = "visit"
-query = "@hammouchi AND (@spain OR زيارة)"
-"""
+# The recognition tests' own entities, and one rule over two of them.
+RULESET = RuleSet(
+    entities=ENTITIES,
+    rules=(Rule("visit", "visit", "@hammouchi AND (@spain OR زيارة)"),),
+)
 
 ARTICLES = [
     "استقبل المدير العام عبد اللطيف حمّوشي نظيره الإسباني في زيارة عمل إلى الرباط.",
@@ -129,10 +118,10 @@ ARTICLES = [
 
 @needs_compiled
 def test_a_matcher_finds_the_same_hits_with_either_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    matcher = Matcher.compile(parse_rules(RULES))
+    matcher = Matcher.compile(RULESET)
     items = [MatchInput(id=str(n), title=text[:30], text=text) for n, text in enumerate(ARTICLES)]
     fast = [matcher.match(item) for item in items]
     monkeypatch.setattr(normalise, "_compiled_scan", None)
-    slow = [Matcher.compile(parse_rules(RULES)).match(item) for item in items]
+    slow = [Matcher.compile(RULESET).match(item) for item in items]
     assert fast == slow
     assert any(result.rules for result in fast)
