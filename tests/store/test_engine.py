@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import select
 
 from marsad.config import SourceConfig
@@ -134,7 +134,8 @@ def test_unreachable_or_unknown_databases_are_clear_errors(tmp_path: object) -> 
     assert "secret" not in info.value.show()
 
 
-def test_a_database_from_the_first_version_is_upgraded_with_its_data(store_url: str) -> None:
+def _store_at_first_version(store_url: str) -> Engine:
+    """A database as the first schema version (0001) left it, with one source."""
     from alembic import command
 
     from marsad.store.engine import create_store_engine
@@ -149,6 +150,12 @@ def test_a_database_from_the_first_version_is_upgraded_with_its_data(store_url: 
                 " VALUES ('Old', 'https://old.example/feed', 'https://old.example/feed', 'feed', 0, 1)"
             )
         )
+    return old
+
+
+def test_a_database_from_the_first_version_is_upgraded_with_its_data(store_url: str) -> None:
+    old = _store_at_first_version(store_url)
+    with old.begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO items (key, source_id, url, title, summary, text, published_at,"
@@ -209,20 +216,7 @@ def test_the_service_migrates_a_new_database_in_a_child_and_never_loads_alembic(
 
 
 def test_an_old_database_upgraded_apart_keeps_its_data(store_url: str) -> None:
-    from alembic import command
-
-    from marsad.store.engine import create_store_engine
-    from marsad.store.migrate import alembic_config
-
-    old = create_store_engine(store_url)
-    command.upgrade(alembic_config(old), "0001")
-    with old.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO sources (name, config_url, url, kind, consecutive_failures, items_seen)"
-                " VALUES ('Old', 'https://old.example/feed', 'https://old.example/feed', 'feed', 0, 1)"
-            )
-        )
+    old = _store_at_first_version(store_url)
     old.dispose()
     engine = open_store(store_url, migrate_apart=True)
     assert current_revisions(engine) == head_revisions()
