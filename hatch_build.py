@@ -1,9 +1,10 @@
-"""Build hook: compile the tokeniser `marsad/matching/_scan.c` when a C compiler is there.
+"""Build hook: compile matching's C fast paths when a C compiler is there.
 
-The extension is optional, as PyYAML's libyaml binding is: where it cannot be built the
-package installs all the same and `marsad.matching.normalise` takes its pure-Python path,
-which gives the same tokens (tests/matching/test_scan_compiled.py).  An editable install
-writes the module next to its source; a wheel carries it and gets a platform tag.
+`marsad/matching/_scan.c` is the tokeniser and `_keys.c` the exact-key table.  Each extension
+is optional, as PyYAML's libyaml binding is: where one cannot be built the package installs
+all the same and matching takes its pure-Python path, which gives the same results
+(tests/matching/test_scan_compiled.py, test_keys_compiled.py).  An editable install writes
+the modules next to their sources; a wheel carries them and gets a platform tag.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("marsad") / "matching" / "_scan.c"
+SOURCES = (Path("marsad") / "matching" / "_scan.c", Path("marsad") / "matching" / "_keys.c")
 
 
-def compile_scanner(root: Path) -> tuple[Path | None, str]:
-    """Compile the extension in place: its path, or None and why not."""
+def compile_extension(root: Path, name: Path) -> tuple[Path | None, str]:
+    """Compile one extension in place: its path, or None and why not."""
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     linker = sysconfig.get_config_var("LDSHARED")
     if not suffix or not linker:
         return None, "this Python has no C build configuration"
-    source = root / SOURCE
-    target = source.with_name("_scan" + suffix)
+    source = root / name
+    target = source.with_name(source.stem + suffix)
     include = sysconfig.get_paths()["include"]
     command = [*shlex.split(linker), "-O2", "-fPIC", f"-I{include}", str(source), "-o", str(target)]
     try:
@@ -38,19 +39,20 @@ def compile_scanner(root: Path) -> tuple[Path | None, str]:
     return target, ""
 
 
-class CompiledScannerHook(BuildHookInterface):  # type: ignore[type-arg]
-    """Compiles the scanner; never fails the build (the pure-Python path stands in)."""
+class CompiledMatchingHook(BuildHookInterface):  # type: ignore[type-arg]
+    """Compiles the extensions; never fails the build (the pure-Python paths stand in)."""
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         root = Path(self.root)
-        target, problem = compile_scanner(root)
-        if target is None:
-            self.app.display_warning(
-                f"marsad: the compiled tokeniser was not built ({problem}); "
-                "matching runs on the pure-Python path, slower but the same"
-            )
-            return
-        if version != "editable":
-            build_data["pure_python"] = False
-            build_data["infer_tag"] = True
-            build_data["artifacts"].append(str(target.relative_to(root)))
+        for name in SOURCES:
+            target, problem = compile_extension(root, name)
+            if target is None:
+                self.app.display_warning(
+                    f"marsad: {name} was not compiled ({problem}); "
+                    "matching runs on the pure-Python path, slower but the same"
+                )
+                continue
+            if version != "editable":
+                build_data["pure_python"] = False
+                build_data["infer_tag"] = True
+                build_data["artifacts"].append(str(target.relative_to(root)))

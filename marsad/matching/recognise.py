@@ -159,25 +159,13 @@ class Recogniser:
 
     def _exact(self, joined: str) -> list[_Found]:
         found: list[_Found] = []
-        for automaton in self._index.automata():
-            # Token numbers count the spaces before a hit: from the previous hit onwards, since
-            # hits come by end offset (and a later one rarely begins before an earlier one).
-            counted_to, tokens_before = 0, -1
-            for end, (length, targets) in automaton.iter(joined):
-                start = end - length + 1
-                token_begin = joined.rfind(" ", max(0, start - _LONGEST_PREFIX - 1), start) + 1
-                if not token_begin:
-                    continue  # inside a word, behind more than any run of proclitics
-                prefix = joined[token_begin:start]
-                accepted = [t for t in targets if prefix in t.prefixes]
-                if not accepted or (prefix and not _clitic_reading(joined, token_begin, start)):
-                    continue
-                if token_begin < counted_to:
-                    counted_to, tokens_before = 0, -1
-                tokens_before += joined.count(" ", counted_to, token_begin)
-                counted_to = token_begin
-                token = tokens_before
-                found.extend(_Found(token, token + t.words, len(prefix), t, 0) for t in accepted)
+        for hit in self._index.occurrences(joined, _LONGEST_PREFIX):
+            prefix = joined[hit.token_begin : hit.start]
+            accepted = [t for t in hit.targets if prefix in t.prefixes]
+            if not accepted or (prefix and not _clitic_reading(joined, hit.token_begin, hit.start)):
+                continue
+            token = hit.token
+            found.extend(_Found(token, token + t.words, len(prefix), t, 0) for t in accepted)
         return found
 
 
