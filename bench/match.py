@@ -38,7 +38,7 @@ from match_entities import generate, generated_rules, harvest, rule_file
 from rapidfuzz import fuzz
 
 from marsad.bot.commands.match import read_item
-from marsad.matching import normalise
+from marsad.matching import automaton, fuzzymatch, normalise
 from marsad.matching.engine import FIELDS, Matcher, MatchInput
 from marsad.matching.entities import Entity
 from marsad.matching.normalise import fold_same_length
@@ -110,7 +110,7 @@ class Row:
 
     config: Config
     first: FirstPass
-    python: FirstPass  # the same with the pure-Python tokeniser (as where no C compiler was)
+    python: FirstPass  # the same on the pure-Python path (as where no C compiler was)
     floor: Floor
     naive: Naive
     command: Command
@@ -304,7 +304,7 @@ def first_pass_table(rows: Sequence[Row]) -> str:
     """`Matcher.match` against its floor, one line per configuration."""
     lines = [
         "| configuration | entities | rules | automaton keys | compile CPU s | "
-        "Matcher.match art/s | pure-Python tokeniser art/s | one-pass floor art/s | "
+        "Matcher.match art/s | pure-Python path art/s | one-pass floor art/s | "
         "matcher / floor | hits/article | second pass art/s (warm) |",
         "|" + "---|" * 11,
     ]
@@ -371,7 +371,10 @@ def child(args: argparse.Namespace) -> None:
     lines = read_lines(Path(args.corpus), args.articles)
     paths = [Path(p) for p in args.rules]
     if args.child == "first-pass-python":
-        normalise._compiled_scan = None  # as installed without a C compiler
+        # as installed without a C compiler: none of the three extensions
+        normalise._compiled_scan = None
+        automaton._KeyTable = None
+        fuzzymatch._FuzzyGate = None
     result = floor_pass(paths, lines) if args.child == "floor" else first_pass(paths, lines)
     print(json.dumps(asdict(result)))
 

@@ -14,22 +14,7 @@
  * no longer grows with the number of keys.  Rows come by token, then stem, then key
  * order; automaton.py sorts them into the automaton's order.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
-#include <string.h>
-
-/* a polynomial hash of a suffix, built from its last character backwards */
-#define HASH_STEP(h, c) ((h) * 0x100000001b3ULL + (uint64_t)(c) + 1)
-
-static inline uint64_t
-mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
-}
+#include "_strset.h"
 
 typedef struct {
     PyObject_HEAD
@@ -69,16 +54,6 @@ table_dealloc(KeyTable *self)
 {
     table_free(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static uint64_t
-hash_codes(const Py_UCS4 *codes, Py_ssize_t length)
-{
-    uint64_t h = 0;
-    for (Py_ssize_t i = length - 1; i >= 0; i--) {
-        h = HASH_STEP(h, codes[i]);
-    }
-    return h;
 }
 
 /* the word index of codes[0..length) with hash h, or -1 */

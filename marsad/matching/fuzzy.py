@@ -208,6 +208,19 @@ class FuzzyMatch:
     cheap: bool  # one edit of the kinds spelling variation makes (vowel, doubling, confusable)
 
 
+@dataclass(frozen=True)
+class GateTables:
+    """A FuzzyIndex's cheap tests as plain tables: exactly what `candidates` reads first."""
+
+    variants: tuple[str, ...]
+    heads: dict[str, frozenset[int]]
+    tails: dict[str, frozenset[int]]
+    pieces: dict[str, tuple[tuple[int, int, int], ...]]
+    deletions: tuple[str, ...]
+    min_length: int
+    max_length: int
+
+
 class FuzzyIndex:
     """Index over name forms for typo-tolerant lookup; grows incrementally.
 
@@ -301,6 +314,18 @@ class FuzzyIndex:
                 for key in one_off:
                     found.update(by_deletion.get(key, ()))
         return found
+
+    def gate_tables(self) -> GateTables:
+        """What `candidates` tests first, for the compiled gate (`_gate.c`) to test the same."""
+        return GateTables(
+            variants=tuple(self._variants),
+            heads={head: frozenset(lengths) for head, lengths in self._heads.items()},
+            tails={tail: frozenset(lengths) for tail, lengths in self._tails.items()},
+            pieces={piece: tuple(places) for piece, places in self._pieces.items()},
+            deletions=tuple(self._by_deletion),
+            min_length=self._min_length,
+            max_length=self._max_length,
+        )
 
     def lookup(self, word: str) -> Iterator[FuzzyMatch]:
         """Indexed forms within their budget of `word` (never `word` itself), nearest first."""

@@ -6,7 +6,9 @@ A single-word name form is a hit on one token; a word of a multi-word name (عب
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from marsad.matching.forms import ALL_PREFIXES
 from marsad.matching.fuzzy import FuzzyIndex
@@ -23,6 +25,19 @@ _PREFIXES_BY_LETTER = {
     letter: ("", *sorted((p for p in ALL_PREFIXES if p.startswith(letter)), key=len))
     for letter in {p[0] for p in ALL_PREFIXES if p}
 }
+
+
+def _compiled_gate() -> Any:
+    """The compiled gate's type, or None where it was not built (no C compiler at install)."""
+    try:
+        from marsad.matching._gate import FuzzyGate
+    except ImportError:
+        return None
+    return FuzzyGate
+
+
+_FuzzyGate = _compiled_gate()
+COMPILED = _FuzzyGate is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +72,13 @@ class Placed:
 class FuzzyReader:
     """Fuzzy readings of tokens against an index, remembered per token text."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, compiled: bool = True) -> None:
         self.index = FuzzyIndex()
         self.known: set[str] = set()  # every exact single-word form: never a fuzzy hit
         self._seen: set[str] = set()
         self._readings: dict[str, tuple[Reading, ...]] = {}
+        self._compiled = compiled
+        self._gate: Any = None  # built on the first read after a change
 
     def add(self, words: tuple[str, ...], target: Target) -> None:
         """Index a name's words for fuzzy lookup."""
@@ -71,6 +88,7 @@ class FuzzyReader:
 
     def forget(self, only_hits: bool = False) -> None:
         """Drop remembered readings (only the tokens that had some, when words were added)."""
+        self._gate = None  # the index or the known words changed
         if only_hits:
             self._seen.difference_update(self._readings)
         else:
@@ -87,7 +105,7 @@ class FuzzyReader:
             if len(self._seen) > _CACHE_LIMIT:
                 self.forget()
                 unseen = vocabulary  # this text's words read before were forgotten too
-            for word in unseen:
+            for word in self._worth_reading(unseen):
                 readings = self._read(word)
                 if readings:
                     self._readings[word] = readings
@@ -104,6 +122,31 @@ class FuzzyReader:
                     if placed is not None:
                         out.append(placed)
         return out
+
+    def _worth_reading(self, words: Iterable[str]) -> Iterable[str]:
+        """The words that can have a reading: those with a stem near some indexed form.
+
+        Nearly every new word of a stream has none; the compiled gate (`_gate.c`) says so
+        with `FuzzyIndex.candidates`' own tests at C speed.  Without it every word is read.
+        """
+        if not self._compiled or _FuzzyGate is None:
+            return words
+        if self._gate is None:
+            tables = self.index.gate_tables()
+            self._gate = _FuzzyGate(
+                prefixes=[p for p in ALL_PREFIXES if p],
+                known=list(self.known),
+                variants=tables.variants,
+                heads=tables.heads,
+                tails=tables.tails,
+                pieces=tables.pieces,
+                deletions=tables.deletions,
+                min_stem=FUZZY_MIN_LENGTH,
+                min_length=tables.min_length,
+                max_length=tables.max_length,
+            )
+        passing: list[str] = self._gate.passing(words)
+        return passing
 
     def _read(self, token: str) -> tuple[Reading, ...]:
         """Fuzzy readings of one token, fewest proclitics first, one per name word."""
