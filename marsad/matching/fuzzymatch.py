@@ -124,7 +124,7 @@ class FuzzyReader:
         return out
 
     def _worth_reading(self, words: Iterable[str]) -> Iterable[str]:
-        """The words that can have a reading: those with a stem near some indexed form.
+        """The words that can have a reading: a stem near some indexed form, not too common.
 
         Nearly every new word of a stream has none; the compiled gate (`_gate.c`) says so
         with `FuzzyIndex.candidates`' own tests at C speed.  Without it every word is read.
@@ -145,8 +145,9 @@ class FuzzyReader:
                 min_length=tables.min_length,
                 max_length=tables.max_length,
             )
-        passing: list[str] = self._gate.passing(words)
-        return passing
+        # Every word through the gate has a stem to read, so the other cheap test that ends
+        # `_read` at once comes next: a word too common to be a misspelt name.
+        return [word for word in self._gate.passing(words) if not too_common_for_fuzzy(word)]
 
     def _read(self, token: str) -> tuple[Reading, ...]:
         """Fuzzy readings of one token, fewest proclitics first, one per name word."""

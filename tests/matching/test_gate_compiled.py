@@ -23,6 +23,7 @@ from marsad.matching.fuzzymatch import (
     FuzzyReader,
 )
 from marsad.matching.patterns import Source, Target
+from marsad.matching.vetoes import too_common_for_fuzzy
 from tests.matching._entities import ENTITIES
 
 needs_compiled = pytest.mark.skipif(
@@ -32,11 +33,12 @@ needs_compiled = pytest.mark.skipif(
 
 # Proclitic letters, long vowels, dotted families and a digit: names close to each other and
 # to words, short forms (variants only), one-edit forms (heads, tails, deletions) and two-edit
-# forms (pieces) all come up.
+# forms (pieces) all come up; so do common words (والمغرب), which are never read.
 LETTERS = "وفبلكالسيتثنمرزدذهع"
 FORM = st.text(alphabet=LETTERS, min_size=4, max_size=13)
 WORD = st.one_of(
     st.text(alphabet=LETTERS + "3", min_size=1, max_size=16),
+    st.sampled_from(["والمغرب", "الدولية", "المتحدة", "بالتعاون", "والسلام"]),
     # a form with a proclitic in front and a letter changed, dropped or doubled
     st.tuples(st.sampled_from(["", "و", "ال", "بال", "ول"]), FORM, st.integers(0, 12)).map(
         lambda t: t[0] + t[1][: t[2]] + t[1][t[2] + 1 :]
@@ -68,7 +70,10 @@ def _reader(forms: list[str], known: list[str]) -> FuzzyReader:
 
 
 def _python_would_read(reader: FuzzyReader, word: str) -> bool:
-    """Whether `FuzzyReader._read` finds a stem of `word` with candidates (its own loop)."""
+    """Whether `FuzzyReader._read` finds a stem of `word` with candidates (its own loop),
+    in a word not too common to be a misspelt name."""
+    if too_common_for_fuzzy(word):
+        return False
     for prefix in _PREFIXES_BY_LETTER.get(word[0], _NO_PREFIX):
         if not word.startswith(prefix):
             continue
