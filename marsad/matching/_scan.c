@@ -4,6 +4,10 @@
  *   joined      the tokens, IGNORED characters removed, joined by single spaces;
  *   bounds      bytes of native int32 pairs: each token's [start, end) offsets in `folded`;
  *   long_words  the set of distinct tokens of at least `min_long` characters.
+ * fold_scan(text, min_long) -> scan(text folded, min_long), or None
+ *   folds each character by the table given to set_fold (normalise's same-length fold,
+ *   remembered here per character), then scans; None where a character folds to several
+ *   (EXPANDS), which needs normalise's slow path to keep offsets.
  *
  * A token is what normalise._TOKEN_RE matches: a run of Arabic letters, of ASCII digits, or of
  * other word characters (re's \w less \d, "_" and the Arabic blocks), IGNORED (\x02) allowed
@@ -16,6 +20,7 @@
 #include <stdint.h>
 
 enum { SEP = 0, ARABIC = 1, DIGIT = 2, OTHER = 3, IGNORED = 4 };
+#define EXPANDS 0x03 /* normalise.EXPANDS: the fold of a character that folds to several */
 
 static int
 char_class(Py_UCS4 c)
@@ -109,21 +114,10 @@ close_token(Bounds *bounds, PyObject *long_words, int kind, void *out,
     return 0;
 }
 
+/* The tokens of folded characters `data` (of a str kind): (joined, bounds, long_words). */
 static PyObject *
-scan(PyObject *Py_UNUSED(module), PyObject *args)
+scan_data(int kind, const void *data, Py_ssize_t length, Py_ssize_t min_long)
 {
-    PyObject *text;
-    Py_ssize_t min_long;
-    if (!PyArg_ParseTuple(args, "Un:scan", &text, &min_long)) {
-        return NULL;
-    }
-    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    if (length > INT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "text too long for the compiled scanner");
-        return NULL;
-    }
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
 
     /* joined is never longer than the text plus one space per token, at most twice it */
     void *out = PyMem_Malloc((size_t)(2 * length + 1) * (size_t)kind);
@@ -210,9 +204,115 @@ error:
     return NULL;
 }
 
+static PyObject *
+scan(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *text;
+    Py_ssize_t min_long;
+    if (!PyArg_ParseTuple(args, "Un:scan", &text, &min_long)) {
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (length > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "text too long for the compiled scanner");
+        return NULL;
+    }
+    return scan_data(PyUnicode_KIND(text), PyUnicode_DATA(text), length, min_long);
+}
+
+/* normalise's same-length fold of one character (a str.translate table), and what it gave
+ * for each BMP character so far (NOT_YET: not asked yet) */
+static PyObject *fold_table = NULL;
+#define NOT_YET 0xffffffffu
+static uint32_t folded_bmp[0x10000];
+
+static PyObject *
+set_fold(PyObject *Py_UNUSED(module), PyObject *table)
+{
+    /* a new table (normalise imported again): forget what the old one gave */
+    for (Py_UCS4 c = 0; c < 0x10000; c++) {
+        folded_bmp[c] = NOT_YET;
+    }
+    Py_INCREF(table);
+    Py_XSETREF(fold_table, table);
+    Py_RETURN_NONE;
+}
+
+/* table[c] as one character, or -1 with an exception set */
+static int64_t
+fold_char(Py_UCS4 c)
+{
+    if (c < 0x10000 && folded_bmp[c] != NOT_YET) {
+        return folded_bmp[c];
+    }
+    PyObject *code = PyLong_FromUnsignedLong(c);
+    PyObject *folded = code ? PyObject_GetItem(fold_table, code) : NULL;
+    Py_XDECREF(code);
+    if (folded == NULL) {
+        return -1;
+    }
+    if (!PyUnicode_Check(folded) || PyUnicode_GET_LENGTH(folded) != 1) {
+        Py_DECREF(folded);
+        PyErr_SetString(PyExc_ValueError, "the fold table must give one character");
+        return -1;
+    }
+    Py_UCS4 value = PyUnicode_READ_CHAR(folded, 0);
+    Py_DECREF(folded);
+    if (c < 0x10000) {
+        folded_bmp[c] = value;
+    }
+    return value;
+}
+
+static PyObject *
+fold_scan(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *text;
+    Py_ssize_t min_long;
+    if (!PyArg_ParseTuple(args, "Un:fold_scan", &text, &min_long)) {
+        return NULL;
+    }
+    if (fold_table == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "set_fold was not called");
+        return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (length > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "text too long for the compiled scanner");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_UCS4 *folded = PyMem_Malloc((size_t)(length + 1) * sizeof(Py_UCS4));
+    if (folded == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < length; i++) {
+        int64_t c = fold_char(PyUnicode_READ(kind, data, i));
+        if (c < 0) {
+            PyMem_Free(folded);
+            return NULL;
+        }
+        if (c == EXPANDS) {
+            /* a character folding to several: offsets need the slow path */
+            PyMem_Free(folded);
+            Py_RETURN_NONE;
+        }
+        folded[i] = (Py_UCS4)c;
+    }
+    PyObject *result = scan_data(PyUnicode_4BYTE_KIND, folded, length, min_long);
+    PyMem_Free(folded);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(folded, min_long) -> (joined, bounds, long_words): tokens of folded text."},
+    {"set_fold", set_fold, METH_O,
+     "set_fold(table): the same-length fold of each character, used by fold_scan."},
+    {"fold_scan", fold_scan, METH_VARARGS,
+     "fold_scan(text, min_long) -> scan(fold(text), min_long), or None when a character "
+     "folds to several."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -229,6 +329,7 @@ PyInit__scan(void)
 {
     for (Py_UCS4 c = 0; c < 0x10000; c++) {
         bmp_class[c] = (uint8_t)char_class(c);
+        folded_bmp[c] = NOT_YET;
     }
     return PyModule_Create(&module);
 }

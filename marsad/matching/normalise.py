@@ -188,16 +188,17 @@ _TOKEN_RE = re.compile(_TOKEN)
 _SPLIT_RE = re.compile(f"({_TOKEN})")
 
 
-CompiledScan = Callable[[str, int], tuple[str, bytes, set[str]]]
+CompiledScan = Callable[[str, int], tuple[str, bytes, set[str]] | None]
 
 
 def _compiled() -> CompiledScan | None:
-    """The compiled scanner, or None where it was not built (no C compiler at install)."""
+    """The compiled fold-and-scan, or None where it was not built (no C compiler at install)."""
     try:
-        from marsad.matching._scan import scan
+        from marsad.matching import _scan
     except ImportError:
         return None
-    return scan
+    _scan.set_fold(_FAST_TABLE)
+    return _scan.fold_scan
 
 
 _compiled_scan = _compiled()
@@ -211,12 +212,13 @@ _NO_LONG_WORDS = 1 << 62
 class Scanned:
     """A text's folded tokens, with their original offsets worked out only when asked for.
 
-    The whole text is folded at C speed (same length, so offsets survive) and cut into tokens
-    in one pass: by the compiled scanner (`_scan.c`) when it was built, else by one
-    regular-expression split.  Nothing is cached between texts, so a long stream cannot grow
-    or break anything.  `joined` is the folded tokens joined by single spaces; with
-    `long_words`, `long_words` is the set of distinct tokens of `LONG_WORD` letters or more,
-    gathered in the same pass.  `compiled=False` forces the pure-Python path (for tests).
+    The whole text is folded character for character (same length, so offsets survive) and cut
+    into tokens: in one C pass by the compiled scanner (`_scan.c`) when it was built, else by
+    str.replace/translate and one regular-expression split.  Nothing is cached between texts
+    (but each character's fold), so a long stream cannot grow or break anything.  `joined` is
+    the folded tokens joined by single spaces; with `long_words`, `long_words` is the set of
+    distinct tokens of `LONG_WORD` letters or more, gathered in the same pass.
+    `compiled=False` forces the pure-Python path (for tests).
     """
 
     __slots__ = ("_bounds", "_ends", "_long", "_parts", "_starts", "_words", "joined", "text")
@@ -229,15 +231,19 @@ class Scanned:
         self._long: set[str] | None = None
         self._words: list[str] | None = None
         self._parts: list[str] = []
-        folded = fold_same_length(text)
+        if compiled and _compiled_scan is not None:
+            done = _compiled_scan(text, LONG_WORD if long_words else _NO_LONG_WORDS)
+            if done is not None:
+                self.joined, bounds, found = done
+                self._bounds = memoryview(bounds).cast("i")
+                self._long = found if long_words else None
+                return
+            folded = EXPANDS
+        else:
+            folded = fold_same_length(text)
         if EXPANDS in folded:
             words, self._starts, self._ends = scan_slow(text)
             self.joined = " ".join(words)
-        elif compiled and _compiled_scan is not None:
-            minimum = LONG_WORD if long_words else _NO_LONG_WORDS
-            self.joined, bounds, found = _compiled_scan(folded, minimum)
-            self._bounds = memoryview(bounds).cast("i")
-            self._long = found if long_words else None
         else:
             self._parts = _SPLIT_RE.split(folded)
             joined = " ".join(self._parts[1::2])

@@ -28,7 +28,8 @@ needs_compiled = pytest.mark.skipif(
 # blocks, harakat and tatweel (folded away), direction marks, Arabic-Indic and other decimal
 # digits, Latin (upper case, accents), Cyrillic, CJK, a superscript digit, an Ethiopic numeral
 # (a word character that is not a decimal), "_", Arabic and Latin punctuation, spaces, a presentation-form
-# ligature (folds to several letters: the slow path), and a character outside the BMP.
+# ligature (folds to several letters: the slow path), a character outside the BMP, and the
+# characters the fold uses as placeholders.
 ALPHABET = (
     "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئةى"
     "ٱڭگپچژکیۀ"
@@ -38,12 +39,13 @@ ALPHABET = (
     "٠١٢٣٤٥٦٧٨٩۴"
     "0123456789"
     "٣२३"
-    "abcXYZéÉßñ"
+    "abcXYZéÉßñµ"  # µ folds to a Greek letter: a wider string than the text
     "жЖя中文²፩_"
     "،؛؟«».,:;!?()-\"'/"
     " \n\t\u00a0"
     "ﻻﷺ"
     "\U0001d400😀"
+    "\x02\x03"  # the fold's own placeholders, typed into the input
 )
 
 
