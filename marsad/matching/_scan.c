@@ -4,10 +4,11 @@
  *   joined      the tokens, IGNORED characters removed, joined by single spaces;
  *   bounds      bytes of native int32 pairs: each token's [start, end) offsets in `folded`;
  *   long_words  the set of distinct tokens of at least `min_long` characters.
- * fold_scan(text, min_long) -> scan(text folded, min_long), or None
+ * fold_scan(text, min_long) -> scan(text folded, min_long), bounds in `text`
  *   folds each character by the table given to set_fold (normalise's same-length fold,
- *   remembered here per character), then scans; None where a character folds to several
- *   (EXPANDS), which needs normalise's slow path to keep offsets.
+ *   remembered here per character), then scans.  Where a character folds to several (the
+ *   table gives EXPANDS: a ligature), the text is folded again by set_fold's whole fold,
+ *   each folded character remembering the offset it comes from (normalise.scan_slow).
  *
  * A token is what normalise._TOKEN_RE matches: a run of Arabic letters, of ASCII digits, or of
  * other word characters (re's \w less \d, "_" and the Arabic blocks), IGNORED (\x02) allowed
@@ -92,10 +93,15 @@ bounds_push(Bounds *b, Py_ssize_t start, Py_ssize_t end)
 
 /* Close the token written at out[token_out, out_len): its bounds, and the long-word set. */
 static int
-close_token(Bounds *bounds, PyObject *long_words, int kind, void *out,
+close_token(Bounds *bounds, const int32_t *origin, PyObject *long_words, int kind, void *out,
             Py_ssize_t token_out, Py_ssize_t out_len, Py_ssize_t start, Py_ssize_t end,
             Py_ssize_t min_long)
 {
+    if (origin != NULL) {
+        /* offsets into the text before some characters were expanded */
+        start = origin[start];
+        end = origin[end - 1] + 1;
+    }
     if (bounds_push(bounds, start, end) < 0) {
         return -1;
     }
@@ -114,9 +120,11 @@ close_token(Bounds *bounds, PyObject *long_words, int kind, void *out,
     return 0;
 }
 
-/* The tokens of folded characters `data` (of a str kind): (joined, bounds, long_words). */
+/* The tokens of folded characters `data` (of a str kind): (joined, bounds, long_words);
+ * bounds are offsets into `data`, or where `origin` is given, origin's offsets for them. */
 static PyObject *
-scan_data(int kind, const void *data, Py_ssize_t length, Py_ssize_t min_long)
+scan_data(int kind, const void *data, const int32_t *origin, Py_ssize_t length,
+          Py_ssize_t min_long)
 {
 
     /* joined is never longer than the text plus one space per token, at most twice it */
@@ -144,7 +152,7 @@ scan_data(int kind, const void *data, Py_ssize_t length, Py_ssize_t min_long)
                 ((TYPE *)out)[out_len++] = (TYPE)c; \
                 continue; \
             } \
-            if (close_token(&bounds, long_words, kind, out, token_out, out_len, start, i, \
+            if (close_token(&bounds, origin, long_words, kind, out, token_out, out_len, start, i, \
                             min_long) < 0) { \
                 goto error; \
             } \
@@ -174,7 +182,7 @@ scan_data(int kind, const void *data, Py_ssize_t length, Py_ssize_t min_long)
 #undef SCAN_LOOP
     if (current != SEP) {
         /* a token runs to the end of the text, trailing IGNORED characters included */
-        if (close_token(&bounds, long_words, kind, out, token_out, out_len, start, length,
+        if (close_token(&bounds, origin, long_words, kind, out, token_out, out_len, start, length,
                         min_long) < 0) {
             goto error;
         }
@@ -217,24 +225,32 @@ scan(PyObject *Py_UNUSED(module), PyObject *args)
         PyErr_SetString(PyExc_OverflowError, "text too long for the compiled scanner");
         return NULL;
     }
-    return scan_data(PyUnicode_KIND(text), PyUnicode_DATA(text), length, min_long);
+    return scan_data(PyUnicode_KIND(text), PyUnicode_DATA(text), NULL, length, min_long);
 }
 
-/* normalise's same-length fold of one character (a str.translate table), and what it gave
- * for each BMP character so far (NOT_YET: not asked yet) */
+/* normalise's same-length fold of one character (a str.translate table) and its whole fold
+ * of one character (for those the table gives EXPANDS), and what the table gave for each
+ * BMP character so far (NOT_YET: not asked yet) */
 static PyObject *fold_table = NULL;
+static PyObject *fold_whole = NULL;
 #define NOT_YET 0xffffffffu
 static uint32_t folded_bmp[0x10000];
 
 static PyObject *
-set_fold(PyObject *Py_UNUSED(module), PyObject *table)
+set_fold(PyObject *Py_UNUSED(module), PyObject *args)
 {
+    PyObject *table, *whole;
+    if (!PyArg_ParseTuple(args, "OO:set_fold", &table, &whole)) {
+        return NULL;
+    }
     /* a new table (normalise imported again): forget what the old one gave */
     for (Py_UCS4 c = 0; c < 0x10000; c++) {
         folded_bmp[c] = NOT_YET;
     }
     Py_INCREF(table);
     Py_XSETREF(fold_table, table);
+    Py_INCREF(whole);
+    Py_XSETREF(fold_whole, whole);
     Py_RETURN_NONE;
 }
 
@@ -264,6 +280,75 @@ fold_char(Py_UCS4 c)
     return value;
 }
 
+typedef struct {
+    Py_UCS4 *chars;
+    int32_t *origin; /* the text offset each folded character comes from */
+    Py_ssize_t size, capacity;
+} Folded;
+
+static int
+folded_push(Folded *f, Py_UCS4 c, Py_ssize_t origin)
+{
+    if (f->size == f->capacity) {
+        Py_ssize_t capacity = f->capacity * 2 + 16;
+        Py_UCS4 *chars = PyMem_Realloc(f->chars, (size_t)capacity * sizeof(Py_UCS4));
+        if (chars == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        f->chars = chars;
+        int32_t *offsets = PyMem_Realloc(f->origin, (size_t)capacity * sizeof(int32_t));
+        if (offsets == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        f->origin = offsets;
+        f->capacity = capacity;
+    }
+    f->chars[f->size] = c;
+    f->origin[f->size++] = (int32_t)origin;
+    return 0;
+}
+
+/* The text folded with every character's whole fold, each folded character remembering its
+ * text offset (normalise.scan_slow's way); -1 with an exception set on failure. */
+static int
+fold_expanding(Folded *f, int kind, const void *data, Py_ssize_t length)
+{
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 original = PyUnicode_READ(kind, data, i);
+        int64_t c = fold_char(original);
+        if (c < 0) {
+            return -1;
+        }
+        if (c != EXPANDS) {
+            if (folded_push(f, (Py_UCS4)c, i) < 0) {
+                return -1;
+            }
+            continue;
+        }
+        PyObject *whole = PyObject_CallFunction(fold_whole, "C", (int)original);
+        if (whole == NULL) {
+            return -1;
+        }
+        if (!PyUnicode_Check(whole)) {
+            Py_DECREF(whole);
+            PyErr_SetString(PyExc_TypeError, "the whole fold must give a str");
+            return -1;
+        }
+        Py_ssize_t n = PyUnicode_GET_LENGTH(whole);
+        int failed = n == 0 ? folded_push(f, 0x02, i) : 0; /* nothing left: IGNORED */
+        for (Py_ssize_t j = 0; j < n && !failed; j++) {
+            failed = folded_push(f, PyUnicode_READ_CHAR(whole, j), i);
+        }
+        Py_DECREF(whole);
+        if (failed) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *
 fold_scan(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -272,12 +357,12 @@ fold_scan(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "Un:fold_scan", &text, &min_long)) {
         return NULL;
     }
-    if (fold_table == NULL) {
+    if (fold_table == NULL || fold_whole == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "set_fold was not called");
         return NULL;
     }
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    if (length > INT32_MAX) {
+    if (length > INT32_MAX / 4) {
         PyErr_SetString(PyExc_OverflowError, "text too long for the compiled scanner");
         return NULL;
     }
@@ -294,13 +379,20 @@ fold_scan(PyObject *Py_UNUSED(module), PyObject *args)
             return NULL;
         }
         if (c == EXPANDS) {
-            /* a character folding to several: offsets need the slow path */
+            /* a character folding to several (a ligature): fold again, keeping offsets */
             PyMem_Free(folded);
-            Py_RETURN_NONE;
+            Folded f = {NULL, NULL, 0, 0};
+            PyObject *result = NULL;
+            if (fold_expanding(&f, kind, data, length) == 0) {
+                result = scan_data(PyUnicode_4BYTE_KIND, f.chars, f.origin, f.size, min_long);
+            }
+            PyMem_Free(f.chars);
+            PyMem_Free(f.origin);
+            return result;
         }
         folded[i] = (Py_UCS4)c;
     }
-    PyObject *result = scan_data(PyUnicode_4BYTE_KIND, folded, length, min_long);
+    PyObject *result = scan_data(PyUnicode_4BYTE_KIND, folded, NULL, length, min_long);
     PyMem_Free(folded);
     return result;
 }
@@ -308,8 +400,8 @@ fold_scan(PyObject *Py_UNUSED(module), PyObject *args)
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(folded, min_long) -> (joined, bounds, long_words): tokens of folded text."},
-    {"set_fold", set_fold, METH_O,
-     "set_fold(table): the same-length fold of each character, used by fold_scan."},
+    {"set_fold", set_fold, METH_VARARGS,
+     "set_fold(table, whole): each character's same-length and whole folds, for fold_scan."},
     {"fold_scan", fold_scan, METH_VARARGS,
      "fold_scan(text, min_long) -> scan(fold(text), min_long), or None when a character "
      "folds to several."},

@@ -188,7 +188,7 @@ _TOKEN_RE = re.compile(_TOKEN)
 _SPLIT_RE = re.compile(f"({_TOKEN})")
 
 
-CompiledScan = Callable[[str, int], tuple[str, bytes, set[str]] | None]
+CompiledScan = Callable[[str, int], tuple[str, bytes, set[str]]]
 
 
 def _compiled() -> CompiledScan | None:
@@ -197,7 +197,7 @@ def _compiled() -> CompiledScan | None:
         from marsad.matching import _scan
     except ImportError:
         return None
-    _scan.set_fold(_FAST_TABLE)
+    _scan.set_fold(_FAST_TABLE, fold_char)
     return _scan.fold_scan
 
 
@@ -232,15 +232,12 @@ class Scanned:
         self._words: list[str] | None = None
         self._parts: list[str] = []
         if compiled and _compiled_scan is not None:
-            done = _compiled_scan(text, LONG_WORD if long_words else _NO_LONG_WORDS)
-            if done is not None:
-                self.joined, bounds, found = done
-                self._bounds = memoryview(bounds).cast("i")
-                self._long = found if long_words else None
-                return
-            folded = EXPANDS
-        else:
-            folded = fold_same_length(text)
+            minimum = LONG_WORD if long_words else _NO_LONG_WORDS
+            self.joined, bounds, found = _compiled_scan(text, minimum)
+            self._bounds = memoryview(bounds).cast("i")
+            self._long = found if long_words else None
+            return
+        folded = fold_same_length(text)
         if EXPANDS in folded:
             words, self._starts, self._ends = scan_slow(text)
             self.joined = " ".join(words)
