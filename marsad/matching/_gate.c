@@ -1,23 +1,24 @@
 /* Which new words can have a fuzzy reading at all: the compiled gate of fuzzymatch.FuzzyReader.
  *
- * FuzzyGate(prefixes, known, variants, heads, tails, pieces, deletions,
+ * FuzzyGate(prefixes, known, forms, allowed, variants, heads, tails, pieces, deletions,
  *           min_stem, min_length, max_length)
  *   mirrors a fuzzy.FuzzyIndex (see FuzzyIndex.gate_tables) and the reader's words known
  *   exactly.  gate.passing(words) -> the words of which some stem (the word, or what follows
  *   one of `prefixes` at its start) of at least `min_stem` letters, not in `known`, has a
- *   candidate in the index: FuzzyIndex.candidates(stem) is not empty.
+ *   candidate in the index (FuzzyIndex.candidates) within the candidate's allowance of edits
+ *   (`allowed`, the optimal-string-alignment distance FuzzyIndex.matches checks first).
  *
- * A real stream brings ~25 never-seen words an article and all but a few have no candidate;
+ * A real stream brings ~25 never-seen words an article and all but a few have no reading;
  * answering that for every stem of every word here, at C speed, leaves Python the few words
- * worth reading.  Every test below is FuzzyIndex.candidates' own, in its terms:
+ * worth reading.  Candidates come by FuzzyIndex.candidates' own tests, in its terms:
  *   - the stem's length within the forms' lengths, give or take two; no digit in it;
- *   - the stem is a spelling variant of a short form (`variants`);
+ *   - the stem is a spelling variant of a short form (`variants`: variant -> forms);
  *   - two-edit forms: one of their pieces stands in the stem within two letters of its place
- *     in the form, and the lengths differ by two at most (`pieces`: piece -> pairs of
- *     (where the piece ends in its form, the form's length));
+ *     in the form, and the lengths differ by two at most (`pieces`: piece -> (where the piece
+ *     ends in its form, the form's length, the form));
  *   - one-edit forms: the stem keeps a form's head or tail (`heads`, `tails`: three letters ->
  *     lengths a stem may have), and the stem or one of its one-letter deletions is in the
- *     forms' deletion neighbourhoods (`deletions`).
+ *     forms' deletion neighbourhoods (`deletions`: deletion -> forms).
  * tests/matching/test_gate_compiled.py holds it to the Python index on generated words.
  */
 #include "_strset.h"
@@ -25,14 +26,23 @@
 #define MAX_WORD 256
 #define MAX_PIECE_LENGTHS 32
 
+/* for each string of a StrSet, a list of ints: items[first[i] .. first[i] + count[i]) */
+typedef struct {
+    int32_t *first, *count, *items;
+} IntLists;
+
 typedef struct {
     PyObject_HEAD
     StrSet prefixes, known, variants, heads, tails, pieces, deletions;
+    IntLists variant_forms, deletion_forms; /* the forms each variant or deletion stands for */
     uint64_t *head_lengths; /* bit n: a stem of n letters may keep this head */
     uint64_t *tail_lengths;
-    int32_t *piece_first;   /* piece i's pairs: piece_pairs[2 * piece_first[i] ...] */
+    int32_t *piece_first;   /* piece i's places: piece_places[3 * piece_first[i] ...] */
     int32_t *piece_count;
-    int32_t *piece_pairs;
+    int32_t *piece_places;  /* (where it ends in its form, the form's length, the form) */
+    Py_UCS4 *form_codes;    /* form i: form_codes[form_at[i] .. + form_len[i]) */
+    int32_t *form_at, *form_len, *form_allowed;
+    Py_ssize_t form_count;
     int32_t piece_lengths[MAX_PIECE_LENGTHS];
     int32_t piece_length_count;
     Py_ssize_t min_stem, min_length, max_length;
@@ -52,9 +62,23 @@ gate_clear(FuzzyGate *self)
     PyMem_Free(self->tail_lengths);
     PyMem_Free(self->piece_first);
     PyMem_Free(self->piece_count);
-    PyMem_Free(self->piece_pairs);
+    PyMem_Free(self->piece_places);
+    PyMem_Free(self->form_codes);
+    PyMem_Free(self->form_at);
+    PyMem_Free(self->form_len);
+    PyMem_Free(self->form_allowed);
+    IntLists *lists[] = {&self->variant_forms, &self->deletion_forms};
+    for (int i = 0; i < 2; i++) {
+        PyMem_Free(lists[i]->first);
+        PyMem_Free(lists[i]->count);
+        PyMem_Free(lists[i]->items);
+        lists[i]->first = lists[i]->count = lists[i]->items = NULL;
+    }
     self->head_lengths = self->tail_lengths = NULL;
-    self->piece_first = self->piece_count = self->piece_pairs = NULL;
+    self->piece_first = self->piece_count = self->piece_places = NULL;
+    self->form_codes = NULL;
+    self->form_at = self->form_len = self->form_allowed = NULL;
+    self->form_count = 0;
     self->piece_length_count = 0;
 }
 
@@ -136,8 +160,8 @@ build_pieces(FuzzyGate *self, PyObject *pieces)
     }
     self->piece_first = PyMem_Calloc((size_t)count + 1, sizeof(int32_t));
     self->piece_count = PyMem_Calloc((size_t)count + 1, sizeof(int32_t));
-    self->piece_pairs = PyMem_Calloc(2 * (size_t)total + 2, sizeof(int32_t));
-    if (!self->piece_first || !self->piece_count || !self->piece_pairs) {
+    self->piece_places = PyMem_Calloc(3 * (size_t)total + 3, sizeof(int32_t));
+    if (!self->piece_first || !self->piece_count || !self->piece_places) {
         Py_DECREF(keys);
         PyErr_NoMemory();
         return -1;
@@ -172,8 +196,15 @@ build_pieces(FuzzyGate *self, PyObject *pieces)
                 Py_DECREF(keys);
                 return -1;
             }
-            self->piece_pairs[2 * used] = form_end;
-            self->piece_pairs[2 * used + 1] = form_length;
+            if (form < 0 || form >= self->form_count) {
+                Py_DECREF(places);
+                Py_DECREF(keys);
+                PyErr_SetString(PyExc_ValueError, "pieces: no such form");
+                return -1;
+            }
+            self->piece_places[3 * used] = form_end;
+            self->piece_places[3 * used + 1] = form_length;
+            self->piece_places[3 * used + 2] = form;
             used++;
         }
         self->piece_count[i] = used - self->piece_first[i];
@@ -183,24 +214,204 @@ build_pieces(FuzzyGate *self, PyObject *pieces)
     return 0;
 }
 
+/* a dict of str -> sequence of form numbers, as a set and its lists */
+static int
+build_lists(StrSet *set, IntLists *lists, PyObject *dict, Py_ssize_t forms)
+{
+    if (!PyDict_Check(dict)) {
+        PyErr_SetString(PyExc_TypeError, "variants and deletions must be dicts");
+        return -1;
+    }
+    PyObject *keys = PyDict_Keys(dict);
+    if (keys == NULL || strset_build(set, keys) < 0) {
+        Py_XDECREF(keys);
+        return -1;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(keys), total = 0;
+    PyObject **values = PyMem_Calloc((size_t)count + 1, sizeof(PyObject *));
+    lists->first = PyMem_Calloc((size_t)count + 1, sizeof(int32_t));
+    lists->count = PyMem_Calloc((size_t)count + 1, sizeof(int32_t));
+    int failed = !values || !lists->first || !lists->count;
+    if (failed) {
+        PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < count && !failed; i++) {
+        values[i] = PySequence_Fast(PyDict_GetItem(dict, PyList_GET_ITEM(keys, i)), "forms");
+        failed = values[i] == NULL;
+        if (!failed) {
+            lists->first[i] = (int32_t)total;
+            lists->count[i] = (int32_t)PySequence_Fast_GET_SIZE(values[i]);
+            total += lists->count[i];
+        }
+    }
+    if (!failed) {
+        lists->items = PyMem_Calloc((size_t)total + 1, sizeof(int32_t));
+        failed = lists->items == NULL;
+        if (failed) {
+            PyErr_NoMemory();
+        }
+    }
+    for (Py_ssize_t i = 0; i < count && !failed; i++) {
+        for (int32_t j = 0; j < lists->count[i] && !failed; j++) {
+            long form = PyLong_AsLong(PySequence_Fast_GET_ITEM(values[i], j));
+            if (form == -1 && PyErr_Occurred()) {
+                failed = 1;
+            }
+            else if (form < 0 || form >= forms) {
+                PyErr_SetString(PyExc_ValueError, "no such form");
+                failed = 1;
+            }
+            else {
+                lists->items[lists->first[i] + j] = (int32_t)form;
+            }
+        }
+    }
+    for (Py_ssize_t i = 0; values && i < count; i++) {
+        Py_XDECREF(values[i]);
+    }
+    PyMem_Free(values);
+    Py_DECREF(keys);
+    return failed ? -1 : 0;
+}
+
+static int
+build_forms(FuzzyGate *self, PyObject *forms, PyObject *allowed)
+{
+    PyObject *texts = PySequence_Fast(forms, "forms must be a sequence of str");
+    PyObject *edits = texts ? PySequence_Fast(allowed, "allowed must be a sequence of int") : NULL;
+    if (edits == NULL) {
+        Py_XDECREF(texts);
+        return -1;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(texts), total = 0;
+    int failed = PySequence_Fast_GET_SIZE(edits) != count;
+    if (failed) {
+        PyErr_SetString(PyExc_ValueError, "one allowance per form");
+    }
+    for (Py_ssize_t i = 0; i < count && !failed; i++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(texts, i);
+        failed = !PyUnicode_Check(text);
+        if (failed) {
+            PyErr_SetString(PyExc_TypeError, "forms must be str");
+        }
+        else {
+            total += PyUnicode_GET_LENGTH(text);
+        }
+    }
+    if (!failed) {
+        self->form_codes = PyMem_Malloc((size_t)total * sizeof(Py_UCS4) + 4);
+        self->form_at = PyMem_Calloc((size_t)count + 1, sizeof(int32_t));
+        self->form_len = PyMem_Calloc((size_t)count + 1, sizeof(int32_t));
+        self->form_allowed = PyMem_Calloc((size_t)count + 1, sizeof(int32_t));
+        failed = !self->form_codes || !self->form_at || !self->form_len || !self->form_allowed;
+        if (failed) {
+            PyErr_NoMemory();
+        }
+    }
+    Py_ssize_t used = 0;
+    for (Py_ssize_t i = 0; i < count && !failed; i++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(texts, i);
+        Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+        long edits_allowed = PyLong_AsLong(PySequence_Fast_GET_ITEM(edits, i));
+        failed = (edits_allowed == -1 && PyErr_Occurred()) ||
+                 (length && PyUnicode_AsUCS4(text, self->form_codes + used, length, 0) == NULL);
+        self->form_at[i] = (int32_t)used;
+        self->form_len[i] = (int32_t)length;
+        self->form_allowed[i] = (int32_t)edits_allowed;
+        used += length;
+    }
+    self->form_count = failed ? 0 : count;
+    Py_DECREF(texts);
+    Py_DECREF(edits);
+    return failed ? -1 : 0;
+}
+
+/* whether 0 < OSA distance(stem, form) <= the form's allowance (rapidfuzz's OSA: optimal
+ * string alignment, adjacent transpositions counting one edit) */
+static int
+within_budget(const FuzzyGate *self, const Py_UCS4 *a, Py_ssize_t n, int32_t form)
+{
+    const Py_UCS4 *b = self->form_codes + self->form_at[form];
+    Py_ssize_t m = self->form_len[form];
+    int32_t budget = self->form_allowed[form];
+    if (labs((long)(n - m)) > budget) {
+        return 0;
+    }
+    if (m >= MAX_WORD) {
+        return 1; /* too long to align here: Python verifies it */
+    }
+    int32_t rows[3][MAX_WORD + 1];
+    int32_t *before = rows[0], *previous = rows[1], *current = rows[2];
+    for (Py_ssize_t j = 0; j <= m; j++) {
+        previous[j] = (int32_t)j;
+    }
+    for (Py_ssize_t i = 1; i <= n; i++) {
+        current[0] = (int32_t)i;
+        int32_t best = current[0];
+        for (Py_ssize_t j = 1; j <= m; j++) {
+            int32_t cost = a[i - 1] != b[j - 1];
+            int32_t d = previous[j - 1] + cost;
+            if (previous[j] + 1 < d) {
+                d = previous[j] + 1;
+            }
+            if (current[j - 1] + 1 < d) {
+                d = current[j - 1] + 1;
+            }
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                before[j - 2] + 1 < d) {
+                d = before[j - 2] + 1;
+            }
+            current[j] = d;
+            if (d < best) {
+                best = d;
+            }
+        }
+        if (best > budget) {
+            return 0; /* every alignment already costs more than the budget */
+        }
+        int32_t *spare = before;
+        before = previous;
+        previous = current;
+        current = spare;
+    }
+    return previous[m] > 0 && previous[m] <= budget;
+}
+
+/* whether one of `lists`' forms for set entry `entry` is within budget of the stem */
+static int
+some_form_within(const FuzzyGate *self, const IntLists *lists, int32_t entry,
+                 const Py_UCS4 *stem, Py_ssize_t n)
+{
+    const int32_t *form = lists->items + lists->first[entry];
+    for (int32_t k = 0; k < lists->count[entry]; k++) {
+        if (within_budget(self, stem, n, form[k])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int
 gate_init(FuzzyGate *self, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"prefixes",  "known",    "variants",   "heads",
-                            "tails",     "pieces",   "deletions",  "min_stem",
+    static char *names[] = {"prefixes", "known",     "forms",    "allowed",    "variants",
+                            "heads",    "tails",     "pieces",   "deletions",  "min_stem",
                             "min_length", "max_length", NULL};
-    PyObject *prefixes, *known, *variants, *heads, *tails, *pieces, *deletions;
+    PyObject *prefixes, *known, *forms, *allowed, *variants, *heads, *tails, *pieces, *deletions;
     gate_clear(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOnnn:FuzzyGate", names, &prefixes,
-                                     &known, &variants, &heads, &tails, &pieces, &deletions,
-                                     &self->min_stem, &self->min_length, &self->max_length)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOOOOnnn:FuzzyGate", names, &prefixes,
+                                     &known, &forms, &allowed, &variants, &heads, &tails,
+                                     &pieces, &deletions, &self->min_stem, &self->min_length,
+                                     &self->max_length)) {
         return -1;
     }
     if (strset_build(&self->prefixes, prefixes) < 0 || strset_build(&self->known, known) < 0 ||
-        strset_build(&self->variants, variants) < 0 ||
+        build_forms(self, forms, allowed) < 0 ||
+        build_lists(&self->variants, &self->variant_forms, variants, self->form_count) < 0 ||
         build_ends(&self->heads, &self->head_lengths, heads) < 0 ||
         build_ends(&self->tails, &self->tail_lengths, tails) < 0 ||
-        build_pieces(self, pieces) < 0 || strset_build(&self->deletions, deletions) < 0) {
+        build_pieces(self, pieces) < 0 ||
+        build_lists(&self->deletions, &self->deletion_forms, deletions, self->form_count) < 0) {
         gate_clear(self);
         return -1;
     }
@@ -219,9 +430,10 @@ has_piece(const FuzzyGate *self, const Py_UCS4 *stem, Py_ssize_t n)
                 continue;
             }
             Py_ssize_t end = i + length - 1;
-            const int32_t *pair = self->piece_pairs + 2 * self->piece_first[piece];
-            for (int32_t k = 0; k < self->piece_count[piece]; k++, pair += 2) {
-                if (labs((long)(end - pair[0])) <= 2 && labs((long)(n - pair[1])) <= 2) {
+            const int32_t *place = self->piece_places + 3 * self->piece_first[piece];
+            for (int32_t k = 0; k < self->piece_count[piece]; k++, place += 3) {
+                if (labs((long)(end - place[0])) <= 2 && labs((long)(n - place[1])) <= 2 &&
+                    within_budget(self, stem, n, place[2])) {
                     return 1;
                 }
             }
@@ -245,21 +457,23 @@ keeps_an_end(const FuzzyGate *self, const Py_UCS4 *stem, Py_ssize_t n)
 static int
 near_a_deletion(const FuzzyGate *self, const Py_UCS4 *stem, Py_ssize_t n)
 {
-    if (strset_find(&self->deletions, stem, n, hash_codes(stem, n)) >= 0) {
+    int32_t entry = strset_find(&self->deletions, stem, n, hash_codes(stem, n));
+    if (entry >= 0 && some_form_within(self, &self->deletion_forms, entry, stem, n)) {
         return 1;
     }
     Py_UCS4 shorter[MAX_WORD];
     for (Py_ssize_t i = 0; i < n; i++) {
         memcpy(shorter, stem, (size_t)i * sizeof(Py_UCS4));
         memcpy(shorter + i, stem + i + 1, (size_t)(n - i - 1) * sizeof(Py_UCS4));
-        if (strset_find(&self->deletions, shorter, n - 1, hash_codes(shorter, n - 1)) >= 0) {
+        entry = strset_find(&self->deletions, shorter, n - 1, hash_codes(shorter, n - 1));
+        if (entry >= 0 && some_form_within(self, &self->deletion_forms, entry, stem, n)) {
             return 1;
         }
     }
     return 0;
 }
 
-/* FuzzyIndex.candidates(stem) is not empty */
+/* some form of FuzzyIndex.candidates(stem) is within its budget of the stem */
 static int
 has_candidates(const FuzzyGate *self, const Py_UCS4 *stem, Py_ssize_t n, uint64_t h)
 {
@@ -271,7 +485,8 @@ has_candidates(const FuzzyGate *self, const Py_UCS4 *stem, Py_ssize_t n, uint64_
             return 0;
         }
     }
-    if (strset_find(&self->variants, stem, n, h) >= 0) {
+    int32_t variant = strset_find(&self->variants, stem, n, h);
+    if (variant >= 0 && some_form_within(self, &self->variant_forms, variant, stem, n)) {
         return 1;
     }
     if (n >= 8 && self->pieces.count && has_piece(self, stem, n)) {

@@ -9,14 +9,16 @@ class FuzzyGate:
         self,
         prefixes: Sequence[str],
         known: Sequence[str],
-        variants: Sequence[str],
+        forms: Sequence[str],
+        allowed: Sequence[int],
+        variants: Mapping[str, Sequence[int]],
         heads: Mapping[str, Set[int]],
         tails: Mapping[str, Set[int]],
         pieces: Mapping[str, Sequence[tuple[int, int, int]]],
-        deletions: Sequence[str],
+        deletions: Mapping[str, Sequence[int]],
         min_stem: int,
         min_length: int,
         max_length: int,
     ) -> None: ...
     def passing(self, words: Iterable[str], /) -> list[str]:
-        """The words some stem of which has a candidate in the index."""
+        """The words some stem of which has a candidate within its budget."""

@@ -210,13 +210,16 @@ class FuzzyMatch:
 
 @dataclass(frozen=True)
 class GateTables:
-    """A FuzzyIndex's cheap tests as plain tables: exactly what `candidates` reads first."""
+    """A FuzzyIndex as plain tables: its forms with their allowances, and exactly what
+    `candidates` reads (forms by number)."""
 
-    variants: tuple[str, ...]
+    forms: tuple[str, ...]
+    allowed: tuple[int, ...]
+    variants: dict[str, tuple[int, ...]]
     heads: dict[str, frozenset[int]]
     tails: dict[str, frozenset[int]]
     pieces: dict[str, tuple[tuple[int, int, int], ...]]
-    deletions: tuple[str, ...]
+    deletions: dict[str, tuple[int, ...]]
     min_length: int
     max_length: int
 
@@ -318,11 +321,13 @@ class FuzzyIndex:
     def gate_tables(self) -> GateTables:
         """What `candidates` tests first, for the compiled gate (`_gate.c`) to test the same."""
         return GateTables(
-            variants=tuple(self._variants),
+            forms=tuple(form.form for form in self._forms),
+            allowed=tuple(_edits_for(form.form) for form in self._forms),
+            variants={variant: tuple(forms) for variant, forms in self._variants.items()},
             heads={head: frozenset(lengths) for head, lengths in self._heads.items()},
             tails={tail: frozenset(lengths) for tail, lengths in self._tails.items()},
             pieces={piece: tuple(places) for piece, places in self._pieces.items()},
-            deletions=tuple(self._by_deletion),
+            deletions={key: tuple(forms) for key, forms in self._by_deletion.items()},
             min_length=self._min_length,
             max_length=self._max_length,
         )

@@ -124,10 +124,12 @@ class FuzzyReader:
         return out
 
     def _worth_reading(self, words: Iterable[str]) -> Iterable[str]:
-        """The words that can have a reading: a stem near some indexed form, not too common.
+        """The words that can have a reading: a stem within budget of some indexed form, and
+        not too common.
 
         Nearly every new word of a stream has none; the compiled gate (`_gate.c`) says so
-        with `FuzzyIndex.candidates`' own tests at C speed.  Without it every word is read.
+        with `FuzzyIndex.candidates`' own tests and the edit distance at C speed.  Without it
+        every word is read.
         """
         if not self._compiled or _FuzzyGate is None:
             return words
@@ -136,6 +138,8 @@ class FuzzyReader:
             self._gate = _FuzzyGate(
                 prefixes=[p for p in ALL_PREFIXES if p],
                 known=list(self.known),
+                forms=tables.forms,
+                allowed=tables.allowed,
                 variants=tables.variants,
                 heads=tables.heads,
                 tails=tables.tails,

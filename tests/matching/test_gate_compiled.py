@@ -1,7 +1,7 @@
 """The compiled fuzzy gate (`_gate.c`) lets through exactly the words Python would read.
 
 The gate answers, for each new word of a text, whether any of its stems has a candidate in
-the fuzzy index; only those words are read.  Letting a word through that has none only costs
+the fuzzy index within that candidate's edit budget; only those words are read.  Letting a word through that has none only costs
 time, but stopping one that has one would lose a misspelt name, so the gate is held to the
 Python index's own `candidates` on generated names and words.
 """
@@ -13,6 +13,7 @@ import os
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from marsad.matching import fuzzymatch
 from marsad.matching.engine import Matcher, MatchInput, Rule, RuleSet
@@ -46,6 +47,15 @@ WORD = st.one_of(
     st.tuples(FORM, st.integers(0, 12), st.sampled_from(LETTERS)).map(
         lambda t: t[0][: t[1]] + t[2] + t[0][t[1] :]
     ),
+    # two neighbours swapped, or a letter replaced
+    st.tuples(FORM, st.integers(0, 11)).map(
+        lambda t: (
+            t[0][: t[1]] + t[0][t[1] + 1 : t[1] + 2] + t[0][t[1] : t[1] + 1] + t[0][t[1] + 2 :]
+        )
+    ),
+    st.tuples(FORM, st.integers(0, 12), st.sampled_from(LETTERS)).map(
+        lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + 1 :]
+    ),
 )
 
 
@@ -70,18 +80,20 @@ def _reader(forms: list[str], known: list[str]) -> FuzzyReader:
 
 
 def _python_would_read(reader: FuzzyReader, word: str) -> bool:
-    """Whether `FuzzyReader._read` finds a stem of `word` with candidates (its own loop),
-    in a word not too common to be a misspelt name."""
+    """Whether `FuzzyReader._read` finds a stem of `word` (its own loop) with a candidate
+    within the candidate's budget, in a word not too common to be a misspelt name."""
     if too_common_for_fuzzy(word):
         return False
+    tables = reader.index.gate_tables()
     for prefix in _PREFIXES_BY_LETTER.get(word[0], _NO_PREFIX):
         if not word.startswith(prefix):
             continue
         stem = word[len(prefix) :]
         if len(stem) < FUZZY_MIN_LENGTH or stem in reader.known:
             continue
-        if reader.index.candidates(stem):
-            return True
+        for form in reader.index.candidates(stem):
+            if 0 < OSA.distance(stem, tables.forms[form]) <= tables.allowed[form]:
+                return True
     return False
 
 
@@ -112,10 +124,11 @@ def test_the_gate_is_rebuilt_when_names_are_added() -> None:
 def test_a_word_with_a_digit_or_too_long_is_never_read_but_a_misspelling_is(
     compiled: bool,
 ) -> None:
-    reader = _reader(["بوريطه", "عبداللطيف"], [])
+    reader = _reader(["بوريطه", "عبداللطيف", "بوريطهالمغرب"], [])
     reader._compiled = compiled
-    # عبدالرحمن keeps the head of عبداللطيف and its length, but is two letters off
-    words = ["بوريطا", "بوريط3", "ب" * 40, "عبداللطبف", "عبدالرحمن", "الرباط"]
+    # عبدالرحمن keeps the head of عبداللطيف and its length, but is two letters off;
+    # بوريككككككك holds a piece of بوريطهالمغرب in its place, but is eight letters off
+    words = ["بوريطا", "بوريط3", "ب" * 40, "عبداللطبف", "عبدالرحمن", "بوريكككككككك", "الرباط"]
     assert set(reader._worth_reading(words)) >= {"بوريطا", "عبداللطبف"}
     if compiled:
         assert set(reader._worth_reading(words)) == {"بوريطا", "عبداللطبف"}
