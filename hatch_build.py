@@ -1,10 +1,11 @@
 """Build hook: compile matching's C fast paths when a C compiler is there.
 
-`marsad/matching/_scan.c` is the tokeniser, `_keys.c` the exact-key table and `_gate.c` the
-fuzzy gate.  Each extension is optional, as PyYAML's libyaml binding is: where one cannot be
-built the package installs all the same and matching takes its pure-Python path, which gives
-the same results (tests/matching/test_*_compiled.py).  An editable install writes the modules
-next to their sources; a wheel carries them and gets a platform tag.
+`marsad/matching/_scan.c` is the tokeniser, `_keys.c` the exact-key table, `_gate.c` the
+fuzzy gate and `_words.c` the archive index's proclitic cutter.  Each extension is optional,
+as PyYAML's libyaml binding is: where one cannot be built the package installs all the same
+and takes its pure-Python path, which gives the same results (tests/matching/test_*_compiled.py,
+tests/store/test_archive_words_compiled.py).  An editable install writes the modules next to
+their sources; a wheel carries them and gets a platform tag.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCES = tuple(Path("marsad") / "matching" / name for name in ("_scan.c", "_keys.c", "_gate.c"))
+SOURCES = tuple(
+    Path("marsad") / "matching" / name for name in ("_scan.c", "_keys.c", "_gate.c", "_words.c")
+)
 
 
 def compile_extension(root: Path, name: Path) -> tuple[Path | None, str]:

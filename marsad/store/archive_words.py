@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import Any
 
 from marsad.matching.forms import ALL_PREFIXES
 from marsad.matching.normalise import Scanned, normalise
@@ -38,6 +39,18 @@ _BY_SIZE = tuple(
 _STARTS = frozenset(prefix[0] for prefix in _PREFIXES)
 
 
+def _compiled_cutter() -> Any:
+    """The compiled cutter (`matching/_words.c`), or None where it was not built."""
+    try:
+        from marsad.matching._words import WordCutter
+    except ImportError:
+        return None
+    return WordCutter(sorted(_PREFIXES), MAX_WORD)
+
+
+_cutter = _compiled_cutter()
+
+
 def scheme() -> str:
     """What the stored words depend on besides the items: the proclitics cut, the word length
     and the folding (seen through a probe text).  A store indexed under another scheme is
@@ -60,12 +73,21 @@ def item_words(fields: Iterable[str]) -> list[str]:
     """The distinct index words of an item's fields (title, summary, text), or ``[UNINDEXED]``
     when there are too many to keep.  In no particular order.
 
-    No cache of tokens: one pass per proclitic length over the item's distinct tokens costs
-    less than a lookup per token did, and a cache of the stream's tokens held ~24 MB."""
+    No cache of tokens (one held ~24 MB): the item's distinct tokens are cut in one C pass
+    (`matching/_words.c`), or in one Python pass per proclitic length without it."""
     tokens: set[str] = set()
     for value in fields:
         if value:
             tokens.update(Scanned(value).joined.split())
+    words = _cutter.cut(tokens) if _cutter is not None else _cut(tokens)
+    if len(" ".join(words).encode("utf-8")) > MAX_ITEM_BYTES:
+        return [UNINDEXED]
+    return list(words)
+
+
+def _cut(tokens: set[str]) -> set[str]:
+    """Each token and what follows each run of proclitics it starts with (the compiled
+    cutter's pure-Python twin)."""
     words = {token[:MAX_WORD] for token in tokens}
     clitic = [token for token in tokens if token[0] in _STARTS]
     for size in range(1, _LONGEST + 1):
@@ -75,9 +97,7 @@ def item_words(fields: Iterable[str]) -> list[str]:
             for token in clitic
             if len(token) > size and token[:size] in prefixes
         )
-    if len(" ".join(words).encode("utf-8")) > MAX_ITEM_BYTES:
-        return [UNINDEXED]
-    return list(words)
+    return words
 
 
 def lookup_word(form: str) -> str:
