@@ -76,12 +76,12 @@ def upper_score(
     """An upper bound of the score ``compare`` gives a pair of one script, for weights of the
     usual signs (``cosine`` and ``title_cover`` >= 0; see the module's docstring)."""
     mine = newcomer.weights
-    shared = [w for w in old.words if w in mine]
-    theirs = set(shared)  # of the new item's words, those the candidate has
-    overlap = sum([mine[w] * mine[w] for w in shared])
+    # Of the new item's words, those the candidate has: one C-level pass over its array.
+    theirs = mine.keys() & old.words
+    overlap = sum([mine[w] * mine[w] for w in theirs])
     norm2 = newcomer.norm2
     cosine = math.sqrt(overlap / norm2) if norm2 > 0 and overlap > 0 else 0.0
-    rare = sum([mine[w] for w in shared if w in newcomer.rare])
+    rare = sum([mine[w] for w in theirs & newcomer.rare])
     values = [mine.get(w, 0.0) for w in print_.title]
     total = sum(values)
     cover = 0.0
