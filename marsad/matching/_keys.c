@@ -11,8 +11,8 @@
  * proclitics the caller then checks), and its later words are the tokens that follow.  That
  * is every place an Aho-Corasick automaton over the keys reports, found instead by hashing
  * each token's few possible stems and reading on only where a first word is known: the work
- * no longer grows with the number of keys.  Rows come by token, then stem, then key
- * order; automaton.py sorts them into the automaton's order.
+ * no longer grows with the number of keys.  Rows come in the automaton's order: by the
+ * offset after the key, longer keys first at one end.
  */
 #include "_strset.h"
 
@@ -192,17 +192,24 @@ error:
     return -1;
 }
 
+/* one occurrence, with what orders it as an automaton reports: by the offset after the key,
+ * longer keys first at one end, then as found */
 typedef struct {
-    int32_t *items;
+    int32_t after, length, seq;
+    int32_t key, begin, start, token;
+} Row;
+
+typedef struct {
+    Row *items;
     Py_ssize_t size, capacity;
 } Rows;
 
 static int
-push(Rows *out, int32_t a, int32_t b, int32_t c, int32_t d)
+push(Rows *out, Row row)
 {
-    if (out->size + 4 > out->capacity) {
-        Py_ssize_t capacity = out->capacity ? out->capacity * 2 : 96;
-        int32_t *grown = PyMem_Realloc(out->items, (size_t)capacity * sizeof(int32_t));
+    if (out->size == out->capacity) {
+        Py_ssize_t capacity = out->capacity ? out->capacity * 2 : 32;
+        Row *grown = PyMem_Realloc(out->items, (size_t)capacity * sizeof(Row));
         if (grown == NULL) {
             PyErr_NoMemory();
             return -1;
@@ -210,11 +217,22 @@ push(Rows *out, int32_t a, int32_t b, int32_t c, int32_t d)
         out->items = grown;
         out->capacity = capacity;
     }
-    out->items[out->size++] = a;
-    out->items[out->size++] = b;
-    out->items[out->size++] = c;
-    out->items[out->size++] = d;
+    row.seq = (int32_t)out->size;
+    out->items[out->size++] = row;
     return 0;
+}
+
+static int
+automaton_order(const void *a, const void *b)
+{
+    const Row *x = a, *y = b;
+    if (x->after != y->after) {
+        return x->after < y->after ? -1 : 1;
+    }
+    if (x->length != y->length) {
+        return x->length > y->length ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static PyObject *
@@ -277,7 +295,9 @@ table_find(KeyTable *self, PyObject *args)
                            (size_t)rest * sizeof(Py_UCS4)) != 0) {
                     continue;
                 }
-                if (push(&out, k, (int32_t)begin, (int32_t)s, token) < 0) {
+                Row row = {(int32_t)(end + rest), (int32_t)(end - s + rest), 0,
+                           k, (int32_t)begin, (int32_t)s, token};
+                if (push(&out, row) < 0) {
                     PyMem_Free(codes);
                     PyMem_Free(out.items);
                     return NULL;
@@ -286,8 +306,19 @@ table_find(KeyTable *self, PyObject *args)
         }
     }
     PyMem_Free(codes);
-    PyObject *packed =
-        PyBytes_FromStringAndSize((const char *)out.items, out.size * (Py_ssize_t)sizeof(int32_t));
+    if (out.size > 1) {
+        qsort(out.items, (size_t)out.size, sizeof(Row), automaton_order);
+    }
+    PyObject *packed = PyBytes_FromStringAndSize(NULL, out.size * 4 * (Py_ssize_t)sizeof(int32_t));
+    if (packed != NULL) {
+        int32_t *cell = (int32_t *)PyBytes_AS_STRING(packed);
+        for (Py_ssize_t r = 0; r < out.size; r++) {
+            *cell++ = out.items[r].key;
+            *cell++ = out.items[r].begin;
+            *cell++ = out.items[r].start;
+            *cell++ = out.items[r].token;
+        }
+    }
     PyMem_Free(out.items);
     return packed;
 }
@@ -295,7 +326,7 @@ table_find(KeyTable *self, PyObject *args)
 static PyMethodDef table_methods[] = {
     {"find", (PyCFunction)table_find, METH_VARARGS,
      "find(haystack, max_prefix) -> int32 rows (key, token begin, start, token) of each "
-     "occurrence."},
+     "occurrence, in the order an automaton reports them."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -70,14 +70,9 @@ class _Searcher:
         """Occurrences by the end of the key, longest first at one end (the automaton's order)."""
         if self._table is not None:
             found = memoryview(self._table.find(joined, max_prefix)).cast("i")
-            lengths = self._lengths
-            rows = sorted(
-                (found[i + 2] + lengths[found[i]], -lengths[found[i]], i)
-                for i in range(0, len(found), 4)
-            )
-            for _, _, i in rows:
-                key, begin, start, token = found[i], found[i + 1], found[i + 2], found[i + 3]
-                yield Occurrence(token, begin, start, self._targets[key])
+            targets = self._targets
+            for i in range(0, len(found), 4):
+                yield Occurrence(found[i + 3], found[i + 1], found[i + 2], targets[found[i]])
             return
         yield from self._automaton_occurrences(joined, max_prefix)
 
