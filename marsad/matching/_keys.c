@@ -18,35 +18,29 @@
 
 typedef struct {
     PyObject_HEAD
-    Py_UCS4 *codes;     /* every first word, then every key's rest (" w2 ... wn "), in a row */
-    int32_t *word_at;   /* first word i: codes[word_at[i] .. word_at[i] + word_len[i]) */
-    int32_t *word_len;
+    StrSet words;       /* the keys' first words */
     int32_t *word_key;  /* first key of word i; keys of one word chain through key_next */
-    uint64_t *word_hash;
+    int32_t *word_last; /* last key of word i, where the next one is chained */
     int32_t *key_next;
-    int32_t *rest_at;   /* key k's words after the first, with their spaces */
+    Py_UCS4 *rests;     /* key k's words after the first, with their spaces: */
+    int32_t *rest_at;   /* rests[rest_at[k] .. rest_at[k] + rest_len[k]) */
     int32_t *rest_len;
-    int32_t *slots;     /* open addressing over word_hash: word index or -1 */
-    uint64_t mask;
     int32_t min_len, max_len;
 } KeyTable;
 
 static void
 table_free(KeyTable *self)
 {
-    PyMem_Free(self->codes);
-    PyMem_Free(self->word_at);
-    PyMem_Free(self->word_len);
+    strset_free(&self->words);
     PyMem_Free(self->word_key);
-    PyMem_Free(self->word_hash);
+    PyMem_Free(self->word_last);
     PyMem_Free(self->key_next);
+    PyMem_Free(self->rests);
     PyMem_Free(self->rest_at);
     PyMem_Free(self->rest_len);
-    PyMem_Free(self->slots);
-    self->codes = NULL;
-    self->word_at = self->word_len = self->word_key = self->key_next = NULL;
-    self->rest_at = self->rest_len = self->slots = NULL;
-    self->word_hash = NULL;
+    self->word_key = self->word_last = self->key_next = NULL;
+    self->rest_at = self->rest_len = NULL;
+    self->rests = NULL;
 }
 
 static void
@@ -56,21 +50,38 @@ table_dealloc(KeyTable *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* the word index of codes[0..length) with hash h, or -1 */
-static int32_t
-lookup(const KeyTable *self, const Py_UCS4 *codes, int32_t length, uint64_t h)
+/* Each key's first word, as a list; NULL with an exception set for a key that is not words
+ * closed by a space. */
+static PyObject *
+first_words(PyObject *keys, Py_ssize_t *total)
 {
-    for (uint64_t slot = mix(h) & self->mask;; slot = (slot + 1) & self->mask) {
-        int32_t word = self->slots[slot];
-        if (word < 0) {
-            return -1;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(keys);
+    PyObject *firsts = PyList_New(count);
+    *total = 0;
+    for (Py_ssize_t k = 0; firsts != NULL && k < count; k++) {
+        PyObject *key = PySequence_Fast_GET_ITEM(keys, k);
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "keys must be str");
+            Py_CLEAR(firsts);
+            break;
         }
-        if (self->word_hash[word] == h && self->word_len[word] == length &&
-            memcmp(self->codes + self->word_at[word], codes, (size_t)length * sizeof(Py_UCS4)) ==
-                0) {
-            return word;
+        Py_ssize_t length = PyUnicode_GET_LENGTH(key);
+        if (length < 2 || PyUnicode_READ_CHAR(key, length - 1) != ' ' ||
+            PyUnicode_READ_CHAR(key, 0) == ' ') {
+            PyErr_Format(PyExc_ValueError, "key %R is not words closed by a space", key);
+            Py_CLEAR(firsts);
+            break;
         }
+        Py_ssize_t space = PyUnicode_FindChar(key, ' ', 0, length, 1);
+        PyObject *first = PyUnicode_Substring(key, 0, space);
+        if (first == NULL) {
+            Py_CLEAR(firsts);
+            break;
+        }
+        PyList_SET_ITEM(firsts, k, first);
+        *total += length;
     }
+    return firsts;
 }
 
 static int
@@ -86,107 +97,69 @@ table_init(KeyTable *self, PyObject *args, PyObject *kwargs)
         return -1;
     }
     table_free(self);
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(keys);
-    Py_ssize_t total = 0;
-    for (Py_ssize_t k = 0; k < count; k++) {
-        PyObject *key = PySequence_Fast_GET_ITEM(keys, k);
-        if (!PyUnicode_Check(key)) {
-            PyErr_SetString(PyExc_TypeError, "keys must be str");
-            goto error;
-        }
-        Py_ssize_t length = PyUnicode_GET_LENGTH(key);
-        if (length < 2 || PyUnicode_READ_CHAR(key, length - 1) != ' ' ||
-            PyUnicode_READ_CHAR(key, 0) == ' ') {
-            PyErr_Format(PyExc_ValueError, "key %R is not words closed by a space", key);
-            goto error;
-        }
-        total += length;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(keys), total;
+    PyObject *firsts = first_words(keys, &total);
+    if (firsts == NULL) {
+        goto error;
     }
-    if (total > INT32_MAX / 2 || count > INT32_MAX / 4) {
+    if (total > INT32_MAX / 2) {
         PyErr_SetString(PyExc_OverflowError, "too many keys for the compiled table");
         goto error;
     }
-    uint64_t size = 8;
-    while (size < (uint64_t)count * 2) {
-        size <<= 1;
+    if (strset_build(&self->words, firsts) < 0) {
+        goto error;
     }
-    self->mask = size - 1;
-    self->codes = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
-    self->word_at = PyMem_Malloc((size_t)(count + 1) * sizeof(int32_t));
-    self->word_len = PyMem_Malloc((size_t)(count + 1) * sizeof(int32_t));
-    self->word_key = PyMem_Malloc((size_t)(count + 1) * sizeof(int32_t));
-    self->word_hash = PyMem_Malloc((size_t)(count + 1) * sizeof(uint64_t));
+    Py_ssize_t words = self->words.count;
+    self->word_key = PyMem_Malloc((size_t)(words + 1) * sizeof(int32_t));
+    self->word_last = PyMem_Malloc((size_t)(words + 1) * sizeof(int32_t));
     self->key_next = PyMem_Malloc((size_t)(count + 1) * sizeof(int32_t));
+    self->rests = PyMem_Malloc((size_t)(total + 1) * sizeof(Py_UCS4));
     self->rest_at = PyMem_Malloc((size_t)(count + 1) * sizeof(int32_t));
     self->rest_len = PyMem_Malloc((size_t)(count + 1) * sizeof(int32_t));
-    self->slots = PyMem_Malloc((size_t)size * sizeof(int32_t));
-    if (!self->codes || !self->word_at || !self->word_len || !self->word_key ||
-        !self->word_hash || !self->key_next || !self->rest_at || !self->rest_len ||
-        !self->slots) {
+    if (!self->word_key || !self->word_last || !self->key_next || !self->rests ||
+        !self->rest_at || !self->rest_len) {
         PyErr_NoMemory();
         goto error;
     }
-    memset(self->slots, 0xff, (size_t)size * sizeof(int32_t));
+    memset(self->word_key, 0xff, (size_t)(words + 1) * sizeof(int32_t));
     self->min_len = INT32_MAX;
     self->max_len = 0;
-    int32_t words = 0, used = 0;
+    for (Py_ssize_t w = 0; w < words; w++) {
+        int32_t length = self->words.len[w];
+        self->min_len = length < self->min_len ? length : self->min_len;
+        self->max_len = length > self->max_len ? length : self->max_len;
+    }
+    int32_t used = 0;
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *key = PySequence_Fast_GET_ITEM(keys, k);
         Py_ssize_t length = PyUnicode_GET_LENGTH(key);
-        Py_UCS4 *at = self->codes + used;
+        Py_ssize_t first = PyUnicode_GET_LENGTH(PyList_GET_ITEM(firsts, k));
+        Py_UCS4 *at = self->rests + used;
         if (PyUnicode_AsUCS4(key, at, length, 0) == NULL) {
             goto error;
         }
-        int32_t first = 0;
-        while (at[first] != ' ') {
-            first++;
-        }
-        uint64_t h = hash_codes(at, first);
-        int32_t word = lookup(self, at, first, h);
-        if (word < 0) {
-            /* a new first word: keep its codes where they are, the rest goes after it */
-            word = words++;
-            self->word_at[word] = used;
-            self->word_len[word] = first;
-            self->word_hash[word] = h;
-            self->word_key[word] = -1;
-            uint64_t slot = mix(h) & self->mask;
-            while (self->slots[slot] >= 0) {
-                slot = (slot + 1) & self->mask;
-            }
-            self->slots[slot] = word;
-            if (first < self->min_len) {
-                self->min_len = first;
-            }
-            if (first > self->max_len) {
-                self->max_len = first;
-            }
-            used += (int32_t)length;
-        }
-        else {
-            /* a known first word: keep only this key's rest */
-            memmove(at, at + first, (size_t)(length - first) * sizeof(Py_UCS4));
-            used += (int32_t)(length - first);
-        }
-        self->rest_at[k] = used - (int32_t)(length - first);
+        int32_t word = strset_find(&self->words, at, first, hash_codes(at, first));
+        /* keep only the rest; chain keys in the order given, so that equal stems report
+         * keys in that order */
+        memmove(at, at + first, (size_t)(length - first) * sizeof(Py_UCS4));
+        self->rest_at[k] = used;
         self->rest_len[k] = (int32_t)(length - first);
-        /* chain keys in the order given, so that equal stems report keys in that order */
+        used += (int32_t)(length - first);
         self->key_next[k] = -1;
         if (self->word_key[word] < 0) {
             self->word_key[word] = (int32_t)k;
         }
         else {
-            int32_t last = self->word_key[word];
-            while (self->key_next[last] >= 0) {
-                last = self->key_next[last];
-            }
-            self->key_next[last] = (int32_t)k;
+            self->key_next[self->word_last[word]] = (int32_t)k;
         }
+        self->word_last[word] = (int32_t)k;
     }
+    Py_DECREF(firsts);
     Py_DECREF(keys);
     return 0;
 
 error:
+    Py_XDECREF(firsts);
     Py_DECREF(keys);
     table_free(self);
     return -1;
@@ -249,7 +222,7 @@ table_find(KeyTable *self, PyObject *args)
         return NULL;
     }
     Rows out = {NULL, 0, 0};
-    if (self->slots == NULL || self->max_len == 0) {
+    if (self->words.count == 0) {
         return PyBytes_FromStringAndSize(NULL, 0);
     }
     Py_UCS4 *codes = PyUnicode_AsUCS4Copy(text);
@@ -284,14 +257,14 @@ table_find(KeyTable *self, PyObject *args)
             if (stem < self->min_len || stem > self->max_len) {
                 continue;
             }
-            int32_t word = lookup(self, codes + s, stem, h);
+            int32_t word = strset_find(&self->words, codes + s, stem, h);
             if (word < 0) {
                 continue;
             }
             for (int32_t k = self->word_key[word]; k >= 0; k = self->key_next[k]) {
                 int32_t rest = self->rest_len[k];
                 if (end + rest > length ||
-                    memcmp(codes + end, self->codes + self->rest_at[k],
+                    memcmp(codes + end, self->rests + self->rest_at[k],
                            (size_t)rest * sizeof(Py_UCS4)) != 0) {
                     continue;
                 }
