@@ -20,21 +20,13 @@ from typing import Any
 
 import ahocorasick
 
+from marsad.matching.extensions import compiled
 from marsad.matching.patterns import Target
 
 _DELTA_MIN = 20_000
 
 
-def _compiled_table() -> Any:
-    """The compiled key table's type, or None where it was not built (no C compiler)."""
-    try:
-        from marsad.matching._keys import KeyTable
-    except ImportError:
-        return None
-    return KeyTable
-
-
-_KeyTable = _compiled_table()
+_KeyTable = compiled("_keys", "KeyTable")
 COMPILED = _KeyTable is not None
 
 

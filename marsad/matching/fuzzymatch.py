@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from marsad.matching.extensions import compiled
 from marsad.matching.forms import ALL_PREFIXES
 from marsad.matching.fuzzy import FuzzyIndex
 from marsad.matching.normalise import LONG_WORD, Scanned
@@ -27,16 +28,7 @@ _PREFIXES_BY_LETTER = {
 }
 
 
-def _compiled_gate() -> Any:
-    """The compiled gate's type, or None where it was not built (no C compiler at install)."""
-    try:
-        from marsad.matching._gate import FuzzyGate
-    except ImportError:
-        return None
-    return FuzzyGate
-
-
-_FuzzyGate = _compiled_gate()
+_FuzzyGate = compiled("_gate", "FuzzyGate")
 COMPILED = _FuzzyGate is not None
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from functools import cache
 from itertools import accumulate
 
+from marsad.matching.extensions import compiled
+
 # Placeholders used by the fast path of the tokeniser: a character whose folding is empty
 # becomes IGNORED, one whose folding is longer than one character becomes EXPANDS.
 IGNORED = "\x02"
@@ -193,12 +195,12 @@ CompiledScan = Callable[[str, int], tuple[str, bytes, set[str]]]
 
 def _compiled() -> CompiledScan | None:
     """The compiled fold-and-scan, or None where it was not built (no C compiler at install)."""
-    try:
-        from marsad.matching import _scan
-    except ImportError:
+    set_fold = compiled("_scan", "set_fold")
+    if set_fold is None:
         return None
-    _scan.set_fold(_FAST_TABLE, fold_char)
-    return _scan.fold_scan
+    set_fold(_FAST_TABLE, fold_char)
+    fold_scan: CompiledScan = compiled("_scan", "fold_scan")
+    return fold_scan
 
 
 _compiled_scan = _compiled()

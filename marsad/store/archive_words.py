@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from typing import Any
 
+from marsad.matching.extensions import compiled
 from marsad.matching.forms import ALL_PREFIXES
 from marsad.matching.normalise import Scanned, normalise
 
@@ -39,16 +39,8 @@ _BY_SIZE = tuple(
 _STARTS = frozenset(prefix[0] for prefix in _PREFIXES)
 
 
-def _compiled_cutter() -> Any:
-    """The compiled cutter (`matching/_words.c`), or None where it was not built."""
-    try:
-        from marsad.matching._words import WordCutter
-    except ImportError:
-        return None
-    return WordCutter(sorted(_PREFIXES), MAX_WORD)
-
-
-_cutter = _compiled_cutter()
+_WordCutter = compiled("_words", "WordCutter")
+_cutter = _WordCutter(sorted(_PREFIXES), MAX_WORD) if _WordCutter is not None else None
 
 
 def scheme() -> str:
